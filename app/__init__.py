@@ -1,0 +1,1 @@
+"""casp: certificate automation server."""

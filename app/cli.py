@@ -1,0 +1,58 @@
+"""The `casp` command: serve, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+import uvicorn
+
+from app import db, logs
+from app.config import ConfigError, Settings
+
+
+def _migrate(settings: Settings) -> None:
+    asyncio.run(db.migrate(settings))
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    _migrate(settings)
+    print("migrations applied")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    _migrate(settings)
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
+                log_config=None, proxy_headers=True,
+                forwarded_allow_ips=os.environ.get("CASP_FORWARDED_ALLOW_IPS", "127.0.0.1"))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="casp", description="casp certificate automation server")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply pending migrations, then serve HTTP")
+    serve.add_argument("--host", default=os.environ.get("CASP_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("CASP_PORT", "8000")))
+    serve.set_defaults(func=cmd_serve)
+    migrate = sub.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"casp: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    return int(args.func(args, settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

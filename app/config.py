@@ -1,0 +1,88 @@
+"""Settings, read once from CASP_* environment variables (every one is in the README table)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from limits import parse as parse_limit
+
+
+class ConfigError(ValueError):
+    """A setting has a value casp cannot use; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    try:
+        parse_limit(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be in limits notation like '100/minute'") from None
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret_key: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    rate_limit: str = "100/minute"
+    auth_rate_limit: str = "10/minute"
+    auth_ip_rate_limit: str = "30/minute"
+    rate_limit_storage: str = "memory://"
+    smtp_url: str | None = None
+    mail_from: str = "casp <casp@localhost>"
+    max_body_bytes: int = 1024 * 1024
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("CASP_DATA_DIR") or "data")
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("CASP_DATABASE_URL") or "",
+            secret_key=env.get("CASP_SECRET_KEY") or None,
+            public_url=(env.get("CASP_PUBLIC_URL") or cls.public_url).rstrip("/"),
+            rate_limit=_limit(env, "CASP_RATE_LIMIT", cls.rate_limit),
+            auth_rate_limit=_limit(env, "CASP_AUTH_RATE_LIMIT", cls.auth_rate_limit),
+            auth_ip_rate_limit=_limit(env, "CASP_AUTH_IP_RATE_LIMIT", cls.auth_ip_rate_limit),
+            rate_limit_storage=env.get("CASP_RATE_LIMIT_STORAGE") or cls.rate_limit_storage,
+            smtp_url=env.get("CASP_SMTP_URL") or None,
+            mail_from=env.get("CASP_MAIL_FROM") or cls.mail_from,
+            max_body_bytes=_int(env, "CASP_MAX_BODY_BYTES", cls.max_body_bytes, 1024),
+            argon2_time_cost=_int(env, "CASP_ARGON2_TIME_COST", cls.argon2_time_cost, 1),
+            argon2_memory_kib=_int(env, "CASP_ARGON2_MEMORY_KIB", cls.argon2_memory_kib, 8),
+            argon2_parallelism=_int(env, "CASP_ARGON2_PARALLELISM", cls.argon2_parallelism, 1),
+            log_level=(env.get("CASP_LOG_LEVEL") or cls.log_level).upper(),
+        )
+
+    @property
+    def db_url(self) -> str:
+        """The Tortoise URL: CASP_DATABASE_URL, or SQLite inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / 'casp.sqlite3').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"

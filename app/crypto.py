@@ -1,0 +1,67 @@
+"""Secrets at rest: the server key, authenticated encryption, and token hashes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KEY_FILE = "secret.key"
+
+
+def load_or_create_secret(data_dir: Path, configured: str | None) -> str:
+    """CASP_SECRET_KEY when set; else a random key made once in the data dir (mode 0600)."""
+    if configured:
+        if len(configured) < 32:
+            raise ValueError("CASP_SECRET_KEY must be at least 32 characters")
+        return configured
+    path = data_dir / KEY_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+class SecretBox:
+    """Fernet (AES-128-CBC + HMAC-SHA256) under a key derived from the server secret."""
+
+    def __init__(self, secret: str, purpose: bytes = b"casp at-rest v1"):
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+            secret.encode()
+        )
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def encrypt(self, plaintext: str | bytes) -> str:
+        data = plaintext.encode() if isinstance(plaintext, str) else plaintext
+        return self._fernet.encrypt(data).decode()
+
+    def decrypt(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode())
+        except InvalidToken as exc:
+            raise ValueError("cannot decrypt: wrong CASP_SECRET_KEY or corrupted data") from exc
+
+
+def new_token(prefix: str = "") -> str:
+    """A random 256-bit token, URL-safe."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """Tokens carry 256 bits of entropy, so a plain SHA-256 is a safe lookup key."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

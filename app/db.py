@@ -1,0 +1,54 @@
+"""Tortoise configuration, start-up and migrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as _migrate
+
+from app.config import Settings
+from models import MODEL_MODULES
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "connections": {"default": settings.db_url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "migrations": "models.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# For the `tortoise` command line (makemigrations): [tool.tortoise] in pyproject.toml.
+TORTOISE_ORM = tortoise_config(Settings.from_env())
+
+
+def _prepare(settings: Settings) -> None:
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every pending migration, then close the connections it opened."""
+    _prepare(settings)
+    try:
+        await _migrate(config=tortoise_config(settings))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def connect(settings: Settings) -> None:
+    # The global fallback lets request tasks see connections opened in the lifespan task.
+    _prepare(settings)
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def disconnect() -> None:
+    await Tortoise.close_connections()

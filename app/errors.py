@@ -1,0 +1,77 @@
+"""The one exception hierarchy. Each class carries its stable code and HTTP status.
+
+    AppError
+    ├── Unauthorized          UNAUTHORIZED         401
+    ├── ValidationFailed      VALIDATION_ERROR     400
+    ├── NotFound              NOT_FOUND            404
+    │   └── MethodNotAllowed  NOT_FOUND            405  (the resource has no such method)
+    ├── RateLimited           RATE_LIMIT_EXCEEDED  429
+    └── ServerError           SERVER_ERROR         500
+
+REST renders them in app/rest/errors.py, GraphQL in schema/errors.py; nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AppError(Exception):
+    code: ClassVar[str] = "SERVER_ERROR"
+    status: ClassVar[int] = 500
+    default_message: ClassVar[str] = "Internal server error"
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+class Unauthorized(AppError):
+    code = "UNAUTHORIZED"
+    status = 401
+    default_message = "Authentication required: send 'Authorization: Bearer <token>'"
+
+
+class ValidationFailed(AppError):
+    code = "VALIDATION_ERROR"
+    status = 400
+    default_message = "Request parameter validation failed"
+
+    def __init__(self, message: str | None = None, *, field: str | None = None,
+                 details: dict[str, Any] | None = None):
+        if field is not None:
+            details = {**(details or {}), "fields": {field: message or self.default_message}}
+        super().__init__(message, details=details)
+        self.field = field
+
+
+class NotFound(AppError):
+    code = "NOT_FOUND"
+    status = 404
+    default_message = "The requested resource does not exist"
+
+
+class MethodNotAllowed(NotFound):
+    status = 405
+
+    def __init__(self, method: str, allowed: list[str]):
+        super().__init__(
+            f"Method {method} is not allowed here; allowed: {', '.join(allowed)}",
+            details={"allowed_methods": allowed},
+        )
+        self.allowed = allowed
+
+
+class RateLimited(AppError):
+    code = "RATE_LIMIT_EXCEEDED"
+    status = 429
+    default_message = "Too many requests; try again later"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60):
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class ServerError(AppError):
+    """Raised on purpose for a failure the client cannot fix (the message is shown)."""

@@ -1,0 +1,83 @@
+"""One mailer interface: an outbox folder by default, SMTP (aiosmtplib) with CASP_SMTP_URL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+log = logging.getLogger(__name__)
+
+
+class Mailer(Protocol):
+    async def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+def build_message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain="casp.local")
+    msg.set_content(body)
+    return msg
+
+
+class OutboxMailer:
+    """Writes each message as an .eml file (written whole, then renamed) and logs it."""
+
+    def __init__(self, outbox: Path, sender: str):
+        self.outbox = outbox
+        self.sender = sender
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        msg = build_message(self.sender, to, subject, body)
+        await asyncio.to_thread(self._write, msg)
+        log.info("mail to %s written to the outbox: %s", to, subject)
+
+    def _write(self, msg: EmailMessage) -> None:
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
+        tmp = self.outbox / f".{name}.tmp"
+        tmp.write_bytes(msg.as_bytes())
+        os.replace(tmp, self.outbox / name)
+
+
+class SmtpMailer:
+    """smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465 (TLS from the start),
+    `?starttls=0` to never upgrade."""
+
+    def __init__(self, url: str, sender: str):
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError("CASP_SMTP_URL must look like smtp://user:pass@host:587")
+        query = parse_qs(parts.query)
+        self.sender = sender
+        self._options = {
+            "hostname": parts.hostname,
+            "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "username": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            "use_tls": parts.scheme == "smtps",
+            "start_tls": False if query.get("starttls") == ["0"] else None,
+            "timeout": 30,
+        }
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        msg = build_message(self.sender, to, subject, body)
+        await aiosmtplib.send(msg, **self._options)
+        log.info("mail to %s sent over SMTP: %s", to, subject)
+
+
+def make_mailer(smtp_url: str | None, outbox: Path, sender: str) -> Mailer:
+    return SmtpMailer(smtp_url, sender) if smtp_url else OutboxMailer(outbox, sender)

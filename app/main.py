@@ -1,0 +1,65 @@
+"""create_app: routes, middleware, lifespan. `app` is the instance uvicorn serves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from app import db
+from app.clock import Clock
+from app.config import Settings
+from app.mail import Mailer
+from app.middleware import BodyLimit, RateLimit, RequestContext
+from app.rest import openapi
+from app.rest.errors import EXCEPTION_HANDLERS
+from app.rest.v1 import RESOURCES
+from app.runtime import Runtime, install
+from schema.build import graphql_app
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        *(resource.route() for resource in RESOURCES),
+        Route("/api/v1/openapi.json", openapi.endpoint(RESOURCES), methods=["GET"]),
+        Route("/graphql", graphql_app(), methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               mailer: Mailer | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = Runtime.build(settings, clock=clock, mailer=mailer)
+        install(runtime)
+        app.state.runtime = runtime
+        await db.connect(settings)
+        try:
+            yield
+        finally:
+            await runtime.drain()
+            await db.disconnect()
+            await runtime.limiter.close()
+            install(None)
+
+    return Starlette(
+        routes=routes(),
+        middleware=[Middleware(RequestContext), Middleware(RateLimit), Middleware(BodyLimit)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+
+
+app = create_app()

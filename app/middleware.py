@@ -1,0 +1,144 @@
+"""Pure ASGI middleware: request ids and the last-resort 500, body size, rate limiting."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import AppError, RateLimited, ValidationFailed
+from app.logs import request_id
+from app.ratelimit import Decision, client_key
+from app.rest.envelope import error_body
+from app.rest.errors import headers_for
+from app.runtime import current
+
+log = logging.getLogger("casp.request")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _add_headers(message: Message, headers: dict[str, str]) -> None:
+    message.setdefault("headers", [])
+    message["headers"] = [*message["headers"],
+                          *((k.lower().encode(), v.encode()) for k, v in headers.items())]
+
+
+class RequestContext:
+    """Gives each request an id (X-Request-ID) and turns anything unexpected into a
+    SERVER_ERROR envelope carrying that id; the traceback goes to the log only."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                _add_headers(message, {"X-Request-ID": rid})
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                body = error_body("SERVER_ERROR", f"Internal server error (request id {rid})",
+                                  {"request_id": rid})
+                await send_json(send, 500, body, {"X-Request-ID": rid})
+        finally:
+            request_id.reset(token)
+
+
+class BodyLimit:
+    """Stops reading a request body past CASP_MAX_BODY_BYTES with a VALIDATION_ERROR."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = current().settings.max_body_bytes
+        too_big = ValidationFailed(f"The request body is larger than {limit} bytes")
+        declared = _header(scope, b"content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            await _refuse(send, too_big, scope)
+            return
+        seen = 0
+
+        async def capped() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise too_big
+            return message
+
+        await self.app(scope, capped, send)
+
+
+async def _refuse(send: Send, exc: AppError, scope: Scope) -> None:
+    if scope.get("path", "").startswith("/graphql"):
+        body: Any = {"data": None, "errors": [{"message": exc.message,
+                                                "extensions": {"code": exc.code}}]}
+    else:
+        body = error_body(exc.code, exc.message, exc.details)
+    await send_json(send, exc.status, body, headers_for(exc))
+
+
+class RateLimit:
+    """One budget per API token (or client IP) over /api and /graphql together; the
+    X-RateLimit-* headers go on every answer there."""
+
+    PREFIXES = ("/api/", "/graphql")
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client") or ("unknown", 0)
+        key = client_key(_header(scope, b"authorization"), client[0])
+        decision: Decision = await current().limiter.hit_api(key)
+        if not decision.allowed:
+            exc = RateLimited(f"Rate limit of {decision.limit} requests exceeded; retry in "
+                              f"{decision.retry_after} s", retry_after=decision.retry_after)
+            await _refuse(_with_headers(send, decision.headers()), exc, scope)
+            return
+        await self.app(scope, receive, _with_headers(send, decision.headers()))
+
+
+def _with_headers(send: Send, headers: dict[str, str]) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            _add_headers(message, headers)
+        await send(message)
+    return wrapped

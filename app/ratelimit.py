@@ -1,0 +1,89 @@
+"""Rate limits with `limits`: one budget per API token (or client IP) across REST and GraphQL,
+and stricter budgets per email and per IP for the account actions that guessing would use."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.storage import storage_from_string
+
+from app.config import Settings
+from app.errors import RateLimited
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: int  # epoch seconds when the window ends
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.reset_at - time.time()))
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+
+
+def _async_uri(uri: str) -> str:
+    return uri if uri.startswith("async+") else f"async+{uri}"
+
+
+def client_key(authorization: str | None, client_ip: str) -> str:
+    """The bucket of a request: its bearer token (hashed, never stored) or else its IP."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "tok:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    return f"ip:{client_ip}"
+
+
+class Limiter:
+    def __init__(self, settings: Settings):
+        self.storage = storage_from_string(_async_uri(settings.rate_limit_storage))
+        self._strategy = FixedWindowRateLimiter(self.storage)
+        self.api_limit = parse(settings.rate_limit)
+        self._auth_email = parse(settings.auth_rate_limit)
+        self._auth_ip = parse(settings.auth_ip_rate_limit)
+
+    async def hit(self, item: RateLimitItem, *key: str) -> Decision:
+        try:
+            allowed = await self._strategy.hit(item, *key)
+            stats = await self._strategy.get_window_stats(item, *key)
+        except Exception:  # storage down: serving beats limiting; the log says so
+            log.warning("rate-limit storage unavailable; request let through", exc_info=True)
+            return Decision(True, item.amount, item.amount, int(time.time()) + item.get_expiry())
+        return Decision(allowed, item.amount, stats.remaining, math.ceil(stats.reset_time))
+
+    async def hit_api(self, key: str) -> Decision:
+        return await self.hit(self.api_limit, "api", key)
+
+    async def guard_auth(self, action: str, *, email: str | None, client_ip: str | None) -> None:
+        """Raise RateLimited when this email or this IP has tried an account action too often."""
+        keys = [(self._auth_ip, f"ip:{client_ip}")] if client_ip else []
+        if email:
+            keys.append((self._auth_email, f"email:{email.strip().lower()}"))
+        for item, key in keys:
+            decision = await self.hit(item, "auth", action, key)
+            if not decision.allowed:
+                raise RateLimited(
+                    f"Too many {action} attempts; try again in {decision.retry_after} s",
+                    retry_after=decision.retry_after,
+                )
+
+    async def close(self) -> None:
+        reset = getattr(self.storage, "reset", None)
+        if self.storage.__class__.__name__ == "MemoryStorage" and reset is not None:
+            await reset()

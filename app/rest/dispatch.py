@@ -1,0 +1,85 @@
+"""One route per *.php resource; the method and ?action= pick the Action that answers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.errors import MethodNotAllowed, NotFound
+from app.rest.params import Param, parse
+from app.services import accounts
+from models.user import User
+
+
+@dataclass
+class Call:
+    """What a handler gets: typed parameters, the acting user (None for public actions)."""
+
+    request: Request
+    params: dict[str, Any]
+    user: User | None = None
+
+    @property
+    def client_ip(self) -> str | None:
+        return self.request.client.host if self.request.client else None
+
+    @property
+    def me(self) -> User:
+        assert self.user is not None, "handler of a public action asked for a user"
+        return self.user
+
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Action:
+    methods: tuple[str, ...]
+    name: str | None  # the ?action= value; None when the resource is called without one
+    handler: Handler
+    summary: str
+    params: tuple[Param, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)  # JSON Schema of the answer's data
+    auth: bool = True
+    status: int = 200
+    message: str | None = None  # documented fixed message, when the seed gives one
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+@dataclass(frozen=True)
+class Resource:
+    path: str
+    actions: tuple[Action, ...]
+
+    def pick(self, method: str, action: str | None) -> Action:
+        named = [a for a in self.actions if a.name == action]
+        if not named:
+            known = sorted(a.name for a in self.actions if a.name)
+            what = f"Unknown action {action!r}" if action else "This resource needs an action"
+            raise NotFound(f"{what}; known actions: {', '.join(known) or 'none'}")
+        for candidate in named:
+            if method in candidate.methods or (method == "HEAD" and "GET" in candidate.methods):
+                return candidate
+        raise MethodNotAllowed(method, sorted({m for a in named for m in a.methods}))
+
+    async def endpoint(self, request: Request) -> Response:
+        action = self.pick(request.method, request.query_params.get("action") or None)
+        user = None
+        if action.auth:
+            user = await accounts.authenticate(token=bearer_token(request))
+        params = await parse(request, action.params)
+        return await action.handler(Call(request, params, user))
+
+    def route(self) -> Route:
+        # Every method reaches pick(), which answers unknown ones with the envelope.
+        return Route(self.path, self.endpoint, methods=ALL_METHODS, name=self.path)

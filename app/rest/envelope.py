@@ -1,0 +1,27 @@
+"""The seed's envelope: {"success", "message", "data"} and {"success": false, "error": {...}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+from app.errors import AppError
+
+DEFAULT_MESSAGE = "操作成功"  # the seed's own success message
+
+
+def ok(data: Any = None, message: str = DEFAULT_MESSAGE, status: int = 200) -> JSONResponse:
+    return JSONResponse({"success": True, "message": message, "data": data}, status_code=status)
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"success": False, "error": error}
+
+
+def error_response(exc: AppError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status,
+                        headers=headers)

@@ -1,0 +1,134 @@
+"""/api/v1/openapi.json, made from the same Action declarations that dispatch requests.
+
+OpenAPI keys operations by path and method only, so the seed's ?action= variants of one
+method share an operation: `action` is an enum parameter, and the body and answer are a
+oneOf whose branches are titled by action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from app.rest.dispatch import Action, Resource
+from app.rest.envelope import DEFAULT_MESSAGE
+from app.rest.params import Param
+
+ERROR_CODES = ["UNAUTHORIZED", "VALIDATION_ERROR", "NOT_FOUND", "RATE_LIMIT_EXCEEDED",
+               "SERVER_ERROR"]
+ERRORS = {"400": "VALIDATION_ERROR", "401": "UNAUTHORIZED", "404": "NOT_FOUND",
+          "405": "NOT_FOUND (wrong method)", "429": "RATE_LIMIT_EXCEEDED", "500": "SERVER_ERROR"}
+ERROR_SCHEMA = {
+    "type": "object", "required": ["success", "error"],
+    "properties": {
+        "success": {"const": False},
+        "error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"enum": ERROR_CODES}, "message": {"type": "string"},
+            "details": {"type": "object"}}},
+    },
+}
+
+
+def param_schema(p: Param) -> dict[str, Any]:
+    if p.type == "array":
+        return {"type": "array", "items": {"type": "string"}, "maxItems": p.max_length}
+    schema: dict[str, Any] = {"type": p.type}
+    if p.type == "string":
+        schema["maxLength"] = p.max_length
+    if p.enum:
+        schema["enum"] = list(p.enum)
+    if p.minimum is not None:
+        schema["minimum"] = p.minimum
+    return schema
+
+
+def body_schema(action: Action) -> dict[str, Any]:
+    fields = [p for p in action.params if not p.in_query]
+    return {
+        "title": f"action={action.name}" if action.name else "no action",
+        "type": "object",
+        "properties": {p.name: param_schema(p) | {"description": p.description}
+                       for p in fields},
+        "required": [p.name for p in fields if p.required],
+    }
+
+
+def envelope_schema(action: Action) -> dict[str, Any]:
+    message = {"const": action.message} if action.message else {"type": "string"}
+    return {
+        "title": f"action={action.name}" if action.name else "no action",
+        "type": "object", "required": ["success", "message", "data"],
+        "properties": {"success": {"const": True}, "message": message,
+                       "data": action.data or {}},
+    }
+
+
+def operation(resource: Resource, method: str, actions: list[Action]) -> dict[str, Any]:
+    names = [a.name for a in actions]
+    params: list[dict[str, Any]] = []
+    if any(names):
+        params.append({"name": "action", "in": "query", "required": None not in names,
+                       "schema": {"enum": [n for n in names if n]}})
+    seen = {"action"}
+    for action in actions:
+        for p in action.params:
+            if (p.in_query or method in {"GET", "DELETE"}) and p.name not in seen:
+                seen.add(p.name)
+                params.append({"name": p.name, "in": "query", "required": p.required,
+                               "description": p.description, "schema": param_schema(p)})
+    op: dict[str, Any] = {
+        "summary": "; ".join(f"{a.name or '(none)'}: {a.summary}" for a in actions),
+        "operationId": f"{method.lower()}_{resource.path.rsplit('/', 1)[-1][:-4]}",
+        "parameters": params,
+        "security": [{"bearer": []}] if any(a.auth for a in actions) else [],
+        "responses": _responses(actions),
+    }
+    if method not in {"GET", "DELETE"}:
+        schema = {"oneOf": [body_schema(a) for a in actions]}
+        op["requestBody"] = {"required": False, "content": {
+            "application/json": {"schema": schema},
+            "application/x-www-form-urlencoded": {"schema": schema}}}
+    return op
+
+
+def _responses(actions: list[Action]) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status in sorted({a.status for a in actions}):
+        branches = [envelope_schema(a) for a in actions if a.status == status]
+        responses[str(status)] = {"description": "Success", "content": {"application/json": {
+            "schema": {"oneOf": branches} if len(branches) > 1 else branches[0]}}}
+    for status, code in ERRORS.items():
+        responses[status] = {"description": code, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"}}}}
+    return responses
+
+
+def document(resources: tuple[Resource, ...]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for resource in resources:
+        methods = sorted({m for a in resource.actions for m in a.methods})
+        paths[resource.path] = {
+            m.lower(): operation(resource, m, [a for a in resource.actions if m in a.methods])
+            for m in methods
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "casp REST v1", "version": "1",
+                 "description": f"Envelope: success answers carry message {DEFAULT_MESSAGE!r} "
+                                "unless stated; errors carry one of the five codes."},
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def endpoint(resources: tuple[Resource, ...]):  # type: ignore[no-untyped-def]
+    doc = document(resources)
+
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(doc)
+
+    return openapi

@@ -1,0 +1,32 @@
+"""account.php: the account settings page of the seed ("view or regenerate the token")."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from starlette.responses import Response
+
+from app.rest.dispatch import Action, Call, Resource
+from app.rest.envelope import ok
+from app.rest.v1.schemas import BOOL, DATETIME, INT, STR, obj
+from app.services import accounts
+
+
+async def show(call: Call) -> Response:
+    account = accounts.account_of(call.me)
+    data = asdict(account) | {"created_at": account.created_at.isoformat()}
+    return ok(data)
+
+
+async def regenerate_token(call: Call) -> Response:
+    token = await accounts.regenerate_token(user=call.me)
+    return ok({"token": token}, "API token regenerated; the old one no longer works.")
+
+
+RESOURCE = Resource("/api/v1/account.php", (
+    Action(("GET",), None, show, "Account settings, with the API token",
+           data=obj(user_id=INT, email=STR, name=STR, email_verified=BOOL, token=STR,
+                    created_at=DATETIME)),
+    Action(("POST",), "regenerate-token", regenerate_token,
+           "Replace the API token; the old one stops working at once", data=obj(token=STR)),
+))

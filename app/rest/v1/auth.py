@@ -1,0 +1,57 @@
+"""auth.php: register, verify-email, login, forgot-password, reset-password (no token needed)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from app.rest.dispatch import Action, Call, Resource
+from app.rest.envelope import ok
+from app.rest.params import Param
+from app.rest.v1.schemas import INT, NULL, STR, obj
+from app.services import accounts
+
+EMAIL = Param("email", required=True, max_length=254, description="Email address")
+PASSWORD = Param("password", required=True, max_length=256,
+                 description="At least 8 characters, with upper case, lower case and a digit")
+TOKEN = Param("token", required=True, max_length=200, description="Token from the mail")
+
+
+async def register(call: Call) -> Response:
+    user, verify_token = await accounts.register(**call.params, client_ip=call.client_ip)
+    return ok({"user_id": user.id, "verify_token": verify_token})
+
+
+async def verify_email(call: Call) -> Response:
+    user = await accounts.verify_email(**call.params)
+    return ok({"user_id": user.id, "email": user.email, "email_verified": True})
+
+
+async def login(call: Call) -> Response:
+    user, token = await accounts.login(**call.params, client_ip=call.client_ip)
+    return ok({"user_id": user.id, "email": user.email, "token": token})
+
+
+async def forgot_password(call: Call) -> Response:
+    return ok(None, await accounts.forgot_password(**call.params, client_ip=call.client_ip))
+
+
+async def reset_password(call: Call) -> Response:
+    user = await accounts.reset_password(**call.params, client_ip=call.client_ip)
+    return ok({"user_id": user.id}, "Password has been reset.")
+
+
+RESOURCE = Resource("/api/v1/auth.php", (
+    Action(("POST",), "register", register, "Create an account", auth=False,
+           params=(EMAIL, PASSWORD, Param("name", max_length=100, description="Nickname")),
+           data=obj(user_id=INT, verify_token=STR)),
+    Action(("POST", "GET"), "verify-email", verify_email, "Confirm the account's email",
+           auth=False, params=(TOKEN,),
+           data=obj(user_id=INT, email=STR, email_verified={"type": "boolean"})),
+    Action(("POST",), "login", login, "Log in; answers the API bearer token", auth=False,
+           params=(EMAIL, Param("password", required=True, max_length=256)),
+           data=obj(user_id=INT, email=STR, token=STR)),
+    Action(("POST",), "forgot-password", forgot_password, "Mail a password-reset token",
+           auth=False, params=(EMAIL,), data=NULL, message=accounts.FORGOT_MESSAGE),
+    Action(("POST",), "reset-password", reset_password, "Set a new password with a reset token",
+           auth=False, params=(TOKEN, PASSWORD), data=obj(user_id=INT)),
+))

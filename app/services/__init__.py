@@ -1,0 +1,1 @@
+"""Services decide: validation, ownership, state changes. REST and GraphQL both call these."""

@@ -1,0 +1,137 @@
+"""Accounts: registration, email verification, login, password reset, API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from app.crypto import new_token, token_hash
+from app.errors import Unauthorized, ValidationFailed
+from app.runtime import current
+from app.services import mails, one_time_tokens
+from app.services.validation import check_password, clean_name, normalize_email, required
+from models.user import OneTimeToken, User
+
+TOKEN_PREFIX = "casp_"  # noqa: S105 (a prefix, not a secret)
+FORGOT_MESSAGE = "If the email exists, a reset link has been sent."
+BAD_LOGIN = "Invalid email or password"
+
+
+@dataclass(frozen=True)
+class Account:
+    user_id: int
+    email: str
+    name: str
+    email_verified: bool
+    token: str
+    created_at: datetime
+
+
+def _token_fields(token: str) -> dict[str, str]:
+    return {"token_hash": token_hash(token), "token_encrypted": current().box.encrypt(token)}
+
+
+def api_token_of(user: User) -> str:
+    return current().box.decrypt(user.token_encrypted).decode()
+
+
+def account_of(user: User) -> Account:
+    return Account(user.id, user.email, user.name, user.email_verified, api_token_of(user),
+                   user.created_at)
+
+
+async def register(*, email: str | None, password: str | None, name: str | None,
+                   client_ip: str | None = None) -> tuple[User, str]:
+    """Create an account; answers the user and the email verification token (as the seed)."""
+    rt = current()
+    email = normalize_email(email)
+    await rt.limiter.guard_auth("register", email=email, client_ip=client_ip)
+    password = check_password(password)
+    name = clean_name(name)
+    if await User.exists(email=email):
+        raise ValidationFailed("an account with this email already exists", field="email")
+    now = rt.clock.now()
+    try:
+        user = await User.create(
+            email=email, name=name, password_hash=await rt.passwords.hash(password),
+            created_at=now, updated_at=now, **_token_fields(new_token(TOKEN_PREFIX)),
+        )
+    except IntegrityError as exc:  # the same email registered a moment ago
+        raise ValidationFailed("an account with this email already exists",
+                               field="email") from exc
+    verify_token = await one_time_tokens.issue(user, OneTimeToken.VERIFY_EMAIL)
+    rt.spawn(mails.send_verification(user.email, verify_token), "mail:verify")
+    return user, verify_token
+
+
+async def verify_email(*, token: str | None) -> User:
+    user = await one_time_tokens.consume(required(token, "token"), OneTimeToken.VERIFY_EMAIL)
+    if not user.email_verified:
+        user.email_verified = True
+        user.updated_at = current().clock.now()
+        await user.save(update_fields=["email_verified", "updated_at"])
+    return user
+
+
+async def login(*, email: str | None, password: str | None,
+                client_ip: str | None = None) -> tuple[User, str]:
+    """Check the password; unknown email and wrong password look and take the same."""
+    rt = current()
+    email = normalize_email(email)
+    required(password, "password")
+    await rt.limiter.guard_auth("login", email=email, client_ip=client_ip)
+    user = await User.get_or_none(email=email)
+    ok = await rt.passwords.verify(user.password_hash if user else None, password or "")
+    if user is None or not ok:
+        raise Unauthorized(BAD_LOGIN)
+    if rt.passwords.needs_rehash(user.password_hash):
+        user.password_hash = await rt.passwords.hash(password or "")
+        await user.save(update_fields=["password_hash"])
+    return user, api_token_of(user)
+
+
+async def forgot_password(*, email: str | None, client_ip: str | None = None) -> str:
+    """Always the same answer; the mail goes out only when the account exists."""
+    rt = current()
+    email = normalize_email(email)
+    await rt.limiter.guard_auth("forgot-password", email=email, client_ip=client_ip)
+    user = await User.get_or_none(email=email)
+    if user is not None:
+        token = await one_time_tokens.issue(user, OneTimeToken.RESET_PASSWORD)
+        rt.spawn(mails.send_password_reset(user.email, token), "mail:reset")
+    return FORGOT_MESSAGE
+
+
+async def reset_password(*, token: str | None, password: str | None,
+                         client_ip: str | None = None) -> User:
+    rt = current()
+    token = required(token, "token")
+    await rt.limiter.guard_auth("reset-password", email=None, client_ip=client_ip)
+    password = check_password(password)
+    user = await one_time_tokens.consume(token, OneTimeToken.RESET_PASSWORD)
+    user.password_hash = await rt.passwords.hash(password)
+    user.updated_at = rt.clock.now()
+    await user.save(update_fields=["password_hash", "updated_at"])
+    return user
+
+
+async def authenticate(*, token: str | None) -> User:
+    """The user whose API token this is, looked up by hash."""
+    if not token:
+        raise Unauthorized()
+    user = await User.get_or_none(token_hash=token_hash(token))
+    if user is None:
+        raise Unauthorized("Invalid or revoked API token")
+    return user
+
+
+async def regenerate_token(*, user: User) -> str:
+    """A new API token; the old one stops working with this write."""
+    token = new_token(TOKEN_PREFIX)
+    fields = _token_fields(token)
+    user.token_hash, user.token_encrypted = fields["token_hash"], fields["token_encrypted"]
+    user.updated_at = current().clock.now()
+    await user.save(update_fields=["token_hash", "token_encrypted", "updated_at"])
+    return token

@@ -1,0 +1,30 @@
+"""The texts of the mails casp sends about accounts."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from app.runtime import current
+
+
+async def send_verification(to: str, token: str) -> None:
+    base = current().settings.public_url
+    link = f"{base}/api/v1/auth.php?action=verify-email&token={quote(token)}"
+    body = (
+        "Welcome to casp.\n\n"
+        f"Confirm this email address by opening:\n{link}\n\n"
+        f"or POST {{\"token\": \"{token}\"}} to {base}/api/v1/auth.php?action=verify-email\n"
+    )
+    await current().mailer.send(to, "Confirm your email address", body)
+
+
+async def send_password_reset(to: str, token: str) -> None:
+    base = current().settings.public_url
+    body = (
+        "Someone asked to reset the password of this casp account.\n\n"
+        f"Reset token (valid for one hour, usable once):\n{token}\n\n"
+        f"POST {{\"token\": \"...\", \"password\": \"...\"}} to "
+        f"{base}/api/v1/auth.php?action=reset-password\n\n"
+        "If it was not you, ignore this mail; your password stays as it is.\n"
+    )
+    await current().mailer.send(to, "Reset your casp password", body)

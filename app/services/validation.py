@@ -1,0 +1,58 @@
+"""Field rules shared by services. Each failure names its field."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+
+from app.errors import ValidationFailed
+
+MAX_EMAIL = 254
+MAX_PASSWORD = 256
+MAX_NAME = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def required(value: str | None, field: str) -> str:
+    if value is None or value.strip() == "":
+        raise ValidationFailed(f"{field} is required", field=field)
+    return value
+
+
+def normalize_email(value: str | None, field: str = "email") -> str:
+    value = required(value, field).strip()
+    if len(value) > MAX_EMAIL:
+        raise ValidationFailed(f"{field} must be at most {MAX_EMAIL} characters", field=field)
+    try:
+        info = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(f"{field} is not a valid email address: {exc}", field=field) from exc
+    return info.normalized.lower()
+
+
+def check_password(value: str | None, field: str = "password") -> str:
+    value = required(value, field)
+    problems = []
+    if len(value) < 8:
+        problems.append("at least 8 characters")
+    if not re.search(r"[a-z]", value):
+        problems.append("a lower-case letter")
+    if not re.search(r"[A-Z]", value):
+        problems.append("an upper-case letter")
+    if not re.search(r"\d", value):
+        problems.append("a digit")
+    if problems:
+        raise ValidationFailed(f"{field} needs {', '.join(problems)}", field=field)
+    if len(value) > MAX_PASSWORD:
+        raise ValidationFailed(f"{field} must be at most {MAX_PASSWORD} characters", field=field)
+    return value
+
+
+def clean_name(value: str | None, field: str = "name") -> str:
+    value = (value or "").strip()
+    if len(value) > MAX_NAME:
+        raise ValidationFailed(f"{field} must be at most {MAX_NAME} characters", field=field)
+    if _CONTROL.search(value):
+        raise ValidationFailed(f"{field} must not contain control characters", field=field)
+    return value

@@ -1,0 +1,3 @@
+"""Tortoise models, one module per aggregate. MODEL_MODULES feeds Tortoise's config."""
+
+MODEL_MODULES = ["models.user"]

@@ -1,0 +1,39 @@
+"""The one place errors become GraphQL errors: AppError's code in extensions.code; anything
+unexpected masked as SERVER_ERROR with a request id, its traceback logged."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from app.errors import AppError
+from app.logs import request_id
+
+log = logging.getLogger("casp.graphql")
+
+
+def translate(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, AppError):
+        message, extensions = original.message, {"code": original.code, **(original.details or {})}
+    elif original is None:  # the query itself is wrong: syntax, unknown field, bad variable
+        message, extensions = error.message, {"code": "VALIDATION_ERROR"}
+    else:
+        rid = request_id.get()
+        log.error("unhandled error in GraphQL resolver", exc_info=original)
+        message = f"Internal server error (request id {rid})"
+        extensions = {"code": "SERVER_ERROR", "request_id": rid}
+    return GraphQLError(message, nodes=error.nodes, source=error.source,
+                        positions=error.positions, path=error.path, extensions=extensions)
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [translate(e) for e in errors]
