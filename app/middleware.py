@@ -65,7 +65,8 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            log.exception("unhandled error on %s %s (request id %s)", scope.get("method"),
+                          scope.get("path"), rid)
             if not started:
                 body = error_body("SERVER_ERROR", f"Internal server error (request id {rid})",
                                   {"request_id": rid})

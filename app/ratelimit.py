@@ -24,7 +24,7 @@ class Decision:
     allowed: bool
     limit: int
     remaining: int
-    reset_at: int  # epoch seconds when the window ends
+    reset_at: float  # epoch seconds when the window ends
 
     @property
     def retry_after(self) -> int:
@@ -34,7 +34,7 @@ class Decision:
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset_at),
+            "X-RateLimit-Reset": str(math.ceil(self.reset_at)),
         }
 
 
@@ -52,7 +52,10 @@ def client_key(authorization: str | None, client_ip: str) -> str:
 
 class Limiter:
     def __init__(self, settings: Settings):
-        self.storage = storage_from_string(_async_uri(settings.rate_limit_storage))
+        uri = _async_uri(settings.rate_limit_storage)
+        # redis-py rather than limits' default coredis: one Redis client for all of casp.
+        options = {"implementation": "redispy"} if uri.startswith("async+redis") else {}
+        self.storage = storage_from_string(uri, **options)
         self._strategy = FixedWindowRateLimiter(self.storage)
         self.api_limit = parse(settings.rate_limit)
         self._auth_email = parse(settings.auth_rate_limit)
@@ -64,8 +67,8 @@ class Limiter:
             stats = await self._strategy.get_window_stats(item, *key)
         except Exception:  # storage down: serving beats limiting; the log says so
             log.warning("rate-limit storage unavailable; request let through", exc_info=True)
-            return Decision(True, item.amount, item.amount, int(time.time()) + item.get_expiry())
-        return Decision(allowed, item.amount, stats.remaining, math.ceil(stats.reset_time))
+            return Decision(True, item.amount, item.amount, time.time() + item.get_expiry())
+        return Decision(allowed, item.amount, stats.remaining, stats.reset_time)
 
     async def hit_api(self, key: str) -> Decision:
         return await self.hit(self.api_limit, "api", key)
@@ -84,6 +87,7 @@ class Limiter:
                 )
 
     async def close(self) -> None:
-        reset = getattr(self.storage, "reset", None)
-        if self.storage.__class__.__name__ == "MemoryStorage" and reset is not None:
-            await reset()
+        bridge = getattr(self.storage, "bridge", None)
+        client = getattr(bridge, "storage", None)
+        if client is not None:
+            await client.aclose()

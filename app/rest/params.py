@@ -116,8 +116,6 @@ def _fail(spec: Param, what: str) -> ValidationFailed:
 
 
 def _string(spec: Param, value: Any) -> str:
-    if isinstance(value, list) and len(value) == 1:
-        value = value[0]
     if not isinstance(value, str):
         raise _fail(spec, "must be a string")
     if len(value) > spec.max_length:
@@ -128,8 +126,6 @@ def _string(spec: Param, value: Any) -> str:
 
 
 def _integer(spec: Param, value: Any) -> int:
-    if isinstance(value, list) and len(value) == 1:
-        value = value[0]
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _fail(spec, "must be an integer")
     if isinstance(value, str):
