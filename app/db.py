@@ -26,8 +26,12 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-# For the `tortoise` command line (makemigrations): [tool.tortoise] in pyproject.toml.
-TORTOISE_ORM = tortoise_config(Settings.from_env())
+def __getattr__(name: str) -> Any:
+    """TORTOISE_ORM for the `tortoise` command line (makemigrations), made only when asked
+    for, so importing this module never reads the environment."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config(Settings.from_env())
+    raise AttributeError(name)
 
 
 def _prepare(settings: Settings) -> None:

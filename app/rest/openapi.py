@@ -1,8 +1,8 @@
 """/api/v1/openapi.json, made from the same Action declarations that dispatch requests.
 
 OpenAPI keys operations by path and method only, so the seed's ?action= variants of one
-method share an operation: `action` is an enum parameter, and the body and answer are a
-oneOf whose branches are titled by action."""
+method share an operation: `action` is an enum parameter, and the body and answer are an
+anyOf whose branches are titled by action."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def operation(resource: Resource, method: str, actions: list[Action]) -> dict[st
         "responses": _responses(actions),
     }
     if method not in {"GET", "DELETE"}:
-        schema = {"oneOf": [body_schema(a) for a in actions]}
+        schema = {"anyOf": [body_schema(a) for a in actions]}
         op["requestBody"] = {"required": False, "content": {
             "application/json": {"schema": schema},
             "application/x-www-form-urlencoded": {"schema": schema}}}
@@ -97,7 +97,7 @@ def _responses(actions: list[Action]) -> dict[str, Any]:
     for status in sorted({a.status for a in actions}):
         branches = [envelope_schema(a) for a in actions if a.status == status]
         responses[str(status)] = {"description": "Success", "content": {"application/json": {
-            "schema": {"oneOf": branches} if len(branches) > 1 else branches[0]}}}
+            "schema": {"anyOf": branches} if len(branches) > 1 else branches[0]}}}
     for status, code in ERRORS.items():
         responses[status] = {"description": code, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -6,7 +6,9 @@ from typing import Any
 
 
 def obj(required: bool = True, **props: dict[str, Any]) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": props}
+    # Closed objects: an answer with an undocumented field fails the OpenAPI test.
+    schema: dict[str, Any] = {"type": "object", "properties": props,
+                              "additionalProperties": False}
     if required:
         schema["required"] = list(props)
     return schema

@@ -1,0 +1,81 @@
+"""The `casp` command, run as a user would: migrate, then serve over real HTTP (uvicorn)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD, free_port
+
+CASP = shutil.which("casp", path=str(Path(sys.executable).parent)) or "casp"
+
+
+def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASP_")}
+    return env | {"CASP_DATA_DIR": str(data_dir), "CASP_ARGON2_MEMORY_KIB": "1024",
+                  "CASP_ARGON2_TIME_COST": "1"} | extra
+
+
+def test_migrate_creates_the_schema(tmp_path: Path):
+    result = subprocess.run([CASP, "migrate"], env=env_for(tmp_path / "d"), capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    con = sqlite3.connect(tmp_path / "d" / "casp.sqlite3")
+    tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
+    assert {"users", "one_time_tokens"} <= tables
+    again = subprocess.run([CASP, "migrate"], env=env_for(tmp_path / "d"), capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert again.returncode == 0, again.stderr
+
+
+def test_bad_setting_is_reported_without_traceback(tmp_path: Path):
+    result = subprocess.run([CASP, "migrate"], env=env_for(tmp_path, CASP_RATE_LIMIT="fast"),
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "CASP_RATE_LIMIT" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen([CASP, "serve", "--port", str(port)], env=env_for(tmp_path / "d"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None:
+                    pytest.fail(f"casp serve exited: {proc.stdout.read()}")  # type: ignore[union-attr]
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)  # reads and closes the pipe
+
+
+def test_quickstart_over_real_http(server: str):
+    """The README quickstart: register, log in, take the token, call an endpoint."""
+    with httpx.Client(base_url=server, timeout=10) as http:
+        r = http.post("/api/v1/auth.php?action=register",
+                      data={"email": "me@example.com", "password": PASSWORD, "name": "Me"})
+        assert r.status_code == 200 and r.json()["data"]["user_id"] == 1
+        r = http.post("/api/v1/auth.php?action=login",
+                      data={"email": "me@example.com", "password": PASSWORD})
+        token = r.json()["data"]["token"]
+        r = http.get("/api/v1/account.php", headers={"Authorization": f"Bearer {token}"})
+        assert r.json()["data"]["email"] == "me@example.com"
+        assert r.headers["x-ratelimit-limit"] == "100"
+        assert http.get("/api/v1/account.php").json()["error"]["code"] == "UNAUTHORIZED"
