@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 
 import uvicorn
@@ -25,9 +24,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
-    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
+    uvicorn.run("app.main:create_app", factory=True, host=args.host or settings.host,
+                port=args.port if args.port is not None else settings.port,
                 log_config=None, proxy_headers=True,
-                forwarded_allow_ips=os.environ.get("CASP_FORWARDED_ALLOW_IPS", "127.0.0.1"))
+                forwarded_allow_ips=settings.forwarded_allow_ips)
     return 0
 
 
@@ -35,8 +35,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="casp", description="casp certificate automation server")
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="apply pending migrations, then serve HTTP")
-    serve.add_argument("--host", default=os.environ.get("CASP_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("CASP_PORT", "8000")))
+    serve.add_argument("--host", help="address to listen on (default: CASP_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: CASP_PORT, 8000)")
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.set_defaults(func=cmd_migrate)

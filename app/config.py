@@ -53,6 +53,9 @@ class Settings:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +77,9 @@ class Settings:
             argon2_memory_kib=_int(env, "CASP_ARGON2_MEMORY_KIB", cls.argon2_memory_kib, 8),
             argon2_parallelism=_int(env, "CASP_ARGON2_PARALLELISM", cls.argon2_parallelism, 1),
             log_level=(env.get("CASP_LOG_LEVEL") or cls.log_level).upper(),
+            host=env.get("CASP_HOST") or cls.host,
+            port=_int(env, "CASP_PORT", cls.port, 0),
+            forwarded_allow_ips=env.get("CASP_FORWARDED_ALLOW_IPS") or cls.forwarded_allow_ips,
         )
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -123,3 +123,44 @@ def reset_token_in(message: Any) -> str:
     match = re.search(r"usable once\):\r?\n(\S+)", message.get_payload())
     assert match, message.get_payload()
     return match.group(1)
+
+
+def tcp_up(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """CASP_TEST_REDIS_URL, the machine's Redis on 6379, or a redis-server started here."""
+    import shutil
+    import subprocess
+    import time
+
+    if url := os.environ.get("CASP_TEST_REDIS_URL"):
+        yield url
+        return
+    if tcp_up("127.0.0.1", 6379):
+        yield "redis://127.0.0.1:6379/0"
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        require_tcp("127.0.0.1", 6379, "Redis (no redis-server binary either)")
+    port = free_port()
+    proc = subprocess.Popen([str(binary), "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if tcp_up("127.0.0.1", port):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -10,7 +10,7 @@ import httpx
 import time_machine
 
 from app.config import Settings
-from tests.conftest import PASSWORD, assert_error, bearer, login, register, require_tcp, running
+from tests.conftest import PASSWORD, assert_error, bearer, login, register, running
 
 
 async def _spend(client: httpx.AsyncClient, n: int, headers: dict[str, str]) -> list[int]:
@@ -103,10 +103,8 @@ async def test_account_actions_are_limited_per_ip(settings: Settings):
         assert_error(r, 429, "RATE_LIMIT_EXCEEDED")
 
 
-async def test_redis_storage(settings: Settings):
-    require_tcp("127.0.0.1", 6379, "Redis")
-    shared = dataclasses.replace(settings, rate_limit="4/minute",
-                                 rate_limit_storage="redis://127.0.0.1:6379/0")
+async def test_redis_storage(settings: Settings, redis_url: str):
+    shared = dataclasses.replace(settings, rate_limit="4/minute", rate_limit_storage=redis_url)
     token = f"test-{uuid.uuid4().hex}"  # a fresh bucket in the shared Redis
     async with running(shared) as one, running(shared) as two:
         statuses = [(await (one if i % 2 else two).get(
