@@ -1,15 +1,18 @@
-"""The `casp` command: serve, migrate."""
+"""The `casp` command: serve, worker, migrate."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 
 import uvicorn
 
 from app import db, logs
 from app.config import ConfigError, Settings
+from app.jobs.tasks import make_worker
+from app.runtime import Runtime, install
 
 
 def _migrate(settings: Settings) -> None:
@@ -31,6 +34,31 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    _migrate(settings)
+    asyncio.run(_work(settings))
+    return 0
+
+
+async def _work(settings: Settings) -> None:
+    """Run jobs until SIGTERM or SIGINT: then finish or release the current ones and exit."""
+    runtime = Runtime.build(settings)
+    install(runtime)
+    await db.connect(settings)
+    worker = make_worker(runtime)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    task = asyncio.create_task(worker.run())
+    try:
+        await stop.wait()
+    finally:
+        await worker.stop(task)
+        await db.disconnect()
+        await runtime.limiter.close()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="casp", description="casp certificate automation server")
     sub = p.add_subparsers(dest="command", required=True)
@@ -40,6 +68,8 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.set_defaults(func=cmd_migrate)
+    worker = sub.add_parser("worker", help="run background jobs (issuance) in this process")
+    worker.set_defaults(func=cmd_worker)
     return p
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from limits import parse as parse_limit
 
@@ -36,6 +37,53 @@ def _limit(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _ca_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    from app.acme.registry import REGISTRY
+
+    directories, eab = {}, {}
+    for name in REGISTRY:
+        if url := env.get(f"CASP_CA_{name.upper()}_DIRECTORY"):
+            directories[name] = url
+        prefix = f"CASP_EAB_{name.upper()}"
+        kid, key = env.get(f"{prefix}_KID"), env.get(f"{prefix}_HMAC_KEY")
+        if bool(kid) != bool(key):
+            raise ConfigError(f"CASP_EAB_{name.upper()}_KID and _HMAC_KEY go together")
+        if kid and key:
+            eab[name] = (kid, key)
+    return {"ca_directories": directories, "platform_eab": eab}
+
+
+def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
+    zone = (env.get("CASP_DNS_ZONE") or "").strip().rstrip(".").lower() or None
+    return {
+        **_ca_settings(env),
+        "acme_ca_bundle": env.get("CASP_ACME_CA_BUNDLE") or None,
+        "zerossl_eab_url": env.get("CASP_ZEROSSL_EAB_URL") or Settings.zerossl_eab_url,
+        "dns_zone": zone,
+        "dns_update_server": env.get("CASP_DNS_UPDATE_SERVER") or None,
+        "dns_tsig_key": env.get("CASP_DNS_TSIG_KEY") or None,
+        "dns_resolver": env.get("CASP_DNS_RESOLVER") or None,
+        "dns_propagation_seconds": _int(env, "CASP_DNS_PROPAGATION_SECONDS", 120, 1),
+        "manual_dns_hours": _int(env, "CASP_MANUAL_DNS_HOURS", 72, 1),
+        "http01_port": _int(env, "CASP_HTTP01_PORT", 80, 1),
+        "issuance_deadline_seconds": _int(env, "CASP_ISSUANCE_DEADLINE_SECONDS", 600, 10),
+        "embedded_worker": _bool(env, "CASP_EMBEDDED_WORKER", True),
+        "worker_concurrency": _int(env, "CASP_WORKER_CONCURRENCY", 50, 1),
+        "job_lease_seconds": _int(env, "CASP_JOB_LEASE_SECONDS", 30, 1),
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -56,6 +104,22 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     forwarded_allow_ips: str = "127.0.0.1"
+    # Issuance
+    ca_directories: dict[str, str] = field(default_factory=dict)  # CASP_CA_<NAME>_DIRECTORY
+    platform_eab: dict[str, tuple[str, str]] = field(default_factory=dict)  # CASP_EAB_<NAME>_*
+    acme_ca_bundle: str | None = None
+    zerossl_eab_url: str = "https://api.zerossl.com/acme/eab-credentials-email"
+    dns_zone: str | None = None
+    dns_update_server: str | None = None
+    dns_tsig_key: str | None = None
+    dns_resolver: str | None = None
+    dns_propagation_seconds: int = 120
+    manual_dns_hours: int = 72
+    http01_port: int = 80
+    issuance_deadline_seconds: int = 600
+    embedded_worker: bool = True
+    worker_concurrency: int = 50
+    job_lease_seconds: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +144,7 @@ class Settings:
             host=env.get("CASP_HOST") or cls.host,
             port=_int(env, "CASP_PORT", cls.port, 0),
             forwarded_allow_ips=env.get("CASP_FORWARDED_ALLOW_IPS") or cls.forwarded_allow_ips,
+            **_issuance(env),
         )
 
     @property
@@ -88,6 +153,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite://{(self.data_dir / 'casp.sqlite3').resolve()}"
+
+    @property
+    def delegation_ready(self) -> bool:
+        """dns-01 delegation needs a zone, its update server and a TSIG key."""
+        return bool(self.dns_zone and self.dns_update_server and self.dns_tsig_key)
 
     @property
     def outbox_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,11 +13,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from app import db
+from app.acme.interface import Acme
 from app.clock import Clock
 from app.config import Settings
+from app.jobs.tasks import make_worker
 from app.mail import Mailer
 from app.middleware import BodyLimit, RateLimit, RequestContext
-from app.rest import openapi
+from app.rest import openapi, well_known
 from app.rest.errors import EXCEPTION_HANDLERS
 from app.rest.v1 import RESOURCES
 from app.runtime import Runtime, install
@@ -33,22 +36,28 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/openapi.json", openapi.endpoint(RESOURCES), methods=["GET"]),
         Route("/graphql", graphql_app(), methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/.well-known/acme-challenge/{token}", well_known.acme_challenge,
+              methods=["GET"]),
     ]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               mailer: Mailer | None = None) -> Starlette:
+               mailer: Mailer | None = None, acme: Acme | None = None) -> Starlette:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime = Runtime.build(settings, clock=clock, mailer=mailer)
+        runtime = Runtime.build(settings, clock=clock, mailer=mailer, acme=acme)
         install(runtime)
         app.state.runtime = runtime
         await db.connect(settings)
+        worker = make_worker(runtime) if settings.embedded_worker else None
+        worker_task = asyncio.create_task(worker.run()) if worker else None
         try:
             yield
         finally:
+            if worker and worker_task:
+                await worker.stop(worker_task)
             await runtime.drain()
             await db.disconnect()
             await runtime.limiter.close()

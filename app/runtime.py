@@ -9,14 +9,19 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from app.acme.interface import Acme
+from app.acme.issuer import AcmeIssuer
 from app.clock import Clock
 from app.config import Settings
 from app.crypto import SecretBox, load_or_create_secret
 from app.mail import Mailer, make_mailer
 from app.passwords import Passwords
 from app.ratelimit import Limiter
+
+if TYPE_CHECKING:
+    from app.jobs.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +34,13 @@ class Runtime:
     passwords: Passwords
     limiter: Limiter
     mailer: Mailer
+    acme: Acme
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    worker: Worker | None = None
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None,
-              mailer: Mailer | None = None) -> Runtime:
+              mailer: Mailer | None = None, acme: Acme | None = None) -> Runtime:
         secret = load_or_create_secret(settings.data_dir, settings.secret_key)
         return cls(
             settings=settings,
@@ -43,7 +50,13 @@ class Runtime:
             limiter=Limiter(settings),
             mailer=mailer or make_mailer(settings.smtp_url, settings.outbox_dir,
                                          settings.mail_from),
+            acme=acme or AcmeIssuer(verify=settings.acme_ca_bundle or True),
         )
+
+    def wake_worker(self) -> None:
+        """New work: the worker in this process looks now instead of at its next poll."""
+        if self.worker is not None:
+            self.worker.wake.set()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
         """Run work after the answer is sent; a failure is logged, never shown to a client."""

@@ -2,5 +2,7 @@
 
 from app.rest.v1.account import RESOURCE as ACCOUNT
 from app.rest.v1.auth import RESOURCE as AUTH
+from app.rest.v1.certificates import RESOURCE as CERTIFICATES
+from app.rest.v1.domains import RESOURCE as DOMAINS
 
-RESOURCES = (AUTH, ACCOUNT)
+RESOURCES = (AUTH, ACCOUNT, DOMAINS, CERTIFICATES)

@@ -6,10 +6,12 @@ from dataclasses import asdict
 
 from starlette.responses import Response
 
+from app.acme.registry import REGISTRY
 from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
+from app.rest.params import Param
 from app.rest.v1.schemas import BOOL, DATETIME, INT, STR, obj
-from app.services import accounts
+from app.services import accounts, acme_accounts
 
 
 async def show(call: Call) -> Response:
@@ -23,10 +25,21 @@ async def regenerate_token(call: Call) -> Response:
     return ok({"token": token}, "API token regenerated; the old one no longer works.")
 
 
+async def set_eab(call: Call) -> Response:
+    row = await acme_accounts.set_eab(user=call.me, **call.params)
+    return ok({"ca_provider": row.ca_provider, "eab_kid": row.kid},
+              "EAB credentials saved (the HMAC key is stored encrypted)")
+
+
 RESOURCE = Resource("/api/v1/account.php", (
     Action(("GET",), None, show, "Account settings, with the API token",
            data=obj(user_id=INT, email=STR, name=STR, email_verified=BOOL, token=STR,
                     created_at=DATETIME)),
     Action(("POST",), "regenerate-token", regenerate_token,
            "Replace the API token; the old one stops working at once", data=obj(token=STR)),
+    Action(("POST",), "set-eab", set_eab, "Store External Account Binding credentials for a CA",
+           params=(Param("ca_provider", required=True, enum=tuple(REGISTRY)),
+                   Param("eab_kid", required=True, max_length=300),
+                   Param("eab_hmac_key", required=True, max_length=500)),
+           data=obj(ca_provider=STR, eab_kid=STR)),
 ))

@@ -1,0 +1,212 @@
+"""The real ACME client: certbot's `acme` ClientV2 run in worker threads, with retries of
+transient failures and tight polling (the library's own polling sleeps a second a step)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import josepy as jose
+import requests
+from acme import client as acme_client
+from acme import errors as acme_errors
+from acme import messages
+from cryptography import x509
+
+from app.acme.errors import AcmeError, AcmeProblem, AcmeTimeout, AcmeUnavailable
+from app.acme.keys import jws_alg
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+USER_AGENT = "casp/0.1 (acme-python)"
+# Blocking HTTP calls: many can wait on the network at once without a core each.
+_POOL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="acme")
+_DIRECTORIES: dict[str, tuple[float, messages.Directory]] = {}
+_DIRECTORY_TTL = 3600.0
+TRANSIENT_CODES = {"badNonce", "serverInternal"}
+POLL_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 4.0)
+
+
+def translate(exc: Exception) -> AcmeError:
+    """Foreign exceptions to ours, most specific first."""
+    if isinstance(exc, messages.Error):
+        if exc.code in TRANSIENT_CODES:
+            return AcmeUnavailable(f"{exc.code}: {exc.detail}")
+        return AcmeProblem(exc.to_partial_json())
+    if isinstance(exc, acme_errors.TimeoutError):
+        return AcmeTimeout("the CA did not finish in time")
+    if isinstance(exc, requests.RequestException | acme_errors.BadNonce |
+                  acme_errors.MissingNonce | acme_errors.NonceError):
+        return AcmeUnavailable(f"cannot reach the CA: {exc}")
+    if isinstance(exc, acme_errors.ConflictError):
+        return AcmeProblem({"type": "casp:conflict", "detail": str(exc)})
+    if isinstance(exc, acme_errors.Error | ValueError | KeyError | jose.DeserializationError):
+        return AcmeProblem({"type": "casp:protocol", "detail": f"{type(exc).__name__}: {exc}"})
+    raise exc
+
+
+async def run(fn: Callable[..., T], *args: Any, attempts: int = 8) -> T:
+    """Run a blocking ACME call in the pool; retry what is transient, with backoff."""
+    loop = asyncio.get_running_loop()
+    delay = 0.05
+    for attempt in range(1, attempts + 1):
+        try:
+            return await loop.run_in_executor(_POOL, functools.partial(fn, *args))
+        except AcmeError:
+            raise
+        except Exception as exc:  # translated below; anything unknown re-raises
+            error = translate(exc)
+            if not isinstance(error, AcmeUnavailable) or attempt == attempts:
+                raise error from exc
+            log.info("transient ACME failure (attempt %d): %s", attempt, error)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable")
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+class AcmeSession:
+    """One account at one directory, for the duration of a job."""
+
+    def __init__(self, directory_url: str, key: jose.JWK, account_url: str | None,
+                 verify: bool | str = True):
+        self.directory_url = directory_url
+        self.net = acme_client.ClientNetwork(key, alg=jws_alg(key), verify_ssl=verify,  # type: ignore[arg-type]
+                                             user_agent=USER_AGENT, timeout=30)
+        if account_url:
+            self.net.account = messages.RegistrationResource(body=messages.Registration(),
+                                                             uri=account_url)
+        self.client: acme_client.ClientV2 | None = None
+
+    def close(self) -> None:
+        self.net.session.close()
+
+    async def open(self, attempts: int = 8) -> AcmeSession:
+        cached = _DIRECTORIES.get(self.directory_url)
+        if cached and time.monotonic() - cached[0] < _DIRECTORY_TTL:
+            directory = cached[1]
+        else:
+            directory = await run(acme_client.ClientV2.get_directory, self.directory_url,
+                                  self.net, attempts=attempts)
+            _DIRECTORIES[self.directory_url] = (time.monotonic(), directory)
+        self.client = acme_client.ClientV2(directory, self.net)
+        return self
+
+    @property
+    def c(self) -> acme_client.ClientV2:
+        assert self.client is not None, "call open() first"
+        return self.client
+
+    def external_account_required(self) -> bool:
+        return bool(self.c.external_account_required())
+
+    async def register(self, email: str | None, eab: tuple[str, str] | None) -> str:
+        """Create (or find, for a known key) the account; answers its URL."""
+        def call() -> str:
+            binding = None
+            if eab:
+                binding = messages.ExternalAccountBinding.from_data(
+                    account_public_key=self.net.key.public_key(), kid=eab[0],
+                    hmac_key=eab[1], directory=self.c.directory)
+            reg = messages.NewRegistration.from_data(
+                email=email, terms_of_service_agreed=True, external_account_binding=binding)
+            try:
+                return str(self.c.new_account(reg).uri)
+            except acme_errors.ConflictError as exc:  # the key is known: reuse its account
+                self.net.account = messages.RegistrationResource(
+                    body=messages.Registration(), uri=exc.location)
+                return str(exc.location)
+        return await run(call)
+
+    async def new_order(self, csr_pem: bytes) -> messages.OrderResource:
+        return await run(self.c.new_order, csr_pem)
+
+    async def load_order(self, url: str, csr_pem: bytes) -> messages.OrderResource:
+        """An order made earlier (by this or a dead worker), with its authorizations."""
+        def call() -> messages.OrderResource:
+            body = messages.Order.from_json(self.c._post_as_get(url).json())
+            authzs = [self.c._authzr_from_response(self.c._post_as_get(u), uri=u)
+                      for u in body.authorizations]
+            return messages.OrderResource(body=body, uri=url, authorizations=authzs,
+                                          csr_pem=csr_pem)
+        return await run(call)
+
+    async def refresh_order(self, order: messages.OrderResource
+                            ) -> tuple[messages.Order, float | None]:
+        def call() -> tuple[messages.Order, float | None]:
+            response = self.c._post_as_get(order.uri)
+            return messages.Order.from_json(response.json()), _retry_after(response)
+        return await run(call)
+
+    async def answer(self, challb: messages.ChallengeBody,
+                     response: Any) -> None:
+        await run(self.c.answer_challenge, challb, response)
+
+    async def poll_authorization(self, authzr: messages.AuthorizationResource,
+                                 deadline: float) -> messages.AuthorizationResource:
+        """Poll until not pending: short first intervals, then backoff, honouring Retry-After."""
+        for step in _steps():
+            updated, response = await run(self.c.poll, authzr)
+            if updated.body.status not in (messages.STATUS_PENDING, messages.STATUS_PROCESSING):
+                return updated
+            await _wait(max(step, _retry_after(response) or 0), deadline)
+        raise AssertionError("unreachable")
+
+    async def finalize(self, order: messages.OrderResource,
+                       deadline: float) -> messages.OrderResource:
+        """Finalize (unless already done) and wait for the certificate."""
+        body, _ = await self.refresh_order(order)
+        if body.status == messages.STATUS_READY:
+            await run(self.c.begin_finalization, order)
+        for step in _steps():
+            body, retry = await self.refresh_order(order)
+            if body.status == messages.STATUS_VALID and body.certificate:
+                response = await run(self.c._post_as_get, body.certificate)
+                return order.update(body=body, fullchain_pem=response.text)
+            if body.status == messages.STATUS_INVALID:
+                problem = body.error.to_partial_json() if body.error else {
+                    "type": "casp:orderInvalid", "detail": "the CA marked the order invalid"}
+                raise AcmeProblem(problem)
+            if body.status == messages.STATUS_READY:
+                await run(self.c.begin_finalization, order)
+            await _wait(max(step, retry or 0), deadline)
+        raise AssertionError("unreachable")
+
+    async def revoke(self, cert_pem: str, reason: int) -> None:
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
+        await run(self.c.revoke, cert, reason)
+
+
+def _steps() -> Any:
+    yield from POLL_STEPS
+    while True:
+        yield POLL_STEPS[-1]
+
+
+async def _wait(seconds: float, deadline: float) -> None:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise AcmeTimeout("the CA did not finish within the issuance deadline")
+    await asyncio.sleep(min(seconds, remaining))
+
+
+def deadline_in(seconds: float) -> float:
+    return time.monotonic() + seconds

@@ -1,0 +1,55 @@
+"""The one-screen interface services use; AcmeIssuer (issuer.py) is the real one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Account:
+    directory_url: str
+    key_json: str  # JWK, decrypted for the length of a job only
+    url: str | None  # None until registered
+    email: str | None = None
+    eab: tuple[str, str] | None = None  # (kid, base64url HMAC key)
+    eab_required: bool = False  # the registry's flag; the directory's meta is read as well
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """What must be made visible for one identifier: a file (http-01) or a TXT (dns-01)."""
+
+    identifier: str  # the name validated; for a wildcard, its base name
+    type: str  # http-01 | dns-01
+    token: str
+    validation: str  # http-01: the key authorization; dns-01: the TXT value
+
+
+class ChallengeHooks(Protocol):
+    """How the caller persists progress and publishes answers."""
+
+    async def account_registered(self, url: str) -> None: ...
+    async def order_created(self, url: str) -> None: ...
+    async def publish(self, challenges: list[Challenge]) -> None:
+        """Make every answer visible (raise AwaitingDns when it is the user's turn)."""
+    async def unpublish(self, challenges: list[Challenge]) -> None: ...
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    account: Account
+    csr_pem: bytes
+    challenge_type: str
+    order_url: str | None  # an order to resume: no second order while this one can finish
+    deadline_seconds: float
+
+
+class Acme(Protocol):
+    async def issue(self, request: IssueRequest, hooks: ChallengeHooks) -> str:
+        """Run the order to its end; answers the full chain PEM, leaf first."""
+
+    async def revoke(self, account: Account, cert_pem: str, reason: int) -> None: ...
+
+    async def external_account_required(self, directory_url: str) -> bool:
+        """What the directory's meta says (False when it cannot be read now)."""

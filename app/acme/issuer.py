@@ -1,0 +1,128 @@
+"""AcmeIssuer: an order from start (or from where a dead worker left it) to the chain."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from acme import challenges, messages
+
+from app.acme.client import AcmeSession, deadline_in
+from app.acme.errors import AcmeError, AcmeProblem, ChallengeFailed
+from app.acme.interface import Account, Challenge, ChallengeHooks, IssueRequest
+from app.acme.keys import account_key_from_json, new_account_key
+
+log = logging.getLogger(__name__)
+_FINISHED = (messages.STATUS_VALID, messages.STATUS_INVALID)
+_CHALLENGE_TYPES = {"http-01": challenges.HTTP01, "dns-01": challenges.DNS01}
+
+
+class AcmeIssuer:
+    def __init__(self, verify: bool | str = True):
+        self.verify = verify
+
+    async def _session(self, account: Account, hooks: ChallengeHooks | None) -> AcmeSession:
+        key = account_key_from_json(account.key_json)
+        session = await AcmeSession(account.directory_url, key, account.url, self.verify).open()
+        if account.url is None:
+            if (account.eab_required or session.external_account_required()) and not account.eab:
+                raise AcmeProblem({"type": "casp:eabRequired", "detail":
+                                   "this CA requires External Account Binding credentials"})
+            url = await session.register(account.email, account.eab)
+            if hooks is not None:
+                await hooks.account_registered(url)
+        return session
+
+    async def issue(self, request: IssueRequest, hooks: ChallengeHooks) -> str:
+        deadline = deadline_in(request.deadline_seconds)
+        session = await self._session(request.account, hooks)
+        try:
+            order = await self._order(session, request, hooks)
+            if order.body.status in (messages.STATUS_PENDING,):
+                await self._authorize(session, order, request.challenge_type, hooks, deadline)
+            done = await session.finalize(order, deadline)
+            return str(done.fullchain_pem)
+        finally:
+            session.close()
+
+    async def _order(self, session: AcmeSession, request: IssueRequest,
+                     hooks: ChallengeHooks) -> messages.OrderResource:
+        if request.order_url:
+            try:
+                order = await session.load_order(request.order_url, request.csr_pem)
+                if order.body.status != messages.STATUS_INVALID:
+                    return order
+                log.info("order %s is invalid; placing a new one", request.order_url)
+            except AcmeProblem as exc:  # gone (expired, deleted): it cannot be finished
+                log.info("order %s cannot be loaded (%s); placing a new one",
+                         request.order_url, exc)
+        order = await session.new_order(request.csr_pem)
+        await hooks.order_created(str(order.uri))
+        return order
+
+    async def _authorize(self, session: AcmeSession, order: messages.OrderResource,
+                         challenge_type: str, hooks: ChallengeHooks, deadline: float) -> None:
+        todo = [a for a in order.authorizations if a.body.status == messages.STATUS_PENDING]
+        picked = [(authz, _pick(authz, challenge_type)) for authz in todo]
+        answers = [_answer(session, authz, challb) for authz, challb in picked]
+        await hooks.publish(answers)
+        try:
+            await asyncio.gather(*(session.answer(challb, challb.chall.response(session.net.key))
+                                   for _, challb in picked
+                                   if challb.status == messages.STATUS_PENDING))
+            results = await asyncio.gather(*(session.poll_authorization(authz, deadline)
+                                             for authz in order.authorizations))
+        finally:
+            await hooks.unpublish(answers)
+        failed = [a for a in results if a.body.status != messages.STATUS_VALID]
+        if failed:
+            raise ChallengeFailed(_problem(failed[0]))
+
+    async def external_account_required(self, directory_url: str) -> bool:
+        session = AcmeSession(directory_url, new_account_key(), None, self.verify)
+        try:
+            await session.open(attempts=2)
+            return session.external_account_required()
+        except AcmeError as exc:
+            log.warning("cannot read the directory %s: %s", directory_url, exc)
+            return False
+        finally:
+            session.close()
+
+    async def revoke(self, account: Account, cert_pem: str, reason: int) -> None:
+        session = await self._session(account, None)
+        try:
+            await session.revoke(cert_pem, reason)
+        finally:
+            session.close()
+
+
+def _pick(authz: messages.AuthorizationResource, challenge_type: str) -> messages.ChallengeBody:
+    wanted = _CHALLENGE_TYPES[challenge_type]
+    for challb in authz.body.challenges:
+        if isinstance(challb.chall, wanted):
+            return challb
+    offered = ", ".join(c.chall.typ for c in authz.body.challenges)
+    raise AcmeProblem({"type": "casp:challengeUnavailable", "detail":
+                       f"the CA offers no {challenge_type} challenge for "
+                       f"{authz.body.identifier.value} (offered: {offered})"})
+
+
+def _answer(session: AcmeSession, authz: messages.AuthorizationResource,
+            challb: messages.ChallengeBody) -> Challenge:
+    key = session.net.key
+    chall = challb.chall
+    validation = chall.validation(key)
+    return Challenge(identifier=authz.body.identifier.value, type=chall.typ,
+                     token=chall.encode("token"), validation=validation)
+
+
+def _problem(authz: messages.AuthorizationResource) -> dict[str, object]:
+    for challb in authz.body.challenges:
+        if challb.error is not None:
+            doc = challb.error.to_partial_json()
+            doc.setdefault("identifier", authz.body.identifier.value)
+            return doc
+    return {"type": "casp:authorizationInvalid", "identifier": authz.body.identifier.value,
+            "detail": f"authorization for {authz.body.identifier.value} is "
+                      f"{authz.body.status.name}"}

@@ -1,0 +1,96 @@
+"""The job queue. A claim is a conditional UPDATE (portable to SQLite and PostgreSQL): it
+wins only if the job is still due and unleased, so no job runs twice at once; a dead
+worker's job is taken over when its lease ends."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from app.runtime import current
+from models.job import Job
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+class RetryLater(Exception):
+    """Raised by a task: run me again after `delay` seconds."""
+
+    def __init__(self, delay: float, reason: str, count_attempt: bool = True):
+        super().__init__(reason)
+        self.delay = delay
+        self.count_attempt = count_attempt
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+
+
+def _now() -> datetime:
+    return current().clock.now()
+
+
+async def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None,
+                  delay: float = 0) -> Job:
+    """Add a job; with a key, an unfinished job of that key is brought forward instead."""
+    run_at = _now() + timedelta(seconds=delay)
+    if key is not None:
+        existing = await Job.get_or_none(key=key)
+        if existing is not None:
+            await Job.filter(id=existing.id, status=QUEUED, run_at__gt=run_at).update(
+                run_at=run_at)
+            current().wake_worker()
+            return existing
+    try:
+        job = await Job.create(kind=kind, payload=payload, key=key, run_at=run_at,
+                               created_at=_now())
+    except IntegrityError:  # another request enqueued the same key a moment ago
+        return await Job.get(key=key)
+    current().wake_worker()
+    return job
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(status=QUEUED, run_at__lte=now) | Q(status=RUNNING, lease_until__lt=now)
+
+
+async def claim(owner: str, limit: int, lease: float) -> list[Job]:
+    now = _now()
+    candidates = await Job.filter(_claimable(now)).order_by("run_at").limit(limit)
+    claimed = []
+    for job in candidates:
+        won = await Job.filter(Q(id=job.id) & _claimable(now)).update(
+            status=RUNNING, locked_by=owner, lease_until=now + timedelta(seconds=lease),
+            attempts=F("attempts") + 1)
+        if won:
+            claimed.append(await Job.get(id=job.id))
+    return claimed
+
+
+async def extend(job: Job, owner: str, lease: float) -> bool:
+    until = _now() + timedelta(seconds=lease)
+    return bool(await Job.filter(id=job.id, locked_by=owner, status=RUNNING).update(
+        lease_until=until))
+
+
+async def complete(job: Job, owner: str) -> None:
+    await Job.filter(id=job.id, locked_by=owner).update(
+        status=DONE, key=None, locked_by=None, lease_until=None, finished_at=_now())
+
+
+async def retry(job: Job, owner: str, delay: float, error: str, count: bool = True) -> None:
+    attempts = job.attempts if count else max(0, job.attempts - 1)
+    await Job.filter(id=job.id, locked_by=owner).update(
+        status=QUEUED, run_at=_now() + timedelta(seconds=delay), locked_by=None,
+        lease_until=None, last_error=error[:2000], attempts=attempts)
+
+
+async def fail(job: Job, owner: str, error: str) -> None:
+    await Job.filter(id=job.id, locked_by=owner).update(
+        status=FAILED, key=None, locked_by=None, lease_until=None, last_error=error[:2000],
+        finished_at=_now())

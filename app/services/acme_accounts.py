@@ -1,0 +1,106 @@
+"""ACME accounts (one per user, CA and directory, its key encrypted at rest) and EAB
+credentials (per user and CA, a platform-wide fallback, ZeroSSL's e-mail endpoint)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+
+import httpx
+from tortoise.exceptions import IntegrityError
+
+from app.acme.interface import Account
+from app.acme.keys import account_key_to_json, new_account_key
+from app.acme.registry import CA, get_ca
+from app.errors import ValidationFailed
+from app.runtime import current
+from models.acme_account import AcmeAccount, EabCredential
+from models.user import User
+
+log = logging.getLogger(__name__)
+
+
+def _check_hmac(value: str) -> str:
+    value = value.strip()
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationFailed("eab_hmac_key must be base64url", field="eab_hmac_key") from exc
+    if len(raw) < 16:
+        raise ValidationFailed("eab_hmac_key is too short to be an HMAC key",
+                               field="eab_hmac_key")
+    return value
+
+
+async def set_eab(*, user: User, ca_provider: str | None, eab_kid: str | None,
+                  eab_hmac_key: str | None) -> EabCredential:
+    ca = get_ca(ca_provider)
+    if not eab_kid or not eab_kid.strip():
+        raise ValidationFailed("eab_kid is required", field="eab_kid")
+    if not eab_hmac_key:
+        raise ValidationFailed("eab_hmac_key is required", field="eab_hmac_key")
+    sealed = current().box.encrypt(_check_hmac(eab_hmac_key))
+    row, _ = await EabCredential.update_or_create(
+        user=user, ca_provider=ca.name,
+        defaults={"kid": eab_kid.strip(), "hmac_encrypted": sealed,
+                  "created_at": current().clock.now()})
+    return row
+
+
+async def stored_eab(user: User, ca: CA) -> tuple[str, str] | None:
+    row = await EabCredential.get_or_none(user=user, ca_provider=ca.name)
+    if row is not None:
+        return row.kid, current().box.decrypt(row.hmac_encrypted).decode()
+    return current().settings.platform_eab.get(ca.name)
+
+
+async def eab_for(user: User, ca: CA) -> tuple[str, str] | None:
+    """The user's, else the platform's; for ZeroSSL, else fetched with the user's email."""
+    found = await stored_eab(user, ca)
+    if found is None and ca.name == "zerossl":
+        found = await _zerossl_eab(user)
+    return found
+
+
+async def _zerossl_eab(user: User) -> tuple[str, str] | None:
+    url = current().settings.zerossl_eab_url
+    try:
+        async with httpx.AsyncClient(timeout=20) as client:
+            response = await client.post(url, data={"email": user.email})
+        data = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        log.warning("ZeroSSL EAB endpoint failed: %s", exc)
+        return None
+    if not data.get("success") or not data.get("eab_kid") or not data.get("eab_hmac_key"):
+        log.warning("ZeroSSL EAB endpoint refused: %s", data.get("error") or data)
+        return None
+    await set_eab(user=user, ca_provider="zerossl", eab_kid=data["eab_kid"],
+                  eab_hmac_key=data["eab_hmac_key"])
+    return data["eab_kid"], data["eab_hmac_key"]
+
+
+async def account_row(user: User, ca: CA, directory_url: str) -> AcmeAccount:
+    """The user's account at this CA and directory; its key is made on first use."""
+    row = await AcmeAccount.get_or_none(user=user, ca_provider=ca.name,
+                                        directory_url=directory_url)
+    if row is not None:
+        return row
+    sealed = current().box.encrypt(account_key_to_json(new_account_key()))
+    try:
+        return await AcmeAccount.create(user=user, ca_provider=ca.name,
+                                        directory_url=directory_url, key_encrypted=sealed,
+                                        created_at=current().clock.now())
+    except IntegrityError:  # made by a concurrent job a moment ago
+        return await AcmeAccount.get(user=user, ca_provider=ca.name,
+                                     directory_url=directory_url)
+
+
+async def account_for(user: User, ca_name: str, directory_url: str) -> tuple[AcmeAccount,
+                                                                              Account]:
+    ca = get_ca(ca_name)
+    row = await account_row(user, ca, directory_url)
+    eab = None if row.account_url else await eab_for(user, ca)
+    key_json = current().box.decrypt(row.key_encrypted).decode()
+    return row, Account(directory_url=directory_url, key_json=key_json, url=row.account_url,
+                        email=user.email, eab=eab, eab_required=ca.eab_required)

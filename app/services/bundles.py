@@ -1,0 +1,81 @@
+"""Downloads of an issued certificate: PEM, full chain, key, PKCS#12, or all in a zip."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    NoEncryption,
+    pkcs12,
+)
+
+from app.acme.keys import key_from_pem
+from app.errors import ValidationFailed
+from app.runtime import current
+from app.services.certificates import get_certificate
+from models.certificate import Certificate
+from models.user import User
+
+FORMATS = ("pem", "fullchain", "key", "pfx", "zip")
+PEM = "application/x-pem-file"
+
+
+@dataclass(frozen=True)
+class Download:
+    content: bytes
+    filename: str
+    media_type: str
+
+
+def _base(cert: Certificate) -> str:
+    return str(cert.domains[0]).replace("*", "_wildcard")
+
+
+def _key_pem(cert: Certificate) -> bytes:
+    return current().box.decrypt(str(cert.key_encrypted))
+
+
+def _pfx(cert: Certificate, password: str | None) -> bytes:
+    key = key_from_pem(_key_pem(cert))
+    leaf = x509.load_pem_x509_certificate(str(cert.certificate_pem).encode())
+    chain = x509.load_pem_x509_certificates(cert.chain_pem.encode()) if cert.chain_pem else []
+    encryption = BestAvailableEncryption(password.encode()) if password else NoEncryption()
+    return pkcs12.serialize_key_and_certificates(_base(cert).encode(), key, leaf, chain,
+                                                encryption)
+
+
+def _zip(cert: Certificate) -> bytes:
+    buffer = io.BytesIO()
+    leaf, chain = str(cert.certificate_pem), cert.chain_pem or ""
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("cert.pem", leaf)
+        archive.writestr("chain.pem", chain)
+        archive.writestr("fullchain.pem", leaf + chain)
+        archive.writestr("privkey.pem", _key_pem(cert))
+    return buffer.getvalue()
+
+
+async def download(*, user: User, id: int, format: str | None,
+                   password: str | None = None) -> Download:
+    cert = await get_certificate(user=user, id=id)
+    fmt = (format or "pem").lower()
+    if fmt not in FORMATS:
+        raise ValidationFailed(f"format must be one of: {', '.join(FORMATS)}", field="format")
+    if not cert.certificate_pem or not cert.key_encrypted:
+        raise ValidationFailed(f"certificate {id} is {cert.status}: nothing to download yet",
+                               field="id")
+    base = _base(cert)
+    if fmt == "pem":
+        return Download(cert.certificate_pem.encode(), f"{base}.pem", PEM)
+    if fmt == "fullchain":
+        full = cert.certificate_pem + (cert.chain_pem or "")
+        return Download(full.encode(), f"{base}.fullchain.pem", PEM)
+    if fmt == "key":
+        return Download(_key_pem(cert), f"{base}.key.pem", PEM)
+    if fmt == "pfx":
+        return Download(_pfx(cert, password), f"{base}.pfx", "application/x-pkcs12")
+    return Download(_zip(cert), f"{base}.zip", "application/zip")

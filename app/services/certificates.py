@@ -1,0 +1,172 @@
+"""Certificates: request, read, list, verify (manual dns-01), revoke, delete."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from app.acme.errors import AcmeError, AcmeProblem
+from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
+from app.errors import NotFound, ServerError, ValidationFailed
+from app.jobs.queue import enqueue
+from app.runtime import current
+from app.services import acme_accounts, names
+from app.services import domains as domain_service
+from models.acme_account import AcmeAccount
+from models.certificate import Certificate, HttpChallenge
+from models.user import User
+
+log = logging.getLogger(__name__)
+STATUSES = ("pending", "issued", "failed", "expired", "revoked")
+MAX_NAMES = 100
+REASONS = {"unspecified": 0, "keyCompromise": 1, "affiliationChanged": 3, "superseded": 4,
+           "cessationOfOperation": 5}
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], default: str, field: str) -> str:
+    value = (value or default).strip().lower()
+    if value not in allowed:
+        raise ValidationFailed(f"{field} must be one of: {', '.join(allowed)}", field=field)
+    return value
+
+
+def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
+    if not raw:
+        raise ValidationFailed("domains must list 1 to 100 names", field="domains")
+    if len(raw) > MAX_NAMES * 2:  # refuse huge lists before the per-name work
+        raise ValidationFailed(f"domains must list at most {MAX_NAMES} names", field="domains")
+    result: list[str] = []
+    for item in raw:
+        name = names.normalize(item, field="domains", wildcard=True)
+        if name.startswith("*.") and challenge_type != "dns-01":
+            raise ValidationFailed(f"{name}: wildcard names need challenge_type dns-01",
+                                   field="domains")
+        if name not in result:
+            result.append(name)
+    if len(result) > MAX_NAMES:
+        raise ValidationFailed(f"domains must list at most {MAX_NAMES} names", field="domains")
+    return result
+
+
+async def _check_eab(user: User, ca_name: str, directory_url: str) -> None:
+    """A CA that needs EAB and has none for this user: refuse before any order."""
+    ca = REGISTRY[ca_name]
+    registered = await AcmeAccount.exists(user=user, ca_provider=ca_name,
+                                          directory_url=directory_url, account_url__not=None)
+    if registered or ca_name == "zerossl" or await acme_accounts.stored_eab(user, ca):
+        return
+    needed = ca.eab_required or await current().acme.external_account_required(directory_url)
+    if needed:
+        raise ValidationFailed(
+            f"{ca.title} requires External Account Binding: set eab_kid and eab_hmac_key with "
+            f"POST account.php?action=set-eab (or CASP_EAB_{ca_name.upper()}_KID and "
+            "_HMAC_KEY for everyone)", field="ca_provider")
+
+
+async def request_certificate(*, user: User, ca_provider: str | None,
+                              domains: list[str] | None, challenge_type: str | None = None,
+                              key_type: str | None = None,
+                              auto_renew: bool | None = None) -> Certificate:
+    ca = get_ca(ca_provider)
+    challenge = _choice(challenge_type, CHALLENGE_TYPES, "dns-01", "challenge_type")
+    key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
+    wanted = clean_names(domains, challenge)
+    await domain_service.domains_for(user, wanted)
+    directory = ca.directory_for(key, current().settings.ca_directories)
+    await _check_eab(user, ca.name, directory)
+    now = current().clock.now()
+    cert = await Certificate.create(
+        user=user, domains=wanted, search_text=" " + " ".join(wanted) + " ",
+        ca_provider=ca.name, challenge_type=challenge, key_type=key,
+        auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
+        created_at=now, updated_at=now)
+    await enqueue("issue", {"certificate_id": cert.id}, key=f"issue:{cert.id}")
+    return cert
+
+
+async def get_certificate(*, user: User, id: int) -> Certificate:
+    cert = await Certificate.get_or_none(id=id, user=user)
+    if cert is None:
+        raise NotFound(f"certificate {id} not found")
+    return cert
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Certificate]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def list_certificates(*, user: User, status: str | None = None,
+                            ca_provider: str | None = None, search: str | None = None,
+                            page: int | None = None, per_page: int | None = None) -> Page:
+    page, per_page = page or 1, per_page or 20
+    if not 1 <= per_page <= 100:
+        raise ValidationFailed("per_page must be from 1 to 100", field="per_page")
+    query = Certificate.filter(user=user)
+    if status:
+        query = query.filter(status=_choice(status, STATUSES, "", "status"))
+    if ca_provider:
+        query = query.filter(ca_provider=get_ca(ca_provider).name)
+    if search and search.strip():
+        query = query.filter(search_text__icontains=search.strip().lower())
+    total = await query.count()
+    items = await query.order_by("-created_at", "-id").offset((page - 1) * per_page).limit(
+        per_page)
+    return Page(items, total, page, per_page)
+
+
+async def verify_certificate(*, user: User, id: int) -> Certificate:
+    """Look for the manual dns-01 records now instead of at the next scheduled check."""
+    cert = await get_certificate(user=user, id=id)
+    if cert.status != "pending":
+        raise ValidationFailed(f"certificate {id} is {cert.status}, not pending", field="id")
+    await enqueue("issue", {"certificate_id": cert.id}, key=f"issue:{cert.id}")
+    return cert
+
+
+def reason_code(reason: str | int | None) -> int:
+    if reason is None or reason == "":
+        return 0
+    if isinstance(reason, int) or str(reason).isdigit():
+        code = int(reason)
+        if code in REASONS.values():
+            return code
+    elif str(reason) in REASONS:
+        return REASONS[str(reason)]
+    raise ValidationFailed(f"reason must be one of: {', '.join(REASONS)} (or their codes "
+                           f"{sorted(REASONS.values())})", field="reason")
+
+
+async def revoke_certificate(*, user: User, id: int,
+                             reason: str | int | None = None) -> Certificate:
+    cert = await get_certificate(user=user, id=id)
+    code = reason_code(reason)
+    if cert.status != "issued" or not cert.certificate_pem:
+        raise ValidationFailed(f"certificate {id} is {cert.status}; only an issued "
+                               "certificate can be revoked", field="id")
+    _, account = await acme_accounts.account_for(user, cert.ca_provider, cert.directory_url)
+    try:
+        await current().acme.revoke(account, cert.certificate_pem, code)
+    except AcmeProblem as exc:
+        raise ValidationFailed(f"the CA refused the revocation: {exc}", field="id") from exc
+    except AcmeError as exc:
+        raise ServerError(f"the CA could not be reached to revoke: {exc}") from exc
+    cert.status = "revoked"
+    cert.revoked_at = cert.updated_at = current().clock.now()
+    cert.revocation_reason = next(k for k, v in REASONS.items() if v == code)
+    await cert.save(update_fields=["status", "revoked_at", "updated_at", "revocation_reason"])
+    return cert
+
+
+async def delete_certificate(*, user: User, id: int) -> None:
+    """Delete the record and with it the private key."""
+    cert = await get_certificate(user=user, id=id)
+    await HttpChallenge.filter(certificate_id=cert.id).delete()
+    await cert.delete()

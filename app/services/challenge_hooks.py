@@ -1,0 +1,105 @@
+"""How casp answers challenges for one certificate: http-01 from the database, dns-01 by
+RFC 2136 at the delegation target, or by waiting for the user's own TXT records."""
+
+from __future__ import annotations
+
+from app.acme.dns import DnsUpdater, Lookup, parse_tsig
+from app.acme.errors import AwaitingDns
+from app.acme.interface import Challenge
+from app.runtime import current
+from app.services import domains as domain_service
+from models.acme_account import AcmeAccount
+from models.certificate import Certificate, HttpChallenge
+from models.user import User
+
+
+def record_name(identifier: str) -> str:
+    return f"_acme-challenge.{identifier}"
+
+
+async def dns_routes(user: User, cert: Certificate) -> dict[str, str]:
+    """For dns-01: record name -> delegation target, for each name whose CNAME is in place."""
+    settings = current().settings
+    if cert.challenge_type != "dns-01" or not settings.delegation_ready:
+        return {}
+    bare = [n[2:] if n.startswith("*.") else n for n in cert.domains]
+    covering = await domain_service.domains_for(user, bare)
+    lookup = Lookup(settings.dns_resolver)
+    routes = {}
+    for name, domain in covering.items():
+        target = domain_service.delegation_target(domain)
+        if target and await lookup.cname(record_name(name)) == target:
+            routes[record_name(name)] = target
+    return routes
+
+
+class IssuanceHooks:
+    def __init__(self, cert: Certificate, account: AcmeAccount, routes: dict[str, str]):
+        self.cert = cert
+        self.account = account
+        self.routes = routes
+
+    async def account_registered(self, url: str) -> None:
+        self.account.account_url = url
+        await self.account.save(update_fields=["account_url"])
+
+    async def order_created(self, url: str) -> None:
+        from app.services.issuance import save
+
+        await save(self.cert, order_url=url, stage="authorizing")
+
+    async def publish(self, challenges: list[Challenge]) -> None:
+        http = [c for c in challenges if c.type == "http-01"]
+        now = current().clock.now()
+        for c in http:
+            await HttpChallenge.update_or_create(
+                token=c.token, defaults={"key_authorization": c.validation,
+                                         "certificate_id": self.cert.id, "created_at": now})
+        dns = [c for c in challenges if c.type == "dns-01"]
+        if dns:
+            await self._publish_dns(dns)
+
+    async def _publish_dns(self, dns: list[Challenge]) -> None:
+        settings = current().settings
+        delegated = [c for c in dns if record_name(c.identifier) in self.routes]
+        manual = [c for c in dns if record_name(c.identifier) not in self.routes]
+        if delegated:
+            updater = _updater()
+            for c in delegated:
+                await updater.add_txt(self.routes[record_name(c.identifier)], c.validation)
+        if manual:
+            from app.services.issuance import save
+
+            records = [{"name": record_name(c.identifier), "type": "TXT", "value": c.validation}
+                       for c in manual]
+            await save(self.cert, dns_records=records, stage="awaiting_dns")
+        await self._wait_visible(delegated, settings.dns_propagation_seconds)
+        await self._wait_visible(manual, 2.0)
+
+    async def _wait_visible(self, challenges: list[Challenge], within: float) -> None:
+        """Confirm through the resolver before answering: propagation fails most issuance."""
+        wanted: dict[str, set[str]] = {}
+        for c in challenges:
+            wanted.setdefault(record_name(c.identifier), set()).add(c.validation)
+        lookup = Lookup(current().settings.dns_resolver)
+        missing = [name for name, values in wanted.items()
+                   if not await lookup.wait_txt(name, values, within)]
+        if missing:
+            raise AwaitingDns(f"TXT records not visible yet at {', '.join(missing)}")
+
+    async def unpublish(self, challenges: list[Challenge]) -> None:
+        await HttpChallenge.filter(
+            token__in=[c.token for c in challenges if c.type == "http-01"]).delete()
+        delegated = [c for c in challenges
+                     if c.type == "dns-01" and record_name(c.identifier) in self.routes]
+        if delegated:
+            updater = _updater()
+            for c in delegated:
+                await updater.delete_txt(self.routes[record_name(c.identifier)], c.validation)
+
+
+def _updater() -> DnsUpdater:
+    settings = current().settings
+    assert settings.dns_update_server and settings.dns_zone and settings.dns_tsig_key
+    return DnsUpdater(settings.dns_update_server, settings.dns_zone,
+                      parse_tsig(settings.dns_tsig_key))

@@ -1,0 +1,98 @@
+"""The checks behind domains.php?action=verify: delegation CNAME, http-01 probe, CAA."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+
+from app.acme.dns import DnsError, Lookup
+from app.acme.registry import REGISTRY
+from app.runtime import current
+from models.certificate import HttpChallenge
+from models.domain import Domain
+
+
+def lookup() -> Lookup:
+    return Lookup(current().settings.dns_resolver)
+
+
+async def run(domain: Domain) -> dict[str, Any]:
+    checks: list[dict[str, Any]] = []
+    try:
+        if domain.verification_method == "http-01":
+            checks.append(await _http_probe(domain))
+        else:
+            checks.append(await _delegation(domain))
+        caa = await _caa(domain.name)
+    except DnsError as exc:
+        checks.append({"check": "dns", "ok": False, "detail": str(exc)})
+        caa = None
+    return {"ok": all(c["ok"] for c in checks), "checks": checks, "caa": caa,
+            "checked_at": current().clock.now().isoformat()}
+
+
+async def _delegation(domain: Domain) -> dict[str, Any]:
+    from app.services.domains import delegation_target
+
+    settings = current().settings
+    target = delegation_target(domain)
+    name = f"_acme-challenge.{domain.name}"
+    if not (target and settings.delegation_ready):
+        return {"check": "dns-manual", "ok": True, "detail":
+                "dns-01 delegation is not configured on this server: TXT records will be "
+                "listed for you to create with each certificate"}
+    seen = await lookup().cname(name)
+    if seen == target:
+        return {"check": "cname", "ok": True, "detail": f"{name} CNAME {target}"}
+    found = f"it points to {seen}" if seen else "no CNAME was found"
+    return {"check": "cname", "ok": False,
+            "detail": f"create {name} CNAME {target} ({found})"}
+
+
+async def _http_probe(domain: Domain) -> dict[str, Any]:
+    settings = current().settings
+    token, value = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    await HttpChallenge.create(token=token, key_authorization=value,
+                               created_at=current().clock.now())
+    try:
+        addresses = await lookup().addresses(domain.name)
+        if not addresses:
+            return {"check": "http-01", "ok": False,
+                    "detail": f"{domain.name} has no A or AAAA record"}
+        return await _fetch_probe(domain.name, addresses[0], settings.http01_port, token, value)
+    finally:
+        await HttpChallenge.filter(token=token).delete()
+
+
+async def _fetch_probe(name: str, address: str, port: int, token: str,
+                       value: str) -> dict[str, Any]:
+    host = f"[{address}]" if ":" in address else address
+    url = f"http://{host}:{port}/.well-known/acme-challenge/{token}"
+    shown = f"http://{name}/.well-known/acme-challenge/..."
+    try:
+        async with httpx.AsyncClient(timeout=5, follow_redirects=False) as client:
+            response = await client.get(url, headers={"Host": name})
+    except httpx.HTTPError as exc:
+        return {"check": "http-01", "ok": False,
+                "detail": f"cannot fetch {shown} at {address}:{port}: {exc!r}"}
+    if response.status_code == 200 and response.text.strip() == value:
+        return {"check": "http-01", "ok": True, "detail": f"{shown} answers from casp"}
+    return {"check": "http-01", "ok": False,
+            "detail": f"{shown} answered {response.status_code} without casp's probe: point "
+                      "the name or proxy that path to casp"}
+
+
+async def _caa(name: str) -> dict[str, Any]:
+    """Which CAs the domain's CAA records would stop (RFC 8659)."""
+    found = await lookup().caa(name)
+    if found is None:
+        return {"records": [], "blocked": []}
+    owner, records = found
+    issuers = {value.split(";")[0].strip().lower() for tag, value in records
+               if tag.lower() == "issue"}
+    blocked = [ca.name for ca in REGISTRY.values()
+               if issuers and not issuers & set(ca.caa)] if issuers else []
+    return {"owner": owner, "records": [f"{tag} {value}" for tag, value in records],
+            "blocked": blocked}

@@ -1,0 +1,112 @@
+"""Domains: which names a user may put in certificates, and how their challenges are met."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from app.errors import NotFound, ValidationFailed
+from app.runtime import current
+from app.services import domain_checks, names
+from models.certificate import Certificate
+from models.domain import Domain
+from models.user import User
+
+METHODS = ("dns-01", "http-01")
+LIVE = ("pending", "issued")
+
+
+def method_of(value: str | None, field: str = "verification_method") -> str:
+    value = (value or "dns-01").strip().lower()
+    if value not in METHODS:
+        raise ValidationFailed(f"{field} must be one of: {', '.join(METHODS)}", field=field)
+    return value
+
+
+async def add_domain(*, user: User, domain: str | None,
+                     verification_method: str | None = None) -> Domain:
+    if not domain:
+        raise ValidationFailed("domain is required", field="domain")
+    name = names.normalize(domain)
+    method = method_of(verification_method)
+    if await Domain.exists(user=user, name=name):
+        raise ValidationFailed(f"you already have the domain {name}", field="domain")
+    try:
+        return await Domain.create(user=user, name=name, verification_method=method,
+                                   delegation_label=secrets.token_hex(10),
+                                   created_at=current().clock.now())
+    except IntegrityError as exc:
+        raise ValidationFailed(f"you already have the domain {name}", field="domain") from exc
+
+
+async def list_domains(*, user: User) -> list[Domain]:
+    return await Domain.filter(user=user).order_by("name")
+
+
+async def get_domain(*, user: User, id: int) -> Domain:
+    domain = await Domain.get_or_none(id=id, user=user)
+    if domain is None:
+        raise NotFound(f"domain {id} not found")
+    return domain
+
+
+async def delete_domain(*, user: User, id: int) -> None:
+    domain = await get_domain(user=user, id=id)
+    live = await Certificate.filter(user=user, status__in=LIVE).only("id", "domains")
+    users = [c.id for c in live if any(names.covers(domain.name, n) for n in c.domains)]
+    if users:
+        raise ValidationFailed(
+            f"domain {domain.name} is used by live certificate(s) {users}; delete or let them "
+            "expire first", field="id")
+    await domain.delete()
+
+
+async def verify_domain(*, user: User, id: int) -> tuple[Domain, dict[str, Any]]:
+    """Check the domain's setup now; say what is wrong when it fails."""
+    domain = await get_domain(user=user, id=id)
+    report = await domain_checks.run(domain)
+    domain.last_check = report
+    if report["ok"]:
+        domain.status = "verified"
+        domain.verified_at = current().clock.now()
+    await domain.save(update_fields=["last_check", "status", "verified_at"])
+    return domain, report
+
+
+async def domains_for(user: User, wanted: list[str]) -> dict[str, Domain]:
+    """The user's domain covering each name (the longest match), or a VALIDATION_ERROR."""
+    owned = sorted(await Domain.filter(user=user), key=lambda d: -len(d.name))
+    found: dict[str, Domain] = {}
+    for name in wanted:
+        match = next((d for d in owned if names.covers(d.name, name)), None)
+        if match is None:
+            raise ValidationFailed(f"{name} is not one of your domains nor under one; add it "
+                                   "with POST domains.php first", field="domains")
+        found[name] = match
+    return found
+
+
+def delegation_target(domain: Domain) -> str | None:
+    zone = current().settings.dns_zone
+    return f"{domain.delegation_label}.{zone}" if zone else None
+
+
+def instructions(domain: Domain) -> dict[str, Any]:
+    settings = current().settings
+    if domain.verification_method == "http-01":
+        return {"method": "http-01", "path": "/.well-known/acme-challenge/",
+                "how": f"Point {domain.name} (A/AAAA) at this casp server, or proxy "
+                       f"http://{domain.name}/.well-known/acme-challenge/ to "
+                       f"{settings.public_url}/.well-known/acme-challenge/"}
+    target = delegation_target(domain)
+    if target and settings.delegation_ready:
+        return {"method": "dns-01", "mode": "delegated",
+                "record": {"type": "CNAME", "name": f"_acme-challenge.{domain.name}",
+                           "value": target},
+                "how": "Create this CNAME once (and the same under each subdomain that needs "
+                       "certificates); casp then writes the TXT answers itself."}
+    return {"method": "dns-01", "mode": "manual",
+            "how": "For each certificate, casp lists the TXT records to create; it issues "
+                   "once it sees them (or when you call certificates.php?action=verify)."}

@@ -1,0 +1,106 @@
+"""The issuance job: key and CSR, ACME account, order, challenges, certificate. Every step
+is saved, so a job taken over from a dead worker resumes the same order."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app.acme.dns import DnsError
+from app.acme.errors import AcmeError, AcmeTimeout, AcmeUnavailable, AwaitingDns
+from app.acme.interface import IssueRequest
+from app.acme.keys import facts, generate_key, key_to_pem, make_csr, split_chain
+from app.jobs.queue import RetryLater
+from app.jobs.worker import MAX_ATTEMPTS, backoff
+from app.runtime import current
+from app.services import acme_accounts
+from app.services.challenge_hooks import IssuanceHooks, dns_routes
+from models.certificate import Certificate
+from models.job import Job
+
+log = logging.getLogger(__name__)
+TRANSIENT = (AcmeUnavailable, AcmeTimeout, DnsError)
+
+
+async def save(cert: Certificate, **changes: Any) -> None:
+    for name, value in changes.items():
+        setattr(cert, name, value)
+    cert.updated_at = current().clock.now()
+    await cert.save(update_fields=[*changes, "updated_at"])
+
+
+async def _ensure_key(cert: Certificate) -> None:
+    if cert.key_encrypted and cert.csr_pem:
+        return
+    key = generate_key(cert.key_type)
+    await save(cert, key_encrypted=current().box.encrypt(key_to_pem(key)),
+               csr_pem=make_csr(key, list(cert.domains)).decode(), stage="key_ready")
+
+
+async def run_issuance(job: Job) -> None:
+    cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
+    if cert is None or cert.status != "pending":
+        return  # deleted or already finished: nothing to do
+    try:
+        chain = await _issue(cert)
+    except AwaitingDns as exc:
+        await _awaiting_dns(cert, exc)
+    except TRANSIENT as exc:
+        await _transient(cert, job, exc)
+    except AcmeError as exc:
+        await _failed(cert, exc.problem())
+    except Exception:
+        if job.attempts >= MAX_ATTEMPTS:
+            await _failed(cert, {"type": "casp:internal",
+                                 "detail": "internal error during issuance (see the log)"})
+        raise
+    else:
+        await _issued(cert, chain)
+
+
+async def _issue(cert: Certificate) -> str:
+    user = await cert.user
+    await _ensure_key(cert)
+    row, account = await acme_accounts.account_for(user, cert.ca_provider, cert.directory_url)
+    hooks = IssuanceHooks(cert, row, await dns_routes(user, cert))
+    request = IssueRequest(account=account, csr_pem=str(cert.csr_pem).encode(),
+                           challenge_type=cert.challenge_type, order_url=cert.order_url,
+                           deadline_seconds=current().settings.issuance_deadline_seconds)
+    return await current().acme.issue(request, hooks)
+
+
+async def _awaiting_dns(cert: Certificate, exc: AwaitingDns) -> None:
+    settings = current().settings
+    waited = (current().clock.now() - cert.created_at).total_seconds()
+    if waited > settings.manual_dns_hours * 3600:
+        await _failed(cert, {"type": "casp:dnsNotFound", "detail":
+                             f"the TXT records were not seen within "
+                             f"{settings.manual_dns_hours} hours: {exc}"})
+        return
+    await save(cert, stage="awaiting_dns", last_error=exc.problem())
+    raise RetryLater(min(1800.0, max(15.0, waited / 10)), str(exc), count_attempt=False)
+
+
+async def _transient(cert: Certificate, job: Job, exc: Exception) -> None:
+    problem = exc.problem() if isinstance(exc, AcmeError) else {
+        "type": "casp:dns", "detail": str(exc)}
+    if job.attempts >= MAX_ATTEMPTS:
+        await _failed(cert, problem)
+        return
+    await save(cert, last_error=problem)
+    raise RetryLater(backoff(job.attempts), str(exc))
+
+
+async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
+    log.info("certificate %s failed: %s", cert.id, problem.get("detail"))
+    await save(cert, status="failed", stage="failed", last_error=problem)
+
+
+async def _issued(cert: Certificate, fullchain: str) -> None:
+    leaf, chain = split_chain(fullchain)
+    info = facts(leaf)
+    await save(cert, status="issued", stage="done", certificate_pem=leaf, chain_pem=chain,
+               serial=info.serial, fingerprint_sha256=info.fingerprint_sha256,
+               issuer=info.issuer, issued_at=info.not_before, expires_at=info.not_after,
+               last_error=None, dns_records=None)
+    log.info("certificate %s issued, expires %s", cert.id, info.not_after.date())

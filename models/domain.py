@@ -1,0 +1,25 @@
+"""A user's domain: the names under it may go into that user's certificates."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Domain(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.User", related_name="domains", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=253)
+    verification_method = fields.CharField(max_length=10)  # dns-01 | http-01
+    status = fields.CharField(max_length=10, default="pending")  # pending | verified
+    # dns-01 delegation: _acme-challenge.<name> CNAME <delegation_label>.<CASP_DNS_ZONE>
+    delegation_label = fields.CharField(max_length=40, unique=True)
+    http_probe = fields.CharField(max_length=64, null=True)
+    last_check = fields.JSONField(null=True)
+    verified_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "domains"
+        unique_together = (("user", "name"),)

@@ -1,0 +1,27 @@
+"""Background jobs: issuance, renewal, deliveries. Claimed with a lease, so a dead worker's
+job is taken over when its lease ends."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Job(Model):
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=40)
+    payload = fields.JSONField()
+    # A job with a key is unique while not finished: one issuance per certificate at a time.
+    key = fields.CharField(max_length=100, null=True, unique=True)
+    status = fields.CharField(max_length=10, default="queued")  # queued | running | done | failed
+    run_at = fields.DatetimeField()
+    attempts = fields.IntField(default=0)
+    locked_by = fields.CharField(max_length=64, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "jobs"
+        indexes = (("status", "run_at"),)

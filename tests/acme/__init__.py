@@ -1,0 +1,1 @@
+"""ACME integration tests against a real Pebble CA and a real BIND."""

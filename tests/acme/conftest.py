@@ -1,0 +1,62 @@
+"""Fixtures for ACME integration tests: a real BIND and real Pebble CAs on loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support import find_binary
+from tests.support.dns import BindServer
+from tests.support.pebble import PebbleServer
+
+PebbleFactory = Callable[..., PebbleServer]
+
+
+def require_binary(name: str, package: str) -> str:
+    """Skip without the Debian package; in CI (CI set) its absence is a failure."""
+    path = find_binary(name)
+    if path is None:
+        why = f"`{name}` not found: apt-get install {package} (./dev test does it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}; it is needed in CI")
+        pytest.skip(why)
+    return path
+
+
+@pytest.fixture(scope="session")
+def bind_server() -> Iterator[BindServer]:
+    """One authoritative BIND for the session; tests use distinct names to stay independent."""
+    server = BindServer(named=require_binary("named", "bind9"))
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def pebble_factory(bind_server: BindServer) -> Iterator[PebbleFactory]:
+    """Start Pebbles resolving through `bind_server`; all are stopped when the module ends.
+
+    Call as `pebble_factory(http_port=..., eab_required=..., nonce_reject=..., authz_reuse=...)`.
+    """
+    binary = require_binary("pebble", "pebble")
+    started: list[PebbleServer] = []
+
+    def start(**options: Any) -> PebbleServer:
+        options.setdefault("pebble", binary)
+        server = PebbleServer(bind_server.address, **options)
+        started.append(server)
+        return server.start()
+
+    try:
+        yield start
+    finally:
+        for server in reversed(started):
+            server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def pebble(pebble_factory: PebbleFactory) -> PebbleServer:
+    """A default Pebble for the module: no EAB, no nonce rejection, fresh authzs per order."""
+    return pebble_factory()

@@ -1,0 +1,31 @@
+"""Real external services (Pebble ACME CA, BIND DNS) run on loopback for integration tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+# Debian puts named in /usr/sbin, which a non-root PATH often lacks.
+_EXTRA_BIN_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin")
+
+
+def find_binary(name: str) -> str | None:
+    """Locate a service binary on PATH or in the sbin directories (named lives there)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for directory in _EXTRA_BIN_DIRS:
+        candidate = Path(directory) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def tail(path: Path, limit: int = 4000) -> str:
+    """The end of a service's log file, for error messages that explain a failed start."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        return f"<no log: {exc}>"
+    return text[-limit:]
