@@ -17,13 +17,12 @@ from typing import Any, ClassVar
 import josepy as jose
 import pytest
 from acme import challenges, client, crypto_util, messages
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.verification import PolicyBuilder, Store
 
 from tests.acme.conftest import PebbleFactory
 from tests.conftest import free_port
+from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
 from tests.support.pebble import PebbleServer
 
@@ -76,20 +75,6 @@ def finalize(acme: client.ClientV2, order: messages.OrderResource,
         raise AssertionError(f"{exc!r}\nPebble output:\n{pebble.output()}") from exc
     assert done.fullchain_pem
     return done.fullchain_pem
-
-
-def verify_chain(fullchain_pem: str, root_pem: str, names: list[str]) -> None:
-    """The leaf must chain to this run's Pebble root through the bundled intermediates."""
-    leaf, *intermediates = x509.load_pem_x509_certificates(fullchain_pem.encode())
-    root = x509.load_pem_x509_certificate(root_pem.encode())
-    assert intermediates, "fullchain carries no intermediate"
-    sans = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    for name in names:
-        assert name in sans.get_values_for_type(x509.DNSName)
-        host = name.replace("*", "check", 1)
-        verifier = PolicyBuilder().store(Store([root])).build_server_verifier(x509.DNSName(host))
-        chain = verifier.verify(leaf, intermediates)
-        assert chain[0] == leaf and chain[-1] == root
 
 
 class _ChallengeHandler(http.server.BaseHTTPRequestHandler):

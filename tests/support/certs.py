@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.verification import PolicyBuilder, Store
 
 
 def _name(common_name: str) -> x509.Name:
@@ -104,3 +105,17 @@ def load_pem_chain(pem: bytes | str) -> list[x509.Certificate]:
     """All certificates in a PEM bundle, in order (leaf first for an ACME fullchain)."""
     data = pem.encode() if isinstance(pem, str) else pem
     return x509.load_pem_x509_certificates(data)
+
+
+def verify_chain(fullchain_pem: str, root_pem: str, names: list[str]) -> None:
+    """The leaf must chain to this run's Pebble root through the bundled intermediates."""
+    leaf, *intermediates = x509.load_pem_x509_certificates(fullchain_pem.encode())
+    root = x509.load_pem_x509_certificate(root_pem.encode())
+    assert intermediates, "fullchain carries no intermediate"
+    sans = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    for name in names:
+        assert name in sans.get_values_for_type(x509.DNSName)
+        host = name.replace("*", "check", 1)
+        verifier = PolicyBuilder().store(Store([root])).build_server_verifier(x509.DNSName(host))
+        chain = verifier.verify(leaf, intermediates)
+        assert chain[0] == leaf and chain[-1] == root
