@@ -3,10 +3,15 @@ and manual dns-01, RSA and EC keys, downloads, revocation, deletion, a failing c
 
 from __future__ import annotations
 
+import http.server
 import io
+import json
+import threading
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from cryptography import x509
@@ -28,6 +33,7 @@ from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
+from tests.test_storage import raw_database
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +227,69 @@ async def test_eab_is_required_then_used(tmp_path: Path, pebble_factory: PebbleF
         cert = await request_cert(client, token, **body)
         done = await wait_for(client, token, cert["id"])
         assert done["status"] == "issued", done["last_error"]
+        key = await client.get("/api/v1/certificates.php", headers=bearer(token), params={
+            "id": cert["id"], "action": "download", "format": "key"})
+        account_key = json.loads(await _account_key_json())
+    raw = raw_database(settings)
+    key_body = "".join(key.text.strip().splitlines()[1:-1])
+    for secret in (key_body[:64], strict.eab_hmac_key, account_key["d"]):
+        assert secret.encode() not in raw, "a secret is stored in plain text"
+
+
+async def _account_key_json() -> str:
+    from app.runtime import current
+    from models.acme_account import AcmeAccount
+
+    row = await AcmeAccount.first()
+    assert row is not None and row.account_url
+    return current().box.decrypt(row.key_encrypted).decode()
+
+
+class _ZeroSslStandIn(http.server.BaseHTTPRequestHandler):
+    """ZeroSSL's documented endpoint (POST email -> eab_kid, eab_hmac_key), on loopback."""
+
+    credentials: ClassVar[dict[str, str]] = {}
+    emails: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        self.emails.append(form["email"][0])
+        body = json.dumps({"success": True, **self.credentials}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+async def test_zerossl_credentials_come_from_its_email_endpoint(
+        tmp_path: Path, pebble_factory: PebbleFactory, bind_server: BindServer):
+    port = free_port()
+    strict = pebble_factory(http_port=port, eab_required=True)
+    _ZeroSslStandIn.credentials = {"eab_kid": strict.eab_kid,
+                                   "eab_hmac_key": strict.eab_hmac_key}
+    stand_in = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ZeroSslStandIn)
+    thread = threading.Thread(target=stand_in.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{stand_in.server_address[1]}/acme/eab-credentials-email"
+    settings = casp_settings(tmp_path / "data", strict, bind_server, port,
+                             zerossl_eab_url=url)
+    try:
+        async with live_casp(settings, port) as client:
+            token = await user_token(client)
+            name = unique("z")
+            await add_domain(client, token, name, "http-01")
+            cert = await request_cert(client, token, ca_provider="zerossl", domains=[name],
+                                      challenge_type="http-01")
+            done = await wait_for(client, token, cert["id"])
+            assert done["status"] == "issued", done["last_error"]
+            me = await client.get("/api/v1/account.php", headers=bearer(token))
+            assert _ZeroSslStandIn.emails == [me.json()["data"]["email"]]
+    finally:
+        stand_in.shutdown()
+        stand_in.server_close()
+        thread.join(5)

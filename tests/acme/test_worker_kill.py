@@ -1,0 +1,140 @@
+"""A casp process killed (SIGKILL) in the middle of issuance resumes after a restart: the
+request is not lost and the same ACME order is finished, not a second one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.acme.conftest import PebbleFactory
+from tests.acme.helpers import unique
+from tests.conftest import PASSWORD, bearer, free_port
+from tests.support.dns import BindServer
+from tests.support.pebble import PebbleServer
+
+CASP = str(Path(sys.executable).parent / "casp")
+
+
+def casp_env(data: Path, pebble: PebbleServer, bind: BindServer, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASP_")}
+    return env | {
+        "CASP_DATA_DIR": str(data), "CASP_ARGON2_MEMORY_KIB": "1024",
+        "CASP_ARGON2_TIME_COST": "1", "CASP_CA_LETSENCRYPT_DIRECTORY": pebble.directory_url,
+        "CASP_ACME_CA_BUNDLE": pebble.ca_bundle, "CASP_DNS_RESOLVER": bind.address,
+        "CASP_DNS_ZONE": bind.delegation_zone, "CASP_DNS_UPDATE_SERVER": bind.address,
+        "CASP_DNS_TSIG_KEY": f"{bind.tsig_algorithm}:{bind.tsig_key_name}:{bind.tsig_secret}",
+        "CASP_JOB_LEASE_SECONDS": "2", "CASP_PORT": str(port),
+    }
+
+
+class Casp:
+    def __init__(self, env: dict[str, str], port: int, log: Path):
+        self.env, self.port, self.log = env, port, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> httpx.Client:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([CASP, "serve"], env=self.env, stdout=out,
+                                         stderr=subprocess.STDOUT)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                client.get("/healthz")
+                return client
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise AssertionError(f"casp did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+@pytest.fixture
+def slow_ca(pebble_factory: PebbleFactory) -> PebbleServer:
+    # Pebble's validation sleeps 0-3 s here, so a kill lands while the order is open.
+    return pebble_factory(extra_env={"PEBBLE_VA_NOSLEEP": "0", "PEBBLE_VA_SLEEPTIME": "4"})
+
+
+@pytest.fixture
+def casp(tmp_path: Path, slow_ca: PebbleServer, bind_server: BindServer) -> Iterator[Casp]:
+    port = free_port()
+    server = Casp(casp_env(tmp_path / "data", slow_ca, bind_server, port), port,
+                  tmp_path / "casp.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def detail(client: httpx.Client, token: str, cert_id: int) -> dict:
+    r = client.get("/api/v1/certificates.php", params={"id": cert_id}, headers=bearer(token))
+    return r.json()["data"]
+
+
+def test_killed_mid_issuance_resumes_the_same_order(casp: Casp, bind_server: BindServer):
+    client = casp.start()
+    client.post("/api/v1/auth.php?action=register",
+                json={"email": "k@example.com", "password": PASSWORD})
+    token = client.post("/api/v1/auth.php?action=login", json={
+        "email": "k@example.com", "password": PASSWORD}).json()["data"]["token"]
+    name = unique("k")
+    domain = client.post("/api/v1/domains.php", headers=bearer(token),
+                         json={"domain": name}).json()["data"]
+    record = domain["instructions"]["record"]
+    bind_server.add_record(record["name"], "CNAME", record["value"] + ".")
+    killed = None
+    for _ in range(4):  # Pebble may validate at once; then try another certificate
+        cert = client.post("/api/v1/certificates.php", headers=bearer(token), json={
+            "ca_provider": "letsencrypt", "domains": [name]}).json()["data"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            seen = detail(client, token, cert["id"])
+            if seen["stage"] == "authorizing" or seen["status"] != "pending":
+                break
+            time.sleep(0.01)
+        if seen["status"] == "pending" and seen["stage"] == "authorizing":
+            killed = cert["id"]
+            casp.kill()
+            break
+    assert killed is not None, "never caught an issuance in flight"
+    client.close()
+
+    db = sqlite3.connect(Path(casp.env["CASP_DATA_DIR"]) / "casp.sqlite3")
+    [(order_before,)] = db.execute("select order_url from certificates where id=?", (killed,))
+    db.close()
+    assert order_before
+
+    client = casp.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        seen = detail(client, token, killed)
+        if seen["status"] != "pending":
+            break
+        time.sleep(0.1)
+    client.close()
+    assert seen["status"] == "issued", seen["last_error"]
+    db = sqlite3.connect(Path(casp.env["CASP_DATA_DIR"]) / "casp.sqlite3")
+    [(order_after,)] = db.execute("select order_url from certificates where id=?", (killed,))
+    payloads = [json.loads(p) for (p,) in db.execute("select payload from jobs")]
+    jobs = sum(1 for p in payloads if p == {"certificate_id": killed})
+    db.close()
+    assert order_after == order_before, "a second ACME order was made"
+    assert jobs == 1
