@@ -87,10 +87,10 @@ class AcmeSession:
     """One account at one directory, for the duration of a job."""
 
     def __init__(self, directory_url: str, key: jose.JWK, account_url: str | None,
-                 verify: bool | str = True):
+                 verify: bool | str = True, timeout: int = 30):
         self.directory_url = directory_url
         self.net = acme_client.ClientNetwork(key, alg=jws_alg(key), verify_ssl=verify,  # type: ignore[arg-type]
-                                             user_agent=USER_AGENT, timeout=30)
+                                             user_agent=USER_AGENT, timeout=timeout)
         if account_url:
             self.net.account = messages.RegistrationResource(body=messages.Registration(),
                                                              uri=account_url)

@@ -79,7 +79,8 @@ class AcmeIssuer:
             raise ChallengeFailed(_problem(failed[0]))
 
     async def external_account_required(self, directory_url: str) -> bool:
-        session = AcmeSession(directory_url, new_account_key(), None, self.verify)
+        # Asked while a request waits: a short timeout, and the directory is cached.
+        session = AcmeSession(directory_url, new_account_key(), None, self.verify, timeout=5)
         try:
             await session.open(attempts=2)
             return session.external_account_required()

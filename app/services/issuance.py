@@ -3,6 +3,7 @@ is saved, so a job taken over from a dead worker resumes the same order."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -32,9 +33,11 @@ async def save(cert: Certificate, **changes: Any) -> None:
 async def _ensure_key(cert: Certificate) -> None:
     if cert.key_encrypted and cert.csr_pem:
         return
-    key = generate_key(cert.key_type)
+    # RSA keys take up to seconds to make: off the event loop.
+    key = await asyncio.to_thread(generate_key, cert.key_type)
+    csr = await asyncio.to_thread(make_csr, key, list(cert.domains))
     await save(cert, key_encrypted=current().box.encrypt(key_to_pem(key)),
-               csr_pem=make_csr(key, list(cert.domains)).decode(), stage="key_ready")
+               csr_pem=csr.decode(), stage="key_ready")
 
 
 async def run_issuance(job: Job) -> None:

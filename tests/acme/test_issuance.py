@@ -205,6 +205,8 @@ async def test_nonce_rejection_still_issues(tmp_path: Path, pebble_factory: Pebb
         for cert in certs:
             done = await wait_for(client, token, cert["id"])
             assert done["status"] == "issued", done["last_error"]
+            verify_chain(done["certificate_pem"] + done["chain_pem"], flaky.roots_pem(),
+                         done["domains"])
 
 
 async def test_eab_is_required_then_used(tmp_path: Path, pebble_factory: PebbleFactory,

@@ -1,5 +1,6 @@
-"""A casp process killed (SIGKILL) in the middle of issuance resumes after a restart: the
-request is not lost and the same ACME order is finished, not a second one."""
+"""casp as processes: killed (SIGKILL) in the middle of issuance it resumes after a restart
+(the request is not lost and the same ACME order is finished, not a second one); and
+`casp worker` as a process of its own issues what `casp serve` accepted."""
 
 from __future__ import annotations
 
@@ -38,13 +39,13 @@ def casp_env(data: Path, pebble: PebbleServer, bind: BindServer, port: int) -> d
 
 
 class Casp:
-    def __init__(self, env: dict[str, str], port: int, log: Path):
-        self.env, self.port, self.log = env, port, log
+    def __init__(self, env: dict[str, str], port: int, log: Path, command: str = "serve"):
+        self.env, self.port, self.log, self.command = env, port, log, command
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> httpx.Client:
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([CASP, "serve"], env=self.env, stdout=out,
+            self.proc = subprocess.Popen([CASP, self.command], env=self.env, stdout=out,
                                          stderr=subprocess.STDOUT)
         client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
         deadline = time.monotonic() + 30
@@ -84,6 +85,19 @@ def casp(tmp_path: Path, slow_ca: PebbleServer, bind_server: BindServer) -> Iter
         server.stop()
 
 
+def signed_up(client: httpx.Client, bind: BindServer, email: str) -> tuple[str, str]:
+    """A user with a delegated dns-01 domain: (token, domain name)."""
+    client.post("/api/v1/auth.php?action=register", json={"email": email, "password": PASSWORD})
+    token = client.post("/api/v1/auth.php?action=login", json={
+        "email": email, "password": PASSWORD}).json()["data"]["token"]
+    name = unique("k")
+    domain = client.post("/api/v1/domains.php", headers=bearer(token),
+                         json={"domain": name}).json()["data"]
+    record = domain["instructions"]["record"]
+    bind.add_record(record["name"], "CNAME", record["value"] + ".")
+    return token, name
+
+
 def detail(client: httpx.Client, token: str, cert_id: int) -> dict:
     r = client.get("/api/v1/certificates.php", params={"id": cert_id}, headers=bearer(token))
     return r.json()["data"]
@@ -91,15 +105,7 @@ def detail(client: httpx.Client, token: str, cert_id: int) -> dict:
 
 def test_killed_mid_issuance_resumes_the_same_order(casp: Casp, bind_server: BindServer):
     client = casp.start()
-    client.post("/api/v1/auth.php?action=register",
-                json={"email": "k@example.com", "password": PASSWORD})
-    token = client.post("/api/v1/auth.php?action=login", json={
-        "email": "k@example.com", "password": PASSWORD}).json()["data"]["token"]
-    name = unique("k")
-    domain = client.post("/api/v1/domains.php", headers=bearer(token),
-                         json={"domain": name}).json()["data"]
-    record = domain["instructions"]["record"]
-    bind_server.add_record(record["name"], "CNAME", record["value"] + ".")
+    token, name = signed_up(client, bind_server, "k@example.com")
     killed = None
     for _ in range(4):  # Pebble may validate at once; then try another certificate
         cert = client.post("/api/v1/certificates.php", headers=bearer(token), json={
@@ -138,3 +144,33 @@ def test_killed_mid_issuance_resumes_the_same_order(casp: Casp, bind_server: Bin
     db.close()
     assert order_after == order_before, "a second ACME order was made"
     assert jobs == 1
+
+
+def test_a_separate_worker_process_issues(tmp_path: Path, pebble: PebbleServer,
+                                          bind_server: BindServer):
+    port = free_port()
+    env = casp_env(tmp_path / "data", pebble, bind_server, port)
+    api = Casp(env | {"CASP_EMBEDDED_WORKER": "false"}, port, tmp_path / "api.log")
+    worker = Casp(env, port, tmp_path / "worker.log", command="worker")
+    try:
+        client = api.start()
+        token, name = signed_up(client, bind_server, "w@example.com")
+        cert = client.post("/api/v1/certificates.php", headers=bearer(token), json={
+            "ca_provider": "letsencrypt", "domains": [name]}).json()["data"]
+        assert detail(client, token, cert["id"])["stage"] == "queued"  # the API only queues
+        with worker.log.open("ab") as out:
+            worker.proc = subprocess.Popen([CASP, "worker"], env=env, stdout=out,
+                                           stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            seen = detail(client, token, cert["id"])
+            if seen["status"] != "pending":
+                break
+            time.sleep(0.1)
+        assert seen["status"] == "issued", seen["last_error"]
+        worker.proc.send_signal(signal.SIGTERM)
+        assert worker.proc.wait(timeout=20) == 0
+        client.close()
+    finally:
+        worker.stop()
+        api.stop()
