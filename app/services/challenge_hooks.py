@@ -8,6 +8,7 @@ from app.acme.errors import AwaitingDns
 from app.acme.interface import Challenge
 from app.runtime import current
 from app.services import domains as domain_service
+from app.services.records import save
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, HttpChallenge
 from models.user import User
@@ -44,8 +45,6 @@ class IssuanceHooks:
         await self.account.save(update_fields=["account_url"])
 
     async def order_created(self, url: str) -> None:
-        from app.services.issuance import save
-
         await save(self.cert, order_url=url, stage="authorizing")
 
     async def publish(self, challenges: list[Challenge]) -> None:
@@ -68,8 +67,6 @@ class IssuanceHooks:
             for c in delegated:
                 await updater.add_txt(self.routes[record_name(c.identifier)], c.validation)
         if manual:
-            from app.services.issuance import save
-
             records = [{"name": record_name(c.identifier), "type": "TXT", "value": c.validation}
                        for c in manual]
             await save(self.cert, dns_records=records, stage="awaiting_dns")

@@ -16,18 +16,12 @@ from app.jobs.worker import MAX_ATTEMPTS, backoff
 from app.runtime import current
 from app.services import acme_accounts
 from app.services.challenge_hooks import IssuanceHooks, dns_routes
+from app.services.records import save
 from models.certificate import Certificate
 from models.job import Job
 
 log = logging.getLogger(__name__)
 TRANSIENT = (AcmeUnavailable, AcmeTimeout, DnsError)
-
-
-async def save(cert: Certificate, **changes: Any) -> None:
-    for name, value in changes.items():
-        setattr(cert, name, value)
-    cert.updated_at = current().clock.now()
-    await cert.save(update_fields=[*changes, "updated_at"])
 
 
 async def _ensure_key(cert: Certificate) -> None:
