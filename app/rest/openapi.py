@@ -33,6 +33,8 @@ ERROR_SCHEMA = {
 def param_schema(p: Param) -> dict[str, Any]:
     if p.type == "array":
         return {"type": "array", "items": {"type": "string"}, "maxItems": p.max_length}
+    if p.type == "name_or_code":
+        return {"type": ["string", "integer"]}
     schema: dict[str, Any] = {"type": p.type}
     if p.type == "string":
         schema["maxLength"] = p.max_length

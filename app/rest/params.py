@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from app.errors import ValidationFailed
 
-ParamType = Literal["string", "integer", "boolean", "array"]
+ParamType = Literal["string", "integer", "boolean", "array", "name_or_code"]
 _INT = re.compile(r"^\s*-?\d{1,18}\s*$")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
@@ -54,11 +54,11 @@ async def read_raw(request: Request) -> dict[str, Any]:
         return raw
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
-        form = await request.form()
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
         body_fields: dict[str, Any] = {}
-        for key, value in fields.items():
-            _add(body_fields, key, value)
+        async with request.form() as form:  # closes uploaded files' temporary storage
+            for key, value in form.multi_items():
+                if isinstance(value, str):  # file parts are not parameters
+                    _add(body_fields, key, value)
         return {**raw, **body_fields}
     text = _decode(body)
     if ctype == "application/x-www-form-urlencoded" or (
@@ -104,7 +104,7 @@ def coerce(spec: Param, value: Any) -> Any:
             raise ValidationFailed(f"{spec.name} is required", field=spec.name)
         return None
     converter = {"string": _string, "integer": _integer, "boolean": _boolean,
-                 "array": _array}[spec.type]
+                 "array": _array, "name_or_code": _name_or_code}[spec.type]
     result = converter(spec, value)
     if spec.required and result in ("", []):
         raise ValidationFailed(f"{spec.name} is required", field=spec.name)
@@ -137,6 +137,13 @@ def _integer(spec: Param, value: Any) -> int:
     if abs(value) > 2**53:
         raise _fail(spec, "is out of range")
     return value
+
+
+def _name_or_code(spec: Param, value: Any) -> str:
+    """A name or its number code (revocation reasons): numbers arrive as digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _string(spec, value)
 
 
 def _boolean(spec: Param, value: Any) -> bool:

@@ -114,8 +114,9 @@ RESOURCE = Resource("/api/v1/certificates.php", (
     Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now",
            params=(_id(),), data=CERT),
     Action(("POST",), "revoke", revoke, "Revoke at the CA", data=CERT, params=(
-        _id(), Param("reason", description="unspecified, keyCompromise, superseded, "
-                                           "affiliationChanged or cessationOfOperation"))),
+        _id(), Param("reason", "name_or_code", description=(
+            "unspecified, keyCompromise, superseded, affiliationChanged or "
+            "cessationOfOperation, or its code")))),
     Action(("DELETE",), None, delete, "Delete the certificate and erase its key",
            params=(_id("query"),), data=NULL, message=DELETED),
 ))

@@ -1,0 +1,100 @@
+"""Domain names as typed to the form CAs and DNS use; what a user's domain covers."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.errors import ValidationFailed
+from app.services.names import covers, normalize
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("example.com", "example.com"),
+    ("EXAMPLE.COM", "example.com"),
+    ("Www.Example.Com", "www.example.com"),
+    ("example.com.", "example.com"),
+    ("  example.com  ", "example.com"),
+    ("Bücher.example.com", "xn--bcher-kva.example.com"),
+    ("xn--bcher-kva.example.com", "xn--bcher-kva.example.com"),
+    ("例子.公司.cn", "xn--fsqu00a.xn--55qx5d.cn"),
+    ("example.co.uk", "example.co.uk"),
+    ("a-b.example.com", "a-b.example.com"),
+    ("1.example.com", "1.example.com"),
+    ("a" * 63 + ".com", "a" * 63 + ".com"),
+])
+def test_normalize(raw: str, expected: str):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("*.example.com", "*.example.com"),
+    ("*.EXAMPLE.com.", "*.example.com"),
+    ("*.Bücher.example.com", "*.xn--bcher-kva.example.com"),
+])
+def test_wildcards_where_allowed(raw: str, expected: str):
+    assert normalize(raw, wildcard=True) == expected
+
+
+def _refused(raw: str, field: str = "domain", wildcard: bool = False) -> str:
+    with pytest.raises(ValidationFailed) as err:
+        normalize(raw, field=field, wildcard=wildcard)
+    assert err.value.field == field
+    assert err.value.details == {"fields": {field: err.value.message}}
+    return err.value.message
+
+
+@pytest.mark.parametrize("raw", ["192.0.2.1", "10.0.0.1.", "::1", "[::1]", "2001:db8::1",
+                                 "fe80::1%eth0", "::ffff:192.0.2.1"])
+def test_ip_addresses_are_refused(raw: str):
+    assert "IP address" in _refused(raw)
+
+
+@pytest.mark.parametrize("raw", ["com", "co.uk", "CO.UK.", "github.io", "公司.cn",
+                                 "*.com", "*.co.uk"])
+def test_public_suffixes_are_refused(raw: str):
+    assert "public suffix" in _refused(raw, wildcard=True)
+
+
+@pytest.mark.parametrize("raw", ["a..b.com", "-a.com", "a-.com", "a" * 64 + ".com",
+                                 "a_b.com", "exa mple.com", "a.b.c.123", "127.1",
+                                 "１２７.０.０.１", ".".join(["a" * 63] * 4) + ".com",
+                                 "*.*.example.com", "a.*.example.com", "*", "*example.com"])
+def test_invalid_syntax_is_refused(raw: str):
+    _refused(raw, wildcard=True)
+
+
+@pytest.mark.parametrize("raw", ["", "   ", ".", ".."])
+def test_empty_is_refused(raw: str):
+    assert "must not be empty" in _refused(raw)
+
+
+def test_wildcard_only_where_allowed():
+    assert "wildcard is not allowed" in _refused("*.example.com")
+
+
+def test_the_field_is_named_in_the_error():
+    assert _refused("192.0.2.1", field="domains").startswith("domains ")
+
+
+@pytest.mark.parametrize(("domain", "name"), [
+    ("example.com", "example.com"),
+    ("example.com", "www.example.com"),
+    ("example.com", "a.b.example.com"),
+    ("example.com", "*.example.com"),
+    ("example.com", "*.www.example.com"),
+    ("www.example.com", "*.www.example.com"),
+])
+def test_covers(domain: str, name: str):
+    assert covers(domain, name)
+
+
+@pytest.mark.parametrize(("domain", "name"), [
+    ("example.com", "myexample.com"),
+    ("example.com", "example.com.evil.net"),
+    ("example.com", "example.org"),
+    ("www.example.com", "example.com"),
+    ("www.example.com", "*.example.com"),
+    ("a.example.com", "b.example.com"),
+])
+def test_does_not_cover(domain: str, name: str):
+    assert not covers(domain, name)
