@@ -6,4 +6,5 @@ MODEL_MODULES = [
     "models.certificate",
     "models.acme_account",
     "models.job",
+    "models.notification",
 ]

@@ -49,6 +49,7 @@ class Action:
     auth: bool = True
     status: int = 200
     message: str | None = None  # documented fixed message, when the seed gives one
+    bare: bool = False  # the answer is exactly {"success": true} (the seed's mark-read)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -15,6 +15,11 @@ def ok(data: Any = None, message: str = DEFAULT_MESSAGE, status: int = 200) -> J
     return JSONResponse({"success": True, "message": message, "data": data}, status_code=status)
 
 
+def bare_ok() -> JSONResponse:
+    """`{"success": true}` and nothing else, where the seed shows exactly that."""
+    return JSONResponse({"success": True})
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if details:

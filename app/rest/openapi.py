@@ -57,6 +57,9 @@ def body_schema(action: Action) -> dict[str, Any]:
 
 
 def envelope_schema(action: Action) -> dict[str, Any]:
+    if action.bare:
+        return {"title": f"action={action.name}", "type": "object", "required": ["success"],
+                "properties": {"success": {"const": True}}, "additionalProperties": False}
     message = {"const": action.message} if action.message else {"type": "string"}
     return {
         "title": f"action={action.name}" if action.name else "no action",

@@ -12,6 +12,7 @@ from app.jobs.queue import enqueue
 from app.runtime import current
 from app.services import acme_accounts, names
 from app.services import domains as domain_service
+from app.services.notifications import notify
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, HttpChallenge
 from models.user import User
@@ -162,6 +163,9 @@ async def revoke_certificate(*, user: User, id: int,
     cert.revoked_at = cert.updated_at = current().clock.now()
     cert.revocation_reason = next(k for k, v in REASONS.items() if v == code)
     await cert.save(update_fields=["status", "revoked_at", "updated_at", "revocation_reason"])
+    await notify(user_id=user.id, type="revoked", title=f"Certificate revoked: {cert.domains[0]}",
+                 certificate_id=cert.id, message=f"The certificate for "
+                 f"{', '.join(cert.domains)} was revoked ({cert.revocation_reason}).")
     return cert
 
 

@@ -16,6 +16,7 @@ from app.jobs.worker import MAX_ATTEMPTS, backoff
 from app.runtime import current
 from app.services import acme_accounts
 from app.services.challenge_hooks import IssuanceHooks, dns_routes
+from app.services.notifications import notify
 from app.services.records import save
 from models.certificate import Certificate
 from models.job import Job
@@ -91,6 +92,10 @@ async def _transient(cert: Certificate, job: Job, exc: Exception) -> None:
 async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
     log.info("certificate %s failed: %s", cert.id, problem.get("detail"))
     await save(cert, status="failed", stage="failed", last_error=problem)
+    await notify(user_id=cert.user_id, type="issuance_failed",  # type: ignore[attr-defined]
+                 title=f"Issuance failed: {cert.domains[0]}", certificate_id=cert.id,
+                 message=f"The certificate for {', '.join(cert.domains)} could not be issued: "
+                         f"{problem.get('detail') or problem.get('type')}")
 
 
 async def _issued(cert: Certificate, fullchain: str) -> None:
@@ -101,3 +106,7 @@ async def _issued(cert: Certificate, fullchain: str) -> None:
                issuer=info.issuer, issued_at=info.not_before, expires_at=info.not_after,
                last_error=None, dns_records=None)
     log.info("certificate %s issued, expires %s", cert.id, info.not_after.date())
+    await notify(user_id=cert.user_id, type="certificate_issued",  # type: ignore[attr-defined]
+                 title=f"Certificate issued: {cert.domains[0]}", certificate_id=cert.id,
+                 message=f"The certificate for {', '.join(cert.domains)} was issued by "
+                         f"{cert.ca_provider}; it expires on {info.not_after.date()}.")

@@ -97,6 +97,10 @@ async def test_http01_issue_download_revoke_delete(settings: Settings, ca: Pebbl
                                   json={"id": cert["id"]})
         assert_error(again, 400, "VALIDATION_ERROR")
 
+        inbox = (await client.get("/api/v1/notifications.php", headers=headers)).json()["data"]
+        assert [(n["type"], n["certificate_id"]) for n in inbox["notifications"]] == [
+            ("revoked", cert["id"]), ("certificate_issued", cert["id"])]
+
         r = await client.delete(url, params={"id": cert["id"]}, headers=headers)
         assert r.json()["message"] == "Certificate deleted successfully"
         assert_error(await client.get(url, params={"id": cert["id"]}, headers=headers),
@@ -164,6 +168,10 @@ async def test_a_failing_challenge_is_reported(settings: Settings, casp_port: in
         problem = done["last_error"]
         assert problem["type"].startswith("urn:ietf:params:acme:error:"), problem
         assert "nowhere-casp.test" in str(problem)
+        inbox = (await client.get("/api/v1/notifications.php",
+                                  headers=bearer(token))).json()["data"]
+        [note] = inbox["notifications"]
+        assert note["type"] == "issuance_failed" and "nowhere-casp.test" in note["message"]
 
 
 async def test_other_users_certificates_are_not_found(settings: Settings, casp_port: int):

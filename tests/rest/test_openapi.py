@@ -65,10 +65,20 @@ async def test_answers_match_the_documented_shapes(client: httpx.AsyncClient):
         "/api/v1/auth.php?action=forgot-password", json={"email": "user@example.com"})))
     calls.append(("/api/v1/account.php", "get", await client.get(
         "/api/v1/account.php", headers=bearer(token))))
+    from app.services.notifications import notify
+
+    note = await notify(user_id=data["user_id"], type="expired", title="t", message="m")
+    assert note is not None
+    calls.append(("/api/v1/notifications.php", "get", await client.get(
+        "/api/v1/notifications.php", headers=bearer(token))))
+    calls.append(("/api/v1/notifications.php", "post", await client.post(
+        "/api/v1/notifications.php?action=mark-read", json={"id": note.id},
+        headers=bearer(token))))
     calls.append(("/api/v1/account.php", "post", await client.post(
         "/api/v1/account.php?action=regenerate-token", headers=bearer(token))))
     calls.append(("/api/v1/account.php", "get", await client.get("/api/v1/account.php")))
     calls.append(("/api/v1/auth.php", "post", await client.post("/api/v1/auth.php?action=x")))
+    assert [r.status_code for _, _, r in calls] == [200] * 7 + [401, 404]
     for path, method, response in calls:
         schema = response_schema(doc, path, method, response.status_code)
         jsonschema.validate(response.json(), schema)

@@ -4,5 +4,6 @@ from app.rest.v1.account import RESOURCE as ACCOUNT
 from app.rest.v1.auth import RESOURCE as AUTH
 from app.rest.v1.certificates import RESOURCE as CERTIFICATES
 from app.rest.v1.domains import RESOURCE as DOMAINS
+from app.rest.v1.notifications import RESOURCE as NOTIFICATIONS
 
-RESOURCES = (AUTH, ACCOUNT, DOMAINS, CERTIFICATES)
+RESOURCES = (AUTH, ACCOUNT, DOMAINS, CERTIFICATES, NOTIFICATIONS)

@@ -1,0 +1,76 @@
+"""The inbox: notifications are written by the jobs, read and marked read by their user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+
+from app.errors import NotFound, ValidationFailed
+from app.runtime import current
+from models.notification import Notification
+from models.user import User
+
+TYPES = ("certificate_issued", "issuance_failed", "renewal_succeeded", "renewal_failed",
+         "expiring", "expired", "revoked")
+
+
+async def notify(*, user_id: int, type: str, title: str, message: str,
+                 certificate_id: int | None = None,
+                 dedupe_key: str | None = None) -> Notification | None:
+    """Store one notification; with a dedupe_key, at most once (None when already sent)."""
+    assert type in TYPES, type
+    try:
+        return await Notification.create(
+            user_id=user_id, type=type, title=title[:200], message=message,
+            certificate_id=certificate_id, dedupe_key=dedupe_key,
+            created_at=current().clock.now())
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return None
+
+
+@dataclass(frozen=True)
+class Inbox:
+    items: list[Notification]
+    total: int
+    unread_count: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def list_notifications(*, user: User, unread_only: bool | None = False,
+                             page: int | None = None, per_page: int | None = None) -> Inbox:
+    page, per_page = page or 1, per_page or 20
+    if not 1 <= per_page <= 100:
+        raise ValidationFailed("per_page must be from 1 to 100", field="per_page")
+    query = Notification.filter(user=user)
+    if unread_only:
+        query = query.filter(read=False)
+    total = await query.count()
+    unread = total if unread_only else await Notification.filter(user=user, read=False).count()
+    items = await query.order_by("-created_at", "-id").offset((page - 1) * per_page).limit(
+        per_page)
+    return Inbox(items, total, unread, page, per_page)
+
+
+async def mark_read(*, user: User, id: str | int | None) -> int:
+    """Mark one notification read, or every one with id "all"; answers how many changed."""
+    if id is None or id == "":
+        raise ValidationFailed("id is required: a notification id or \"all\"", field="id")
+    if str(id).strip().lower() == "all":
+        return await Notification.filter(user=user, read=False).update(read=True)
+    if not str(id).strip().isdigit():
+        raise ValidationFailed("id must be a notification id or \"all\"", field="id")
+    found = await Notification.get_or_none(id=int(id), user=user)
+    if found is None:
+        raise NotFound(f"notification {id} not found")
+    if not found.read:
+        found.read = True
+        await found.save(update_fields=["read"])
+    return 1
