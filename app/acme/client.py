@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import josepy as jose
 import requests
@@ -19,6 +20,7 @@ from acme import client as acme_client
 from acme import errors as acme_errors
 from acme import messages
 from cryptography import x509
+from requests.adapters import HTTPAdapter
 
 from app.acme.errors import AcmeError, AcmeProblem, AcmeTimeout, AcmeUnavailable
 from app.acme.keys import jws_alg
@@ -30,6 +32,7 @@ USER_AGENT = "casp/0.1 (acme-python)"
 _POOL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="acme")
 _DIRECTORIES: dict[str, tuple[float, messages.Directory]] = {}
 _DIRECTORY_TTL = 3600.0
+_SESSIONS: dict[str, requests.Session] = {}
 TRANSIENT_CODES = {"badNonce", "serverInternal"}
 POLL_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 4.0)
 
@@ -83,21 +86,49 @@ def _retry_after(response: requests.Response | None) -> float | None:
         return None
 
 
+class _Network(acme_client.ClientNetwork):
+    """ClientNetwork on a shared HTTP session (kept-alive TLS connections per CA); its own
+    __del__ would close that session under the other jobs."""
+
+    def __del__(self) -> None:
+        pass
+
+
+def _http_session(url: str) -> requests.Session:
+    """One pooled session per CA origin. trust_env is off: requests would otherwise read
+    proxy settings from the environment on every call (a hot spot under load); the
+    environment's proxies are read once here instead."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    session = _SESSIONS.get(origin)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False
+        session.proxies.update(requests.utils.get_environ_proxies(url))
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=64)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        _SESSIONS[origin] = session
+    return session
+
+
 class AcmeSession:
     """One account at one directory, for the duration of a job."""
 
     def __init__(self, directory_url: str, key: jose.JWK, account_url: str | None,
                  verify: bool | str = True, timeout: int = 30):
         self.directory_url = directory_url
-        self.net = acme_client.ClientNetwork(key, alg=jws_alg(key), verify_ssl=verify,  # type: ignore[arg-type]
-                                             user_agent=USER_AGENT, timeout=timeout)
+        self.net = _Network(key, alg=jws_alg(key), verify_ssl=verify,  # type: ignore[arg-type]
+                            user_agent=USER_AGENT, timeout=timeout)
+        self.net.session.close()
+        self.net.session = _http_session(directory_url)
         if account_url:
             self.net.account = messages.RegistrationResource(body=messages.Registration(),
                                                              uri=account_url)
         self.client: acme_client.ClientV2 | None = None
 
     def close(self) -> None:
-        self.net.session.close()
+        """Nothing to close: the HTTP session is shared and kept for the next job."""
 
     async def open(self, attempts: int = 8) -> AcmeSession:
         cached = _DIRECTORIES.get(self.directory_url)

@@ -53,7 +53,8 @@ async def _check_eab(user: User, ca_name: str, directory_url: str) -> None:
     """A CA that needs EAB and has none for this user: refuse before any order."""
     ca = REGISTRY[ca_name]
     registered = await AcmeAccount.exists(user=user, ca_provider=ca_name,
-                                          directory_url=directory_url, account_url__not=None)
+                                          directory_url=directory_url,
+                                          account_url__isnull=False)
     if registered or ca_name == "zerossl" or await acme_accounts.stored_eab(user, ca):
         return
     needed = ca.eab_required or await current().acme.external_account_required(directory_url)

@@ -10,7 +10,7 @@ from app.config import ConfigError, Settings
 def test_defaults_are_embedded():
     s = Settings.from_env({})
     assert s.data_dir == Path("data")
-    assert s.db_url.startswith("sqlite://") and s.db_url.endswith("data/casp.sqlite3")
+    assert s.db_url.startswith("sqlite://") and "data/casp.sqlite3?" in s.db_url
     assert s.rate_limit == "100/minute" and s.rate_limit_storage == "memory://"
     assert s.smtp_url is None and s.max_body_bytes == 1048576
 
