@@ -303,3 +303,34 @@ async def test_zerossl_credentials_come_from_its_email_endpoint(
         stand_in.shutdown()
         stand_in.server_close()
         thread.join(5)
+
+
+async def test_platform_eab_credentials_are_the_fallback(
+        tmp_path: Path, pebble_factory: PebbleFactory, bind_server: BindServer):
+    port = free_port()
+    strict = pebble_factory(http_port=port, eab_required=True)
+    settings = casp_settings(tmp_path / "data", strict, bind_server, port,
+                             platform_eab={"letsencrypt": (strict.eab_kid, strict.eab_hmac_key)})
+    async with live_casp(settings, port) as client:
+        token = await user_token(client)
+        name = unique("p")
+        await add_domain(client, token, name, "http-01")
+        cert = await request_cert(client, token, domains=[name], challenge_type="http-01")
+        done = await wait_for(client, token, cert["id"])
+        assert done["status"] == "issued", done["last_error"]
+
+
+async def test_verify_reports_caa_records_that_stop_a_ca(settings: Settings,
+                                                         bind_server: BindServer,
+                                                         casp_port: int):
+    name = unique("c")
+    bind_server.add_record(name, "CAA", '0 issue "letsencrypt.org"')
+    async with live_casp(settings, casp_port) as client:
+        token = await user_token(client)
+        domain = await add_domain(client, token, f"www.{name}", "http-01")
+        r = await client.post("/api/v1/domains.php?action=verify", headers=bearer(token),
+                              json={"id": domain["id"]})
+        caa = r.json()["data"]["verification"]["caa"]
+        assert caa["owner"] == name and caa["records"] == ['issue letsencrypt.org']
+        assert "letsencrypt" not in caa["blocked"]
+        assert {"zerossl", "google", "sslcom", "buypass", "litessl"} <= set(caa["blocked"])
