@@ -32,6 +32,14 @@ class Certificate(Model):
     issued_at = fields.DatetimeField(null=True)
     expires_at = fields.DatetimeField(null=True)
     last_error = fields.JSONField(null=True)  # {"type", "detail", ...}: the CA's problem
+    # Renewal: when it is due, how often it failed in a row, and the next version's key,
+    # CSR and order while it is being made (the live key stays until the swap).
+    renew_at = fields.DatetimeField(null=True)
+    renewal_failures = fields.IntField(default=0)
+    renewal_key_encrypted = fields.TextField(null=True)
+    renewal_csr_pem = fields.TextField(null=True)
+    renewal_order_url = fields.CharField(max_length=500, null=True)
+    expiry_notified_days = fields.IntField(null=True)  # the last "expiring" threshold sent
     revoked_at = fields.DatetimeField(null=True)
     revocation_reason = fields.CharField(max_length=40, null=True)
     created_at = fields.DatetimeField()
@@ -39,7 +47,39 @@ class Certificate(Model):
 
     class Meta:
         table = "certificates"
-        indexes = (("user_id", "status"), ("user_id", "created_at"))
+        indexes = (("user_id", "status"), ("user_id", "created_at"),
+                   ("status", "auto_renew", "renew_at"), ("status", "expires_at"))
+
+
+class CertificateVersion(Model):
+    """An earlier certificate of a record, kept when a renewal replaced it."""
+
+    id = fields.IntField(primary_key=True)
+    certificate: fields.ForeignKeyRelation[Certificate] = fields.ForeignKeyField(
+        "models.Certificate", related_name="versions", on_delete=fields.CASCADE)
+    serial = fields.CharField(max_length=64)
+    certificate_pem = fields.TextField()
+    chain_pem = fields.TextField(null=True)
+    issued_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    replaced_at = fields.DatetimeField()
+
+    class Meta:
+        table = "certificate_versions"
+
+
+class RenewalEvent(Model):
+    """One renewal outcome, kept for the statistics even after the certificate is gone."""
+
+    id = fields.IntField(primary_key=True)
+    user_id = fields.IntField(db_index=True)
+    certificate_id = fields.IntField()
+    ca_provider = fields.CharField(max_length=20)
+    succeeded = fields.BooleanField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "renewal_events"
 
 
 class HttpChallenge(Model):

@@ -35,17 +35,19 @@ async def dns_routes(user: User, cert: Certificate) -> dict[str, str]:
 
 
 class IssuanceHooks:
-    def __init__(self, cert: Certificate, account: AcmeAccount, routes: dict[str, str]):
+    def __init__(self, cert: Certificate, account: AcmeAccount, routes: dict[str, str],
+                 order_field: str = "order_url"):
         self.cert = cert
         self.account = account
         self.routes = routes
+        self.order_field = order_field  # where this attempt's order URL is saved
 
     async def account_registered(self, url: str) -> None:
         self.account.account_url = url
         await self.account.save(update_fields=["account_url"])
 
     async def order_created(self, url: str) -> None:
-        await save(self.cert, order_url=url, stage="authorizing")
+        await save(self.cert, **{self.order_field: url}, stage="authorizing")
 
     async def publish(self, challenges: list[Challenge]) -> None:
         http = [c for c in challenges if c.type == "http-01"]

@@ -1,20 +1,23 @@
 """The issuance job: key and CSR, ACME account, order, challenges, certificate. Every step
-is saved, so a job taken over from a dead worker resumes the same order."""
+is saved, so a job taken over from a dead worker resumes the same order. Renewal
+(renewal.py) runs the same steps in the record's renewal slot."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.acme.dns import DnsError
 from app.acme.errors import AcmeError, AcmeTimeout, AcmeUnavailable, AwaitingDns
 from app.acme.interface import IssueRequest
-from app.acme.keys import facts, generate_key, key_to_pem, make_csr, split_chain
+from app.acme.keys import CertFacts, facts, generate_key, key_to_pem, make_csr, split_chain
 from app.jobs.queue import RetryLater
 from app.jobs.worker import MAX_ATTEMPTS, backoff
 from app.runtime import current
-from app.services import acme_accounts
+from app.services import acme_accounts, renewal_policy
 from app.services.challenge_hooks import IssuanceHooks, dns_routes
 from app.services.notifications import notify
 from app.services.records import save
@@ -25,14 +28,53 @@ log = logging.getLogger(__name__)
 TRANSIENT = (AcmeUnavailable, AcmeTimeout, DnsError)
 
 
-async def _ensure_key(cert: Certificate) -> None:
-    if cert.key_encrypted and cert.csr_pem:
+@dataclass(frozen=True)
+class Slot:
+    """Where one attempt keeps its key, CSR and order URL on the record."""
+
+    key: str
+    csr: str
+    order: str
+
+
+FIRST = Slot("key_encrypted", "csr_pem", "order_url")
+RENEWAL = Slot("renewal_key_encrypted", "renewal_csr_pem", "renewal_order_url")
+
+
+async def ensure_key(cert: Certificate, slot: Slot) -> None:
+    if getattr(cert, slot.key) and getattr(cert, slot.csr):
         return
     # RSA keys take up to seconds to make: off the event loop.
     key = await asyncio.to_thread(generate_key, cert.key_type)
     csr = await asyncio.to_thread(make_csr, key, list(cert.domains))
-    await save(cert, key_encrypted=current().box.encrypt(key_to_pem(key)),
-               csr_pem=csr.decode(), stage="key_ready")
+    await save(cert, **{slot.key: current().box.encrypt(key_to_pem(key)),
+                        slot.csr: csr.decode()}, stage="key_ready")
+
+
+async def issue(cert: Certificate, slot: Slot) -> str:
+    """Run the ACME order of this slot to its end; answers the full chain."""
+    user = await cert.user
+    await ensure_key(cert, slot)
+    row, account = await acme_accounts.account_for(user, cert.ca_provider, cert.directory_url)
+    hooks = IssuanceHooks(cert, row, await dns_routes(user, cert), slot.order)
+    request = IssueRequest(account=account, csr_pem=str(getattr(cert, slot.csr)).encode(),
+                           challenge_type=cert.challenge_type,
+                           order_url=getattr(cert, slot.order),
+                           deadline_seconds=current().settings.issuance_deadline_seconds)
+    return await current().acme.issue(request, hooks)
+
+
+def certificate_fields(fullchain: str) -> tuple[CertFacts, dict[str, Any]]:
+    leaf, chain = split_chain(fullchain)
+    info = facts(leaf)
+    return info, {
+        "certificate_pem": leaf, "chain_pem": chain, "serial": info.serial,
+        "fingerprint_sha256": info.fingerprint_sha256, "issuer": info.issuer,
+        "issued_at": info.not_before, "expires_at": info.not_after, "last_error": None,
+        "dns_records": None, "stage": "done",
+        "renew_at": renewal_policy.renew_at(info.not_before, info.not_after),
+        "renewal_failures": 0, "expiry_notified_days": None,
+    }
 
 
 async def run_issuance(job: Job) -> None:
@@ -40,9 +82,13 @@ async def run_issuance(job: Job) -> None:
     if cert is None or cert.status != "pending":
         return  # deleted or already finished: nothing to do
     try:
-        chain = await _issue(cert)
+        chain = await issue(cert, FIRST)
     except AwaitingDns as exc:
-        await _awaiting_dns(cert, exc)
+        overdue = dns_overdue(cert.created_at, exc)
+        if overdue:
+            await _failed(cert, overdue)
+            return
+        await await_dns(cert, exc, cert.created_at)
     except TRANSIENT as exc:
         await _transient(cert, job, exc)
     except AcmeError as exc:
@@ -56,25 +102,18 @@ async def run_issuance(job: Job) -> None:
         await _issued(cert, chain)
 
 
-async def _issue(cert: Certificate) -> str:
-    user = await cert.user
-    await _ensure_key(cert)
-    row, account = await acme_accounts.account_for(user, cert.ca_provider, cert.directory_url)
-    hooks = IssuanceHooks(cert, row, await dns_routes(user, cert))
-    request = IssueRequest(account=account, csr_pem=str(cert.csr_pem).encode(),
-                           challenge_type=cert.challenge_type, order_url=cert.order_url,
-                           deadline_seconds=current().settings.issuance_deadline_seconds)
-    return await current().acme.issue(request, hooks)
+def dns_overdue(since: datetime, exc: AwaitingDns) -> dict[str, Any] | None:
+    """The problem to fail with when manual records were awaited past the bound."""
+    hours = current().settings.manual_dns_hours
+    if (current().clock.now() - since).total_seconds() <= hours * 3600:
+        return None
+    return {"type": "casp:dnsNotFound",
+            "detail": f"the TXT records were not seen within {hours} hours: {exc}"}
 
 
-async def _awaiting_dns(cert: Certificate, exc: AwaitingDns) -> None:
-    settings = current().settings
-    waited = (current().clock.now() - cert.created_at).total_seconds()
-    if waited > settings.manual_dns_hours * 3600:
-        await _failed(cert, {"type": "casp:dnsNotFound", "detail":
-                             f"the TXT records were not seen within "
-                             f"{settings.manual_dns_hours} hours: {exc}"})
-        return
+async def await_dns(cert: Certificate, exc: AwaitingDns, since: datetime) -> None:
+    """Manual dns-01: look again later, with backoff (the user may also ask now)."""
+    waited = (current().clock.now() - since).total_seconds()
     await save(cert, stage="awaiting_dns", last_error=exc.problem())
     raise RetryLater(min(1800.0, max(15.0, waited / 10)), str(exc), count_attempt=False)
 
@@ -99,12 +138,8 @@ async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
 
 
 async def _issued(cert: Certificate, fullchain: str) -> None:
-    leaf, chain = split_chain(fullchain)
-    info = facts(leaf)
-    await save(cert, status="issued", stage="done", certificate_pem=leaf, chain_pem=chain,
-               serial=info.serial, fingerprint_sha256=info.fingerprint_sha256,
-               issuer=info.issuer, issued_at=info.not_before, expires_at=info.not_after,
-               last_error=None, dns_records=None)
+    info, fields = certificate_fields(fullchain)
+    await save(cert, status="issued", **fields)
     log.info("certificate %s issued, expires %s", cert.id, info.not_after.date())
     await notify(user_id=cert.user_id, type="certificate_issued",  # type: ignore[attr-defined]
                  title=f"Certificate issued: {cert.domains[0]}", certificate_id=cert.id,
