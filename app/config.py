@@ -81,6 +81,8 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "embedded_worker": _bool(env, "CASP_EMBEDDED_WORKER", True),
         "worker_concurrency": _int(env, "CASP_WORKER_CONCURRENCY", 50, 1),
         "job_lease_seconds": _int(env, "CASP_JOB_LEASE_SECONDS", 30, 1),
+        "renew_wait_seconds": _int(env, "CASP_RENEW_WAIT_SECONDS", 60, 0),
+        "sweep_seconds": _int(env, "CASP_SWEEP_SECONDS", 60, 1),
     }
 
 
@@ -120,6 +122,8 @@ class Settings:
     embedded_worker: bool = True
     worker_concurrency: int = 50
     job_lease_seconds: int = 30
+    renew_wait_seconds: int = 60
+    sweep_seconds: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -8,12 +8,17 @@ from app.runtime import Runtime
 
 def all_tasks() -> dict[str, Task]:
     from app.services.issuance import run_issuance
+    from app.services.renewal import run_renewal
+    from app.services.sweeps import run_sweep
 
-    return {"issue": run_issuance}
+    return {"issue": run_issuance, "renew": run_renewal, "sweep": run_sweep}
 
 
 def make_worker(runtime: Runtime) -> Worker:
     settings = runtime.settings
+    from app.services.sweeps import ensure_scheduled
+
     worker = Worker(all_tasks(), settings.worker_concurrency, lease=settings.job_lease_seconds)
+    worker.on_start = ensure_scheduled  # the one sweep row; every worker may bring it forward
     runtime.worker = worker
     return worker

@@ -33,9 +33,12 @@ class Worker:
         self.wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self.on_start: Callable[[], Awaitable[None]] | None = None
 
     async def run(self) -> None:
         log.info("worker %s started (concurrency %d)", self.id, self.concurrency)
+        if self.on_start is not None:
+            await self.on_start()
         while not self._stopping:
             self.wake.clear()  # before claiming, so no wake-up between the two is lost
             free = self.concurrency - len(self._running)

@@ -14,7 +14,7 @@ from app.services import acme_accounts, names
 from app.services import domains as domain_service
 from app.services.notifications import notify
 from models.acme_account import AcmeAccount
-from models.certificate import Certificate, HttpChallenge
+from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,11 @@ async def revoke_certificate(*, user: User, id: int,
                  certificate_id=cert.id, message=f"The certificate for "
                  f"{', '.join(cert.domains)} was revoked ({cert.revocation_reason}).")
     return cert
+
+
+async def history(cert: Certificate) -> list[CertificateVersion]:
+    """The versions a renewal replaced, newest first."""
+    return await CertificateVersion.filter(certificate=cert).order_by("-replaced_at", "-id")
 
 
 async def delete_certificate(*, user: User, id: int) -> None:

@@ -11,16 +11,18 @@ from contextlib import asynccontextmanager
 import httpx
 import uvicorn
 
-from app import db
+from app.clock import Clock
 from app.config import Settings
 from app.main import create_app
+from tests.conftest import migrated
 
 
 @asynccontextmanager
-async def live_casp(settings: Settings, port: int) -> AsyncIterator[httpx.AsyncClient]:
+async def live_casp(settings: Settings, port: int,
+                    clock: Clock | None = None) -> AsyncIterator[httpx.AsyncClient]:
     """Migrate, serve on 127.0.0.1:port, and give a client for it; stops cleanly."""
-    await db.migrate(settings)
-    app = create_app(settings)
+    await migrated(settings)
+    app = create_app(settings, clock=clock)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                             lifespan="on", access_log=False)
     server = uvicorn.Server(config)

@@ -5,5 +5,6 @@ from app.rest.v1.auth import RESOURCE as AUTH
 from app.rest.v1.certificates import RESOURCE as CERTIFICATES
 from app.rest.v1.domains import RESOURCE as DOMAINS
 from app.rest.v1.notifications import RESOURCE as NOTIFICATIONS
+from app.rest.v1.renewal import RESOURCE as RENEWAL
 
-RESOURCES = (AUTH, ACCOUNT, DOMAINS, CERTIFICATES, NOTIFICATIONS)
+RESOURCES = (AUTH, ACCOUNT, DOMAINS, CERTIFICATES, RENEWAL, NOTIFICATIONS)

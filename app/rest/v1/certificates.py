@@ -7,11 +7,12 @@ from typing import Any
 from starlette.responses import Response
 
 from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
+from app.errors import ValidationFailed
 from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR
-from app.services import bundles, certificates
+from app.services import bundles, certificates, renewal
 from models.certificate import Certificate
 
 DELETED = "Certificate deleted successfully"
@@ -30,7 +31,8 @@ def summary(cert: Certificate) -> dict[str, Any]:
         "expires_at": cert.expires_at.date().isoformat() if cert.expires_at else None,
         "serial": cert.serial, "fingerprint_sha256": cert.fingerprint_sha256,
         "issuer": cert.issuer, "last_error": cert.last_error,
-        "dns_records": cert.dns_records if cert.status == "pending" else None,
+        "dns_records": cert.dns_records
+        if cert.status == "pending" or cert.stage == "awaiting_dns" else None,
         "revoked_at": _iso(cert.revoked_at), "created_at": _iso(cert.created_at),
     }
 
@@ -44,7 +46,12 @@ def detail(cert: Certificate) -> dict[str, Any]:
 async def list_or_show(call: Call) -> Response:
     p = call.params
     if p["id"] is not None:
-        return ok(detail(await certificates.get_certificate(user=call.me, id=p["id"])))
+        cert = await certificates.get_certificate(user=call.me, id=p["id"])
+        history = [{"serial": v.serial, "issued_at": _iso(v.issued_at),
+                    "expires_at": v.expires_at.date().isoformat(),
+                    "replaced_at": _iso(v.replaced_at)}
+                   for v in await certificates.history(cert)]
+        return ok(detail(cert) | {"history": history})
     page = await certificates.list_certificates(
         user=call.me, status=p["status"], ca_provider=p["ca_provider"],
         search=p["search"] or p["domain"], page=p["page"], per_page=p["per_page"])
@@ -55,6 +62,21 @@ async def list_or_show(call: Call) -> Response:
 async def request(call: Call) -> Response:
     cert = await certificates.request_certificate(user=call.me, **call.params)
     return ok(detail(cert), "Certificate requested; issuance runs in the background", 201)
+
+
+async def renew(call: Call) -> Response:
+    outcome = await renewal.renew_now(user=call.me, id=call.params["id"])
+    cert = outcome.certificate
+    expires = cert.expires_at.date().isoformat() if cert.expires_at else None
+    if not outcome.finished:
+        return ok({"id": cert.id, "status": "pending", "expires_at": expires},
+                  "Renewal is running; it finishes in the background", 202)
+    if cert.stage == "renewal_failed":
+        problem = cert.last_error or {}
+        raise ValidationFailed(f"renewal failed: {problem.get('detail') or problem}",
+                               field="id", details={"last_error": problem})
+    return ok({"expires_at": expires, "id": cert.id, "status": cert.status},
+              "Certificate renewed")
 
 
 async def download(call: Call) -> Response:
@@ -108,6 +130,10 @@ RESOURCE = Resource("/api/v1/certificates.php", (
                Param("key_type", enum=KEY_TYPES, description="ec-256 (default)"),
                Param("auto_renew", "boolean", description="Renew before expiry (default true)"),
            )),
+    Action(("POST",), "renew", renew, "Renew now; waits up to CASP_RENEW_WAIT_SECONDS",
+           params=(_id(),), data={"type": "object", "required": ["expires_at", "id", "status"],
+                                  "properties": {"expires_at": {"type": ["string", "null"]},
+                                                 "id": INT, "status": STR}}),
     Action(("GET",), "download", download, "Download: pem, fullchain, key, pfx or zip",
            params=(_id("query"), Param("format", enum=bundles.FORMATS, description="pem"),
                    Param("password", max_length=200, description="PKCS#12 password"))),

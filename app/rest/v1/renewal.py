@@ -1,0 +1,22 @@
+"""renewal.php: renewal statistics (the seed's two figures, and more)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from app.rest.dispatch import Action, Call, Resource
+from app.rest.envelope import ok
+from app.rest.v1.schemas import INT
+from app.services import renewal_stats
+
+
+async def show(call: Call) -> Response:
+    return ok(await renewal_stats.stats(user=call.me))
+
+
+RESOURCE = Resource("/api/v1/renewal.php", (
+    Action(("GET",), None, show, "Renewal statistics", data={
+        "type": "object", "required": ["successful_renewals", "pending_renewals"],
+        "properties": {"successful_renewals": INT, "pending_renewals": INT,
+                       "failed_renewals": INT, "expiring_within_30_days": INT}}),
+))

@@ -1,0 +1,128 @@
+"""Renewal: the job that renews one certificate in its own record (the old version goes to
+the history), the renew-now action, and the outcome bookkeeping."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from app.acme.errors import AcmeError, AwaitingDns
+from app.errors import ValidationFailed
+from app.jobs.queue import RetryLater, enqueue
+from app.jobs.worker import MAX_ATTEMPTS, backoff
+from app.runtime import current
+from app.services import renewal_policy
+from app.services.certificates import get_certificate
+from app.services.issuance import (
+    RENEWAL,
+    TRANSIENT,
+    await_dns,
+    certificate_fields,
+    dns_overdue,
+    issue,
+)
+from app.services.notifications import notify
+from app.services.records import save
+from models.certificate import Certificate, CertificateVersion, RenewalEvent
+from models.job import Job
+from models.user import User
+
+log = logging.getLogger(__name__)
+RENEWABLE = ("issued", "expired")
+
+
+def job_key(cert_id: int) -> str:
+    return f"renew:{cert_id}"
+
+
+async def schedule(cert_id: int) -> None:
+    await enqueue("renew", {"certificate_id": cert_id}, key=job_key(cert_id))
+
+
+async def run_renewal(job: Job) -> None:
+    cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
+    if cert is None or cert.status not in RENEWABLE:
+        return
+    try:
+        chain = await issue(cert, RENEWAL)
+    except AwaitingDns as exc:
+        since = cert.renew_at or cert.updated_at
+        overdue = dns_overdue(since, exc)
+        if overdue is None:
+            await await_dns(cert, exc, since)
+        await _failed(cert, overdue or exc.problem())
+    except TRANSIENT as exc:
+        if job.attempts < MAX_ATTEMPTS // 2:
+            await save(cert, last_error=exc.problem() if isinstance(exc, AcmeError)
+                       else {"type": "casp:dns", "detail": str(exc)})
+            raise RetryLater(backoff(job.attempts), str(exc)) from exc
+        await _failed(cert, {"type": "casp:unavailable", "detail": str(exc)})
+    except AcmeError as exc:
+        await _failed(cert, exc.problem())
+    else:
+        await _renewed(cert, chain)
+
+
+async def _renewed(cert: Certificate, fullchain: str) -> None:
+    now = current().clock.now()
+    if cert.certificate_pem and cert.serial and cert.issued_at and cert.expires_at:
+        await CertificateVersion.create(
+            certificate=cert, serial=cert.serial, certificate_pem=cert.certificate_pem,
+            chain_pem=cert.chain_pem, issued_at=cert.issued_at, expires_at=cert.expires_at,
+            replaced_at=now)
+    info, fields = certificate_fields(fullchain)
+    await save(cert, status="issued", key_encrypted=cert.renewal_key_encrypted,
+               csr_pem=cert.renewal_csr_pem, order_url=cert.renewal_order_url,
+               renewal_key_encrypted=None, renewal_csr_pem=None, renewal_order_url=None,
+               **fields)
+    await _event(cert, succeeded=True)
+    await notify(user_id=cert.user_id, type="renewal_succeeded",  # type: ignore[attr-defined]
+                 title=f"Certificate renewed: {cert.domains[0]}", certificate_id=cert.id,
+                 message=f"The certificate for {', '.join(cert.domains)} was renewed; it now "
+                         f"expires on {info.not_after.date()}.")
+
+
+async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
+    """Try again after backoff (1 h doubling to 24 h); the sweep brings the job back."""
+    failures = cert.renewal_failures + 1
+    retry_at = current().clock.now() + renewal_policy.retry_delay(failures)
+    await save(cert, renewal_failures=failures, renew_at=retry_at, last_error=problem,
+               stage="renewal_failed", renewal_order_url=None)
+    await _event(cert, succeeded=False)
+    await notify(user_id=cert.user_id, type="renewal_failed",  # type: ignore[attr-defined]
+                 title=f"Renewal failed: {cert.domains[0]}", certificate_id=cert.id,
+                 message=f"Renewing the certificate for {', '.join(cert.domains)} failed "
+                         f"({problem.get('detail') or problem.get('type')}); casp tries "
+                         f"again at {retry_at:%Y-%m-%d %H:%M} UTC.")
+
+
+async def _event(cert: Certificate, succeeded: bool) -> None:
+    await RenewalEvent.create(user_id=cert.user_id,  # type: ignore[attr-defined]
+                              certificate_id=cert.id, ca_provider=cert.ca_provider,
+                              succeeded=succeeded, created_at=current().clock.now())
+
+
+@dataclass(frozen=True)
+class RenewOutcome:
+    certificate: Certificate
+    finished: bool  # False: still running when the wait ended (the API answers 202)
+
+
+async def renew_now(*, user: User, id: int) -> RenewOutcome:
+    """Renew at once and wait for the result up to CASP_RENEW_WAIT_SECONDS."""
+    cert = await get_certificate(user=user, id=id)
+    if cert.status not in RENEWABLE:
+        raise ValidationFailed(f"certificate {id} is {cert.status}; only an issued (or "
+                               "expired) certificate can be renewed", field="id")
+    before = (cert.serial, cert.renewal_failures)
+    await schedule(cert.id)
+    deadline = time.monotonic() + current().settings.renew_wait_seconds
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        await cert.refresh_from_db()
+        if (cert.serial, cert.renewal_failures) != before:
+            return RenewOutcome(cert, True)
+    return RenewOutcome(cert, False)

@@ -1,0 +1,43 @@
+"""renewal.php's figures, each defined in the README."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tortoise.functions import Count
+
+from app.acme.registry import REGISTRY
+from app.runtime import current
+from app.services.renewal import RENEWABLE
+from models.certificate import Certificate, RenewalEvent
+from models.user import User
+
+
+async def stats(*, user: User) -> dict[str, Any]:
+    now = current().clock.now()
+    events = await RenewalEvent.filter(user_id=user.id).annotate(n=Count("id")).group_by(
+        "ca_provider", "succeeded").values("ca_provider", "succeeded", "n")
+    due = Certificate.filter(user=user, status__in=RENEWABLE, auto_renew=True,
+                             renew_at__lte=now)
+    pending_by_ca = await due.annotate(n=Count("id")).group_by("ca_provider").values(
+        "ca_provider", "n")
+    upcoming = await Certificate.filter(user=user, status="issued", auto_renew=True,
+                                        renew_at__gt=now).order_by("renew_at").first()
+    by_ca = {name: {"successful_renewals": 0, "failed_renewals": 0, "pending_renewals": 0}
+             for name in REGISTRY}
+    for row in events:
+        key = "successful_renewals" if row["succeeded"] else "failed_renewals"
+        by_ca[row["ca_provider"]][key] += row["n"]
+    for row in pending_by_ca:
+        by_ca[row["ca_provider"]]["pending_renewals"] += row["n"]
+    return {
+        "successful_renewals": sum(c["successful_renewals"] for c in by_ca.values()),
+        "pending_renewals": sum(c["pending_renewals"] for c in by_ca.values()),
+        "failed_renewals": sum(c["failed_renewals"] for c in by_ca.values()),
+        "next_renewal_at": upcoming.renew_at.isoformat() if upcoming and upcoming.renew_at
+        else None,
+        "expiring_within_30_days": await Certificate.filter(
+            user=user, status="issued", expires_at__lte=now + timedelta(days=30)).count(),
+        "by_ca": {name: counts for name, counts in by_ca.items() if any(counts.values())},
+    }

@@ -1,0 +1,86 @@
+"""The scheduled sweep: one job row that runs every CASP_SWEEP_SECONDS across all workers
+(its key makes it unique). Each pass: queue due renewals, mark expired certificates, send
+the expiry warnings (14, 7, 3, 1 days left, once each)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from tortoise.expressions import Q
+
+from app.jobs.queue import RetryLater, enqueue
+from app.runtime import current
+from app.services.notifications import notify
+from app.services.records import save
+from app.services.renewal import RENEWABLE, schedule
+from models.certificate import Certificate
+from models.job import Job
+
+log = logging.getLogger(__name__)
+KEY = "sweep"
+BATCH = 1000
+THRESHOLDS = (14, 7, 3, 1)
+
+
+async def ensure_scheduled() -> None:
+    await enqueue("sweep", {}, key=KEY)
+
+
+async def run_sweep(job: Job) -> None:
+    """Never ends: each pass puts the same job back for the next tick, even after an error."""
+    now = current().clock.now()
+    try:
+        await renew_due(now)
+        await mark_expired(now)
+        await warn_expiring(now)
+    except Exception:
+        log.exception("sweep failed; the next one runs as planned")
+    raise RetryLater(current().settings.sweep_seconds, "next sweep", count_attempt=False)
+
+
+async def renew_due(now: datetime) -> int:
+    """One indexed query (status, auto_renew, renew_at): its cost follows what is due."""
+    due = await Certificate.filter(status__in=RENEWABLE, auto_renew=True,
+                                   renew_at__lte=now).order_by("renew_at").limit(
+        BATCH).values_list("id", flat=True)
+    for cert_id in due:
+        await schedule(int(cert_id))  # type: ignore[arg-type]
+    return len(due)
+
+
+async def mark_expired(now: datetime) -> int:
+    expired = await Certificate.filter(status="issued", expires_at__lte=now).limit(BATCH)
+    for cert in expired:
+        await save(cert, status="expired")
+        await notify(user_id=cert.user_id, type="expired",  # type: ignore[attr-defined]
+                     title=f"Certificate expired: {cert.domains[0]}", certificate_id=cert.id,
+                     message=f"The certificate for {', '.join(cert.domains)} expired on "
+                             f"{cert.expires_at:%Y-%m-%d %H:%M} UTC.",
+                     dedupe_key=f"expired:{cert.id}:{cert.serial}")
+    return len(expired)
+
+
+async def warn_expiring(now: datetime) -> int:
+    soon = await Certificate.filter(
+        Q(status="issued", expires_at__lte=now + timedelta(days=THRESHOLDS[0]),
+          expires_at__gt=now)
+        & (Q(expiry_notified_days__isnull=True) | Q(expiry_notified_days__gt=THRESHOLDS[-1]))
+    ).limit(BATCH)
+    sent = 0
+    for cert in soon:
+        assert cert.expires_at is not None
+        left = cert.expires_at - now
+        crossed = min(t for t in THRESHOLDS if left <= timedelta(days=t))
+        if cert.expiry_notified_days is not None and crossed >= cert.expiry_notified_days:
+            continue
+        await save(cert, expiry_notified_days=crossed)
+        days = max(0, left.days)
+        sent += bool(await notify(
+            user_id=cert.user_id, type="expiring",  # type: ignore[attr-defined]
+            title=f"Certificate expires in {days} day{'s' if days != 1 else ''}: "
+                  f"{cert.domains[0]}", certificate_id=cert.id,
+            message=f"The certificate for {', '.join(cert.domains)} expires on "
+                    f"{cert.expires_at:%Y-%m-%d %H:%M} UTC.",
+            dedupe_key=f"expiring:{cert.id}:{cert.serial}:{crossed}"))
+    return sent

@@ -1,0 +1,140 @@
+"""Renewal against real Pebble with a clock the tests move: due at one third of the
+lifetime, renewed in the same record with the old version in the history, the renew action
+(on time and its 202 path), notifications and renewal.php."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.clock import ManualClock
+from app.config import Settings
+from app.jobs.queue import enqueue
+from tests.acme.conftest import PebbleFactory
+from tests.acme.helpers import add_domain, casp_settings, request_cert, unique, user_token, wait_for
+from tests.conftest import assert_error, bearer, free_port
+from tests.support.certs import verify_chain
+from tests.support.dns import BindServer
+from tests.support.live import live_casp
+from tests.support.pebble import PebbleServer
+
+URL = "/api/v1/certificates.php"
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def ca(pebble_factory: PebbleFactory, port: int) -> Iterator[PebbleServer]:
+    yield pebble_factory(http_port=port)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, ca: PebbleServer, bind_server: BindServer, port: int) -> Settings:
+    return casp_settings(tmp_path / "data", ca, bind_server, port)
+
+
+async def issued(client, token: str) -> dict:  # type: ignore[no-untyped-def]
+    name = unique("r")
+    await add_domain(client, token, name, "http-01")
+    cert = await request_cert(client, token, domains=[name], challenge_type="http-01")
+    done = await wait_for(client, token, cert["id"])
+    assert done["status"] == "issued", done["last_error"]
+    return done
+
+
+async def wait_renewed(client, token: str, cert_id: int, serial: str,  # type: ignore[no-untyped-def]
+                       within: float = 30) -> dict:
+    for _ in range(int(within * 10)):
+        r = await client.get(URL, params={"id": cert_id}, headers=bearer(token))
+        data = r.json()["data"]
+        if data["serial"] != serial:
+            return data
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"certificate {cert_id} was not renewed: {data['last_error']}")
+
+
+async def test_renewed_on_its_own_at_one_third_of_the_lifetime(settings: Settings,
+                                                               ca: PebbleServer, port: int):
+    clock = ManualClock()
+    async with live_casp(settings, port, clock) as client:
+        token = await user_token(client)
+        first = await issued(client, token)
+        from models.certificate import Certificate
+
+        row = await Certificate.get(id=first["id"])
+        lifetime = row.expires_at - row.issued_at
+        due = row.expires_at - lifetime / 3
+        assert due - lifetime * 0.05 <= row.renew_at <= due  # jitter: up to 5 % earlier
+
+        clock._now = row.renew_at - timedelta(seconds=1)
+        await enqueue("sweep", {}, key="sweep")  # the tick runs now: nothing is due yet
+        await asyncio.sleep(0.5)
+        same = (await client.get(URL, params={"id": first["id"]}, headers=bearer(token)))
+        assert same.json()["data"]["serial"] == first["serial"]
+
+        clock._now = row.renew_at + timedelta(seconds=1)
+        await enqueue("sweep", {}, key="sweep")
+        renewed = await wait_renewed(client, token, first["id"], first["serial"])
+        assert renewed["id"] == first["id"] and renewed["status"] == "issued"
+        verify_chain(renewed["certificate_pem"] + renewed["chain_pem"], ca.roots_pem(),
+                     renewed["domains"])
+        assert [h["serial"] for h in renewed["history"]] == [first["serial"]]
+        inbox = (await client.get("/api/v1/notifications.php",
+                                  headers=bearer(token))).json()["data"]
+        assert [n["type"] for n in inbox["notifications"]] == ["renewal_succeeded",
+                                                               "certificate_issued"]
+        stats = (await client.get("/api/v1/renewal.php", headers=bearer(token))).json()["data"]
+        assert stats["successful_renewals"] == 1 and stats["failed_renewals"] == 0
+        assert stats["by_ca"]["letsencrypt"]["successful_renewals"] == 1
+
+
+async def test_renew_action_answers_like_the_seed(settings: Settings, port: int):
+    async with live_casp(settings, port) as client:
+        token = await user_token(client)
+        first = await issued(client, token)
+        r = await client.post(f"{URL}?action=renew", headers=bearer(token),
+                              json={"id": first["id"]})
+        assert r.status_code == 200, r.text
+        data = r.json()["data"]
+        assert data["id"] == first["id"] and data["status"] == "issued"
+        datetime.strptime(data["expires_at"], "%Y-%m-%d")
+        detail = (await client.get(URL, params={"id": first["id"]},
+                                   headers=bearer(token))).json()["data"]
+        assert detail["serial"] != first["serial"] and detail["expires_at"] == data["expires_at"]
+        stats = (await client.get("/api/v1/renewal.php", headers=bearer(token))).json()["data"]
+        assert stats["successful_renewals"] == 1 and stats["pending_renewals"] == 0
+        assert stats["next_renewal_at"] is not None
+
+
+async def test_renew_action_202_when_not_done_in_time(settings: Settings, port: int):
+    async with live_casp(dataclasses.replace(settings, renew_wait_seconds=0), port) as client:
+        token = await user_token(client)
+        first = await issued(client, token)
+        r = await client.post(f"{URL}?action=renew", headers=bearer(token),
+                              data={"id": str(first["id"])})
+        assert r.status_code == 202, r.text
+        assert r.json()["data"]["status"] == "pending" and r.json()["data"]["id"] == first["id"]
+        await wait_renewed(client, token, first["id"], first["serial"])
+
+
+async def test_renew_refused_while_issuance_is_pending(settings: Settings, port: int):
+    async with live_casp(settings, port) as client:
+        token = await user_token(client)
+        name = unique("q")
+        await add_domain(client, token, name)  # manual dns-01: stays pending
+        cert = await request_cert(client, token, domains=[name])
+        r = await client.post(f"{URL}?action=renew", headers=bearer(token),
+                              json={"id": cert["id"]})
+        assert "pending" in assert_error(r, 400, "VALIDATION_ERROR")["message"]
+        other = await user_token(client)
+        r = await client.post(f"{URL}?action=renew", headers=bearer(other),
+                              json={"id": cert["id"]})
+        assert_error(r, 404, "NOT_FOUND")

@@ -1,0 +1,34 @@
+"""When to renew, and the backoff after failures."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.services.renewal_policy import renew_at, retry_delay
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("days", "left"), [(90, 30), (45, 15), (6, 2)])
+def test_one_third_of_the_lifetime_left(days: int, left: int):
+    rng = random.Random(1)
+    for _ in range(200):
+        at = renew_at(T0, T0 + timedelta(days=days), rng)
+        remaining = T0 + timedelta(days=days) - at
+        assert timedelta(days=left) <= remaining <= timedelta(days=left) + timedelta(
+            days=days) * 0.05
+
+
+def test_jitter_spreads_a_thousand_certificates():
+    rng = random.Random(7)
+    moments = {renew_at(T0, T0 + timedelta(days=90), rng) for _ in range(1000)}
+    spread = max(moments) - min(moments)
+    assert len(moments) == 1000 and spread > timedelta(days=4)
+
+
+def test_backoff_doubles_from_an_hour_to_a_day():
+    assert [retry_delay(n) for n in range(1, 8)] == [timedelta(hours=h) for h in
+                                                     (1, 2, 4, 8, 16, 24, 24)]
