@@ -1,0 +1,136 @@
+"""Renewal rules with a moved clock and rows written directly (no CA needed): the due
+selection, failure backoff, expiry and the expiry warnings (once each), renewal.php."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from app.acme.errors import AcmeProblem
+from app.acme.interface import Account, ChallengeHooks, IssueRequest
+from app.clock import ManualClock
+from app.config import Settings
+from app.services import renewal, sweeps
+from models.certificate import Certificate
+from models.job import Job
+from models.notification import Notification
+from tests.conftest import bearer, login, register, running
+
+
+class RefusingCA:
+    """A unit-test stand-in: every order is refused, as a CA's problem document."""
+
+    async def issue(self, request: IssueRequest, hooks: ChallengeHooks) -> str:
+        raise AcmeProblem({"type": "urn:ietf:params:acme:error:rejectedIdentifier",
+                           "detail": "policy forbids issuing for this name"})
+
+    async def revoke(self, account: Account, cert_pem: str, reason: int) -> None:
+        raise AssertionError("not used")
+
+    async def external_account_required(self, directory_url: str) -> bool:
+        return False
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+    quiet = dataclasses.replace(settings, embedded_worker=False)
+    async with running(quiet, clock, acme=RefusingCA()) as client:
+        yield client
+
+
+async def _user(client: httpx.AsyncClient) -> tuple[int, str]:
+    data = await register(client)
+    return data["user_id"], await login(client)
+
+
+async def _cert(user_id: int, clock: ManualClock, days_left: float, **extra: Any) -> Certificate:
+    now = clock.now()
+    fields: dict[str, Any] = {
+        "user_id": user_id, "domains": ["a.example.com"], "search_text": " a.example.com ",
+        "ca_provider": "letsencrypt", "challenge_type": "http-01", "key_type": "ec-256",
+        "status": "issued", "stage": "done", "serial": "abc", "issued_at": now,
+        "expires_at": now + timedelta(days=days_left), "renew_at": now + timedelta(days=1000),
+        "certificate_pem": "x", "directory_url": "https://ca.invalid/dir", "created_at": now,
+        "updated_at": now}
+    return await Certificate.create(**(fields | extra))
+
+
+async def test_due_selection_queues_only_what_is_due(app: httpx.AsyncClient,
+                                                     clock: ManualClock):
+    uid, _ = await _user(app)
+    due = await _cert(uid, clock, 20, renew_at=clock.now() - timedelta(minutes=1))
+    await _cert(uid, clock, 80)  # not due
+    await _cert(uid, clock, 10, renew_at=clock.now(), auto_renew=False)  # opted out
+    assert await sweeps.renew_due(clock.now()) == 1
+    jobs = await Job.filter(kind="renew").values_list("payload", flat=True)
+    assert jobs == [{"certificate_id": due.id}]
+    assert await sweeps.renew_due(clock.now()) == 1  # the same job again, not a second one
+    assert await Job.filter(kind="renew").count() == 1
+
+
+async def test_failures_back_off_from_an_hour_to_a_day(app: httpx.AsyncClient,
+                                                       clock: ManualClock):
+    uid, token = await _user(app)
+    cert = await _cert(uid, clock, 20, renew_at=clock.now())
+    job = Job(payload={"certificate_id": cert.id}, attempts=1)
+    gaps = []
+    for _ in range(7):
+        await renewal.run_renewal(job)
+        await cert.refresh_from_db()
+        gaps.append(cert.renew_at - clock.now())
+        clock._now = cert.renew_at
+    assert gaps == [timedelta(hours=h) for h in (1, 2, 4, 8, 16, 24, 24)]
+    assert cert.status == "issued" and cert.last_error["detail"].startswith("policy forbids")
+    stats = (await app.get("/api/v1/renewal.php", headers=bearer(token))).json()["data"]
+    assert stats["failed_renewals"] == 7 and stats["successful_renewals"] == 0
+    assert stats["pending_renewals"] == 1  # due again now
+    failed = await Notification.filter(type="renewal_failed").count()
+    assert failed == 7
+
+
+async def test_expiry_warnings_once_each_then_expired(app: httpx.AsyncClient,
+                                                      clock: ManualClock):
+    uid, token = await _user(app)
+    cert = await _cert(uid, clock, 20, auto_renew=False)
+    sent: list[int] = []
+    for days_left in (15, 13.5, 13, 6.9, 6, 2.5, 0.9, 0.5):
+        clock._now = cert.expires_at - timedelta(days=days_left)
+        sent.append(await sweeps.warn_expiring(clock.now()))
+    assert sent == [0, 1, 0, 1, 0, 1, 1, 0]
+    titles = await Notification.filter(type="expiring").order_by("id").values_list(
+        "title", flat=True)
+    assert [t.split(":")[0] for t in titles] == [
+        "Certificate expires in 13 days", "Certificate expires in 6 days",
+        "Certificate expires in 2 days", "Certificate expires in 0 days"]
+    clock._now = cert.expires_at + timedelta(seconds=1)
+    assert await sweeps.mark_expired(clock.now()) == 1
+    assert await sweeps.mark_expired(clock.now()) == 0
+    await cert.refresh_from_db()
+    assert cert.status == "expired"
+    inbox = (await app.get("/api/v1/notifications.php", headers=bearer(token))).json()["data"]
+    assert inbox["notifications"][0]["type"] == "expired"
+    assert inbox["unread_count"] == 5
+
+
+async def test_renewal_statistics_figures(app: httpx.AsyncClient, clock: ManualClock):
+    uid, token = await _user(app)
+    await _cert(uid, clock, 10, renew_at=clock.now() - timedelta(hours=1))  # due: pending
+    await _cert(uid, clock, 25, renew_at=clock.now() + timedelta(days=2))  # next
+    await _cert(uid, clock, 80, renew_at=clock.now() + timedelta(days=50))
+    stats = (await app.get("/api/v1/renewal.php", headers=bearer(token))).json()["data"]
+    assert stats["pending_renewals"] == 1
+    assert stats["expiring_within_30_days"] == 2
+    assert stats["next_renewal_at"].startswith(
+        (clock.now() + timedelta(days=2)).date().isoformat())
+    assert stats["by_ca"] == {"letsencrypt": {"successful_renewals": 0, "failed_renewals": 0,
+                                              "pending_renewals": 1}}
+    other = await register(app, "other@example.com")
+    assert other["user_id"] != uid
+    theirs = (await app.get("/api/v1/renewal.php",
+                            headers=bearer(await login(app, "other@example.com")))).json()
+    assert theirs["data"]["pending_renewals"] == 0 and theirs["data"]["by_ca"] == {}
