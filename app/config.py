@@ -82,6 +82,7 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "worker_concurrency": _int(env, "CASP_WORKER_CONCURRENCY", 50, 1),
         "job_lease_seconds": _int(env, "CASP_JOB_LEASE_SECONDS", 30, 1),
         "renew_wait_seconds": _int(env, "CASP_RENEW_WAIT_SECONDS", 60, 0),
+        "allow_private_targets": _bool(env, "CASP_ALLOW_PRIVATE_TARGETS", False),
         "sweep_seconds": _int(env, "CASP_SWEEP_SECONDS", 60, 1),
     }
 
@@ -123,6 +124,7 @@ class Settings:
     worker_concurrency: int = 50
     job_lease_seconds: int = 30
     renew_wait_seconds: int = 60
+    allow_private_targets: bool = False
     sweep_seconds: int = 60
 
     @classmethod

@@ -15,6 +15,7 @@ from app.ratelimit import Decision, client_key
 from app.rest.envelope import error_body
 from app.rest.errors import headers_for
 from app.runtime import current
+from app.services import accounts
 
 log = logging.getLogger("casp.request")
 
@@ -127,7 +128,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         client = scope.get("client") or ("unknown", 0)
-        key = client_key(_header(scope, b"authorization"), client[0])
+        key = client_key(await _known_token(_header(scope, b"authorization")), client[0])
         decision: Decision = await current().limiter.hit_api(key)
         if not decision.allowed:
             exc = RateLimited(f"Rate limit of {decision.limit} requests exceeded; retry in "
@@ -135,6 +136,19 @@ class RateLimit:
             await _refuse(_with_headers(send, decision.headers()), exc, scope)
             return
         await self.app(scope, receive, _with_headers(send, decision.headers()))
+
+
+async def _known_token(authorization: str | None) -> str | None:
+    """The header when it carries a real token; made-up tokens count against the IP, so
+    that inventing tokens does not buy fresh budgets."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        await accounts.authenticate(token=token.strip())
+    except AppError:
+        return None
+    return authorization
 
 
 def _with_headers(send: Send, headers: dict[str, str]) -> Send:

@@ -39,6 +39,7 @@ class Certificate(Model):
     renewal_key_encrypted = fields.TextField(null=True)
     renewal_csr_pem = fields.TextField(null=True)
     renewal_order_url = fields.CharField(max_length=500, null=True)
+    renewal_started_at = fields.DatetimeField(null=True)
     expiry_notified_days = fields.IntField(null=True)  # the last "expiring" threshold sent
     revoked_at = fields.DatetimeField(null=True)
     revocation_reason = fields.CharField(max_length=40, null=True)

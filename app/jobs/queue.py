@@ -50,7 +50,10 @@ async def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None,
         job = await Job.create(kind=kind, payload=payload, key=key, run_at=run_at,
                                created_at=_now())
     except IntegrityError:  # another request enqueued the same key a moment ago
-        return await Job.get(key=key)
+        other = await Job.get_or_none(key=key)
+        if other is None:  # ... and it has finished since: queue ours after all
+            return await enqueue(kind, payload, key=key, delay=delay)
+        return other
     current().wake_worker()
     return job
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 
@@ -67,10 +68,15 @@ class Worker:
 
     async def _execute(self, job: Job) -> None:
         task = self.tasks.get(job.kind)
-        heartbeat = asyncio.create_task(self._heartbeat(job))
+        current_task = asyncio.current_task()
+        assert current_task is not None
+        heartbeat = asyncio.create_task(self._heartbeat(job, current_task))
         try:
             if task is None:
                 await queue.fail(job, self.id, f"no task of kind {job.kind!r}")
+                return
+            if job.attempts > MAX_ATTEMPTS:  # it ended its worker each time: stop trying
+                await queue.fail(job, self.id, job.last_error or "too many attempts")
                 return
             await task(job)
             await queue.complete(job, self.id)
@@ -93,23 +99,35 @@ class Worker:
             log.warning("job %s (%s) failed, will retry: %s", job.id, job.kind, exc)
             await queue.retry(job, self.id, backoff(job.attempts), detail)
 
-    async def _heartbeat(self, job: Job) -> None:
+    async def _heartbeat(self, job: Job, running: asyncio.Task[None]) -> None:
+        """Keep the lease; once it is lost another worker may take the job, so this one
+        stops it rather than run it twice at once."""
+        held_until = time.monotonic() + self.lease
         while True:
             await asyncio.sleep(self.lease / 3)
-            with contextlib.suppress(Exception):
-                await queue.extend(job, self.id, self.lease)
+            try:
+                if await queue.extend(job, self.id, self.lease):
+                    held_until = time.monotonic() + self.lease
+                    continue
+            except Exception:
+                if time.monotonic() < held_until:
+                    continue
+            log.warning("job %s lost its lease; stopping it here", job.id)
+            running.cancel()
+            return
 
     async def stop(self, loop_task: asyncio.Task[None], grace: float = 10.0) -> None:
         """Stop claiming; let running jobs finish for `grace` s, then release them. The
-        claim loop is let to end by itself: a query cut off mid-way upsets the driver."""
+        claim loop ends first (by itself: a query cut off mid-way upsets the driver), so
+        no job it starts is left behind."""
         self._stopping = True
         self.wake.set()
+        try:
+            await asyncio.wait_for(loop_task, grace)
+        except TimeoutError:
+            log.warning("worker loop did not stop in %s s", grace)
         if self._running:
             _, pending = await asyncio.wait(set(self._running), timeout=grace)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        try:
-            await asyncio.wait_for(loop_task, grace)
-        except TimeoutError:
-            log.warning("worker loop did not stop in %s s", grace)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from app.errors import ValidationFailed
@@ -54,18 +55,25 @@ async def read_raw(request: Request) -> dict[str, Any]:
         return raw
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
-        body_fields: dict[str, Any] = {}
-        async with request.form() as form:  # closes uploaded files' temporary storage
-            for key, value in form.multi_items():
-                if isinstance(value, str):  # file parts are not parameters
-                    _add(body_fields, key, value)
-        return {**raw, **body_fields}
+        return {**raw, **await _multipart(request)}
     text = _decode(body)
     if ctype == "application/x-www-form-urlencoded" or (
         "json" not in ctype and not text.lstrip().startswith(("{", "["))
     ):
         return {**raw, **_form(text)}
     return {**raw, **_json(text)}
+
+
+async def _multipart(request: Request) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    try:
+        async with request.form() as form:  # closes uploaded files' temporary storage
+            for key, value in form.multi_items():
+                if isinstance(value, str):  # file parts are not parameters
+                    _add(fields, key, value)
+    except HTTPException as exc:  # Starlette's own 400 for a malformed multipart body
+        raise ValidationFailed(f"the multipart body cannot be read: {exc.detail}") from exc
+    return fields
 
 
 def _decode(body: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from typing import Any
 
@@ -61,9 +62,17 @@ async def _http_probe(domain: Domain) -> dict[str, Any]:
         if not addresses:
             return {"check": "http-01", "ok": False,
                     "detail": f"{domain.name} has no A or AAAA record"}
+        if not settings.allow_private_targets and not _public(addresses[0]):
+            # casp would otherwise fetch (and report on) its own private network.
+            return {"check": "http-01", "ok": False, "detail":
+                    f"{domain.name} points to {addresses[0]}, not a public address"}
         return await _fetch_probe(domain.name, addresses[0], settings.http01_port, token, value)
     finally:
         await HttpChallenge.filter(token=token).delete()
+
+
+def _public(address: str) -> bool:
+    return ipaddress.ip_address(address).is_global
 
 
 async def _fetch_probe(name: str, address: str, port: int, token: str,

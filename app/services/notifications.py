@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
@@ -65,7 +66,7 @@ async def mark_read(*, user: User, id: str | int | None) -> int:
         raise ValidationFailed("id is required: a notification id or \"all\"", field="id")
     if str(id).strip().lower() == "all":
         return await Notification.filter(user=user, read=False).update(read=True)
-    if not str(id).strip().isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", str(id).strip()):
         raise ValidationFailed("id must be a notification id or \"all\"", field="id")
     found = await Notification.get_or_none(id=int(id), user=user)
     if found is None:

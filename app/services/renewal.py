@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from app.acme.errors import AcmeError, AwaitingDns
@@ -19,7 +20,6 @@ from app.services.certificates import get_certificate
 from app.services.issuance import (
     RENEWAL,
     TRANSIENT,
-    await_dns,
     certificate_fields,
     dns_overdue,
     issue,
@@ -46,14 +46,12 @@ async def run_renewal(job: Job) -> None:
     cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
     if cert is None or cert.status not in RENEWABLE:
         return
+    if cert.renewal_started_at is None:
+        await save(cert, renewal_started_at=current().clock.now())
     try:
         chain = await issue(cert, RENEWAL)
     except AwaitingDns as exc:
-        since = cert.renew_at or cert.updated_at
-        overdue = dns_overdue(since, exc)
-        if overdue is None:
-            await await_dns(cert, exc, since)
-        await _failed(cert, overdue or exc.problem())
+        await _await_dns(cert, exc)
     except TRANSIENT as exc:
         if job.attempts < MAX_ATTEMPTS // 2:
             await save(cert, last_error=exc.problem() if isinstance(exc, AcmeError)
@@ -62,8 +60,29 @@ async def run_renewal(job: Job) -> None:
         await _failed(cert, {"type": "casp:unavailable", "detail": str(exc)})
     except AcmeError as exc:
         await _failed(cert, exc.problem())
+    except Exception:
+        if job.attempts >= MAX_ATTEMPTS:  # record it, or the sweep would queue it forever
+            await _failed(cert, {"type": "casp:internal",
+                                 "detail": "internal error during renewal (see the log)"})
+            return
+        raise
     else:
         await _renewed(cert, chain)
+
+
+async def _await_dns(cert: Certificate, exc: AwaitingDns) -> None:
+    """Manual dns-01: fail past the bound; else come back later, moving renew_at too so
+    that the sweep does not bring the job forward every tick."""
+    since = cert.renewal_started_at or current().clock.now()
+    overdue = dns_overdue(since, exc)
+    if overdue is not None:
+        await _failed(cert, overdue)
+        return
+    waited = (current().clock.now() - since).total_seconds()
+    delay = min(1800.0, max(15.0, waited / 10))
+    await save(cert, stage="awaiting_dns", last_error=exc.problem(),
+               renew_at=current().clock.now() + timedelta(seconds=delay))
+    raise RetryLater(delay, str(exc), count_attempt=False)
 
 
 async def _renewed(cert: Certificate, fullchain: str) -> None:
@@ -77,7 +96,7 @@ async def _renewed(cert: Certificate, fullchain: str) -> None:
     await save(cert, status="issued", key_encrypted=cert.renewal_key_encrypted,
                csr_pem=cert.renewal_csr_pem, order_url=cert.renewal_order_url,
                renewal_key_encrypted=None, renewal_csr_pem=None, renewal_order_url=None,
-               **fields)
+               renewal_started_at=None, **fields)
     await _event(cert, succeeded=True)
     await notify(user_id=cert.user_id, type="renewal_succeeded",  # type: ignore[attr-defined]
                  title=f"Certificate renewed: {cert.domains[0]}", certificate_id=cert.id,
@@ -90,7 +109,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
     failures = cert.renewal_failures + 1
     retry_at = current().clock.now() + renewal_policy.retry_delay(failures)
     await save(cert, renewal_failures=failures, renew_at=retry_at, last_error=problem,
-               stage="renewal_failed", renewal_order_url=None)
+               stage="renewal_failed", renewal_order_url=None, renewal_started_at=None)
     await _event(cert, succeeded=False)
     await notify(user_id=cert.user_id, type="renewal_failed",  # type: ignore[attr-defined]
                  title=f"Renewal failed: {cert.domains[0]}", certificate_id=cert.id,

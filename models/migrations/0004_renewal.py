@@ -68,6 +68,11 @@ class Migration(migrations.Migration):
             name='renewal_order_url',
             field=fields.CharField(null=True, max_length=500),
         ),
+        ops.AddField(
+            model_name='Certificate',
+            name='renewal_started_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
         ops.AddIndex(
             model_name='Certificate',
             index=Index(fields=['status', 'auto_renew', 'renew_at']),

@@ -3,6 +3,7 @@ and manual dns-01, RSA and EC keys, downloads, revocation, deletion, a failing c
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import io
 import json
@@ -334,3 +335,16 @@ async def test_verify_reports_caa_records_that_stop_a_ca(settings: Settings,
         assert caa["owner"] == name and caa["records"] == ['issue letsencrypt.org']
         assert "letsencrypt" not in caa["blocked"]
         assert {"zerossl", "google", "sslcom", "buypass", "litessl"} <= set(caa["blocked"])
+
+
+async def test_http_probe_refuses_private_addresses(settings: Settings, casp_port: int):
+    """Without CASP_ALLOW_PRIVATE_TARGETS, verify does not fetch from casp's own network."""
+    strict = dataclasses.replace(settings, allow_private_targets=False)
+    async with live_casp(strict, casp_port) as client:
+        token = await user_token(client)
+        domain = await add_domain(client, token, unique("s"), "http-01")
+        r = await client.post("/api/v1/domains.php?action=verify", headers=bearer(token),
+                              json={"id": domain["id"]})
+        report = r.json()["data"]["verification"]
+        assert report["ok"] is False
+        assert "127.0.0.1, not a public address" in report["checks"][0]["detail"]

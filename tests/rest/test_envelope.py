@@ -99,3 +99,9 @@ async def test_success_envelope_shape(client: httpx.AsyncClient, token: str):
     assert set(r.json()) == {"success", "message", "data"}
     assert r.json()["success"] is True
     assert r.headers["content-type"].startswith("application/json")
+
+
+async def test_multipart_without_a_boundary(client: httpx.AsyncClient):
+    r = await client.post(REGISTER, content=b"email=a",
+                          headers={"content-type": "multipart/form-data"})
+    assert "multipart" in assert_error(r, 400, "VALIDATION_ERROR")["message"]

@@ -92,7 +92,8 @@ async def test_other_users_notifications(quiet: httpx.AsyncClient):
 
 @pytest.mark.parametrize(("body", "what"), [
     ({}, "required"), ({"id": "abc"}, "notification id"), ({"id": [1]}, "string"),
-    ({"id": True}, "string"),
+    ({"id": True}, "string"), ({"id": "²"}, "notification id"),
+    ({"id": "9" * 20}, "notification id"), ({"id": 10**30}, "notification id"),
 ])
 async def test_mark_read_bad_ids(quiet: httpx.AsyncClient, body: dict, what: str):
     _, token = await _user(quiet, "b@example.com")

@@ -68,9 +68,15 @@ async def test_tokens_and_ips_have_separate_buckets(settings: Settings):
             assert (await a.get("/api/v1/nothing.php")).status_code == 404
         assert_error(await a.get("/api/v1/nothing.php"), 429, "RATE_LIMIT_EXCEEDED")
         assert (await b.get("/api/v1/nothing.php")).status_code == 404
-        # A bearer token is its own bucket, even from the exhausted IP.
-        r = await a.get("/api/v1/account.php", headers=bearer("some-token"))
-        assert_error(r, 401, "UNAUTHORIZED")
+        # A made-up token buys no fresh budget: it counts against the IP.
+        for made_up in ("x1", "x2"):
+            r = await a.get("/api/v1/account.php", headers=bearer(made_up))
+            assert_error(r, 429, "RATE_LIMIT_EXCEEDED")
+        # A real token is its own bucket, even from the exhausted IP.
+        await register(b)
+        token = await login(b)
+        r = await a.get("/api/v1/account.php", headers=bearer(token))
+        assert r.status_code == 200 and r.headers["x-ratelimit-remaining"] == "2"
 
 
 async def test_login_is_limited_per_email(settings: Settings):
@@ -104,9 +110,11 @@ async def test_account_actions_are_limited_per_ip(settings: Settings):
 
 
 async def test_redis_storage(settings: Settings, redis_url: str):
-    shared = dataclasses.replace(settings, rate_limit="4/minute", rate_limit_storage=redis_url)
-    token = f"test-{uuid.uuid4().hex}"  # a fresh bucket in the shared Redis
+    shared = dataclasses.replace(settings, rate_limit="6/minute", rate_limit_storage=redis_url)
     async with running(shared) as one, running(shared) as two:
+        email = f"{uuid.uuid4().hex[:10]}@example.com"  # a fresh token: a fresh bucket
+        await register(one, email)
+        token = await login(one, email)
         statuses = [(await (one if i % 2 else two).get(
-            "/api/v1/account.php", headers=bearer(token))).status_code for i in range(5)]
-    assert statuses == [401, 401, 401, 401, 429]
+            "/api/v1/account.php", headers=bearer(token))).status_code for i in range(7)]
+    assert statuses == [200] * 6 + [429]
