@@ -62,7 +62,9 @@ async def test_limit_is_shared_between_rest_and_graphql(settings: Settings):
 
 
 async def test_tokens_and_ips_have_separate_buckets(settings: Settings):
-    limited = dataclasses.replace(settings, rate_limit="3/minute")
+    # Two apps in one process share Tortoise's state: no workers, whose queries would
+    # outlive the first app's connection.
+    limited = dataclasses.replace(settings, rate_limit="3/minute", embedded_worker=False)
     async with running(limited, ip="192.0.2.1") as a, running(limited, ip="192.0.2.2") as b:
         for _ in range(3):
             assert (await a.get("/api/v1/nothing.php")).status_code == 404
@@ -110,7 +112,8 @@ async def test_account_actions_are_limited_per_ip(settings: Settings):
 
 
 async def test_redis_storage(settings: Settings, redis_url: str):
-    shared = dataclasses.replace(settings, rate_limit="6/minute", rate_limit_storage=redis_url)
+    shared = dataclasses.replace(settings, rate_limit="6/minute", rate_limit_storage=redis_url,
+                                 embedded_worker=False)  # two apps, one process: see above
     async with running(shared) as one, running(shared) as two:
         email = f"{uuid.uuid4().hex[:10]}@example.com"  # a fresh token: a fresh bucket
         await register(one, email)
