@@ -41,6 +41,11 @@ class Certificate(Model):
     renewal_order_url = fields.CharField(max_length=500, null=True)
     renewal_started_at = fields.DatetimeField(null=True)
     expiry_notified_days = fields.IntField(null=True)  # the last "expiring" threshold sent
+    # ACME Renewal Information (RFC 9773): the CA's suggested window and when to ask again
+    # (null: the CA offers no renewalInfo, or the certificate is not live).
+    ari_window_start = fields.DatetimeField(null=True)
+    ari_window_end = fields.DatetimeField(null=True)
+    ari_check_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
     revocation_reason = fields.CharField(max_length=40, null=True)
     created_at = fields.DatetimeField()
@@ -49,7 +54,8 @@ class Certificate(Model):
     class Meta:
         table = "certificates"
         indexes = (("user_id", "status"), ("user_id", "created_at"),
-                   ("status", "auto_renew", "renew_at"), ("status", "expires_at"))
+                   ("status", "auto_renew", "renew_at"), ("status", "expires_at"),
+                   ("status", "ari_check_at"))
 
 
 class CertificateVersion(Model):
