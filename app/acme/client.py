@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 import josepy as jose
 import requests
 from acme import client as acme_client
+from acme import crypto_util, messages
 from acme import errors as acme_errors
-from acme import messages
 from cryptography import x509
 from requests.adapters import HTTPAdapter
 
+from app.acme import ari
 from app.acme.errors import AcmeError, AcmeProblem, AcmeTimeout, AcmeUnavailable
 from app.acme.keys import jws_alg
 
@@ -34,6 +35,7 @@ _DIRECTORIES: dict[str, tuple[float, messages.Directory]] = {}
 _DIRECTORY_TTL = 3600.0
 _SESSIONS: dict[str, requests.Session] = {}
 TRANSIENT_CODES = {"badNonce", "serverInternal"}
+ALREADY_REPLACED = "urn:ietf:params:acme:error:alreadyReplaced"
 POLL_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 4.0)
 
 
@@ -84,6 +86,12 @@ def _retry_after(response: requests.Response | None) -> float | None:
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
+
+
+class _NewOrder(messages.NewOrder):
+    """newOrder with RFC 9773's `replaces`: the certificate this order renews."""
+
+    replaces: str = jose.field("replaces", omitempty=True)
 
 
 class _Network(acme_client.ClientNetwork):
@@ -167,8 +175,60 @@ class AcmeSession:
                 return str(exc.location)
         return await run(call)
 
-    async def new_order(self, csr_pem: bytes) -> messages.OrderResource:
-        return await run(self.c.new_order, csr_pem)
+    @property
+    def offers_ari(self) -> bool:
+        try:
+            return bool(self.c.directory["renewalInfo"])
+        except KeyError:
+            return False
+
+    async def new_order(self, csr_pem: bytes,
+                        replaces: str | None = None) -> messages.OrderResource:
+        """ClientV2.new_order, plus `replaces` where the CA offers renewalInfo."""
+        if not replaces or not self.offers_ari:
+            return await run(self.c.new_order, csr_pem)
+
+        def call() -> messages.OrderResource:
+            csr = x509.load_pem_x509_csr(csr_pem)
+            names, _ = crypto_util.get_identifiers_from_x509(csr.subject, csr.extensions)
+            order = _NewOrder(identifiers=[messages.Identifier(
+                typ=messages.IDENTIFIER_FQDN, value=n) for n in names], replaces=replaces)
+            try:
+                response = self.c._post(self.c.directory["newOrder"], order)
+            except acme_errors.ConflictError as exc:
+                # RFC 9773 answers alreadyReplaced with a 409, which the library turns
+                # into a ConflictError without the problem document.
+                raise AcmeProblem({"type": ALREADY_REPLACED, "detail":
+                                   "the CA says this certificate was already replaced"}) from exc
+            body = messages.Order.from_json(response.json())
+            authzs = [self.c._authzr_from_response(self.c._post_as_get(u), uri=u)
+                      for u in body.authorizations]
+            return messages.OrderResource(body=body, uri=response.headers.get("Location"),
+                                          authorizations=authzs, csr_pem=csr_pem)
+        return await run(call)
+
+    async def renewal_info(self, cert_pem: str) -> ari.RenewalInfo | None:
+        """The CA's suggested window (None: no renewalInfo, or the certificate has no AKI).
+        A plain GET, as RFC 9773 allows; the shared session keeps the connection."""
+        ident = ari.cert_id(cert_pem)
+        if not self.offers_ari or not ident:
+            return None
+        base = str(self.c.directory["renewalInfo"])
+
+        def call() -> ari.RenewalInfo:
+            response = self.net.session.get(f"{base.rstrip('/')}/{ident}",
+                                            timeout=self.net._default_timeout,
+                                            verify=self.net.verify_ssl)
+            if response.status_code >= 400:
+                self.net._check_response(response, content_type="application/json")
+            info = messages.RenewalInfo.from_json(response.json())
+            window = info.suggested_window
+            if window.start is None or window.end is None or window.end < window.start:
+                raise ValueError(f"bad suggestedWindow in {response.text[:200]}")
+            return ari.RenewalInfo(window.start, window.end,
+                                   ari.clamp_retry(_retry_after(response)),
+                                   response.json().get("explanationURL"))
+        return await run(call, attempts=3)
 
     async def load_order(self, url: str, csr_pem: bytes) -> messages.OrderResource:
         """An order made earlier (by this or a dead worker), with its authorizations."""

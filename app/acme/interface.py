@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.acme.ari import RenewalInfo
+
 
 @dataclass(frozen=True)
 class Account:
@@ -43,6 +45,7 @@ class IssueRequest:
     challenge_type: str
     order_url: str | None  # an order to resume: no second order while this one can finish
     deadline_seconds: float
+    replaces: str | None = None  # RFC 9773 certificate id of the certificate being renewed
 
 
 class Acme(Protocol):
@@ -53,3 +56,6 @@ class Acme(Protocol):
 
     async def external_account_required(self, directory_url: str) -> bool:
         """What the directory's meta says (False when it cannot be read now)."""
+
+    async def renewal_info(self, directory_url: str, cert_pem: str) -> RenewalInfo | None:
+        """The CA's suggested renewal window; None where the CA offers no renewalInfo."""

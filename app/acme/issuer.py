@@ -7,6 +7,7 @@ import logging
 
 from acme import challenges, messages
 
+from app.acme.ari import RenewalInfo
 from app.acme.client import AcmeSession, deadline_in
 from app.acme.errors import AcmeError, AcmeProblem, ChallengeFailed
 from app.acme.interface import Account, Challenge, ChallengeHooks, IssueRequest
@@ -56,7 +57,15 @@ class AcmeIssuer:
             except AcmeProblem as exc:  # gone (expired, deleted): it cannot be finished
                 log.info("order %s cannot be loaded (%s); placing a new one",
                          request.order_url, exc)
-        order = await session.new_order(request.csr_pem)
+        try:
+            order = await session.new_order(request.csr_pem, request.replaces)
+        except AcmeProblem as exc:
+            # RFC 9773 7.2: the old certificate was already replaced (say, by a renewal
+            # the user ran elsewhere): order without `replaces`.
+            if not request.replaces or not str(exc.problem().get("type", "")).endswith(
+                    ":alreadyReplaced"):
+                raise
+            order = await session.new_order(request.csr_pem)
         await hooks.order_created(str(order.uri))
         return order
 
@@ -87,6 +96,14 @@ class AcmeIssuer:
         except AcmeError as exc:
             log.warning("cannot read the directory %s: %s", directory_url, exc)
             return False
+        finally:
+            session.close()
+
+    async def renewal_info(self, directory_url: str, cert_pem: str) -> RenewalInfo | None:
+        session = await AcmeSession(directory_url, new_account_key(), None, self.verify,
+                                    timeout=10).open(attempts=3)
+        try:
+            return await session.renewal_info(cert_pem)
         finally:
             session.close()
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.acme import ari
 from app.acme.dns import DnsError
 from app.acme.errors import AcmeError, AcmeTimeout, AcmeUnavailable, AwaitingDns
 from app.acme.interface import IssueRequest
@@ -60,8 +61,16 @@ async def issue(cert: Certificate, slot: Slot) -> str:
     request = IssueRequest(account=account, csr_pem=str(getattr(cert, slot.csr)).encode(),
                            challenge_type=cert.challenge_type,
                            order_url=getattr(cert, slot.order),
-                           deadline_seconds=current().settings.issuance_deadline_seconds)
+                           deadline_seconds=current().settings.issuance_deadline_seconds,
+                           replaces=_replaces(cert, slot))
     return await current().acme.issue(request, hooks)
+
+
+def _replaces(cert: Certificate, slot: Slot) -> str | None:
+    """A renewal names the certificate it replaces (sent where the CA offers ARI)."""
+    if slot is not RENEWAL or not cert.certificate_pem:
+        return None
+    return ari.cert_id(cert.certificate_pem)
 
 
 def certificate_fields(fullchain: str) -> tuple[CertFacts, dict[str, Any]]:
@@ -74,6 +83,9 @@ def certificate_fields(fullchain: str) -> tuple[CertFacts, dict[str, Any]]:
         "dns_records": None, "stage": "done",
         "renew_at": renewal_policy.renew_at(info.not_before, info.not_after),
         "renewal_failures": 0, "expiry_notified_days": None,
+        # Ask the CA's renewalInfo at the next sweep (a CA without it clears this).
+        "ari_check_at": current().clock.now(), "ari_window_start": None,
+        "ari_window_end": None,
     }
 
 

@@ -14,6 +14,7 @@ from app.runtime import current
 from app.services.notifications import notify
 from app.services.records import save
 from app.services.renewal import RENEWABLE, schedule
+from app.services.renewal_info import schedule_check
 from models.certificate import Certificate
 from models.job import Job
 
@@ -32,6 +33,7 @@ async def run_sweep(job: Job) -> None:
     now = current().clock.now()
     try:
         await renew_due(now)
+        await check_renewal_info(now)
         await mark_expired(now)
         await warn_expiring(now)
     except Exception:
@@ -59,6 +61,13 @@ async def renew_due(now: datetime) -> int:
     due = await due_for_renewal(now)
     for cert_id in due:
         await schedule(cert_id)
+    return len(due)
+
+
+async def check_renewal_info(now: datetime) -> int:
+    due = await due_for_ari(now)
+    for cert_id in due:
+        await schedule_check(cert_id)
     return len(due)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.acme.ari import RenewalInfo
 from app.acme.interface import Account, ChallengeHooks, IssueRequest
 from app.clock import ManualClock
 from app.config import Settings
@@ -26,6 +27,9 @@ class OfflineAcme:
 
     async def external_account_required(self, directory_url: str) -> bool:
         return False
+
+    async def renewal_info(self, directory_url: str, cert_pem: str) -> RenewalInfo | None:
+        return None
 
 
 def quiet_settings(settings: Settings, **overrides: Any) -> Settings:

@@ -39,8 +39,13 @@ def summary(cert: Certificate) -> dict[str, Any]:
 
 def detail(cert: Certificate) -> dict[str, Any]:
     """The whole record; never the private key (that is ?action=download&format=key)."""
+    window = None
+    if cert.ari_window_start and cert.ari_window_end:  # the CA's renewalInfo (RFC 9773)
+        window = {"start": _iso(cert.ari_window_start), "end": _iso(cert.ari_window_end)}
     return summary(cert) | {"certificate_pem": cert.certificate_pem,
-                            "chain_pem": cert.chain_pem}
+                            "chain_pem": cert.chain_pem,
+                            "renew_at": _iso(cert.renew_at) if cert.auto_renew else None,
+                            "renewal_window": window}
 
 
 async def list_or_show(call: Call) -> Response:

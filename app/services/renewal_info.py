@@ -1,0 +1,59 @@
+"""ACME Renewal Information (RFC 9773): ask the CA when to renew, at the pace it sets.
+
+After each issuance or renewal the certificate is due for a check (ari_check_at); the
+sweep queues the checks that are due. A check stores the CA's window, picks a random
+moment inside it as renew_at (unless the current one is already inside), and asks again
+after the CA's Retry-After, so that a mass revocation (a window moved into the past) is
+noticed within hours and the renewal starts at once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from app.acme.errors import AcmeError
+from app.jobs.queue import enqueue
+from app.runtime import current
+from app.services.records import save
+from app.services.renewal import schedule as schedule_renewal
+from models.certificate import Certificate
+from models.job import Job
+
+log = logging.getLogger(__name__)
+ERROR_RETRY = timedelta(hours=1)  # the CA's renewalInfo failed: the one-third rule holds
+
+
+def job_key(cert_id: int) -> str:
+    return f"ari:{cert_id}"
+
+
+async def schedule_check(cert_id: int) -> None:
+    await enqueue("ari", {"certificate_id": cert_id}, key=job_key(cert_id))
+
+
+async def run_check(job: Job) -> None:
+    cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
+    if cert is None or cert.status != "issued" or not cert.certificate_pem:
+        return
+    now = current().clock.now()
+    if cert.expires_at is None or cert.expires_at <= now:  # RFC 9773 4.3: not after expiry
+        await save(cert, ari_check_at=None)
+        return
+    try:
+        info = await current().acme.renewal_info(cert.directory_url, cert.certificate_pem)
+    except AcmeError as exc:
+        log.warning("renewalInfo for certificate %s failed: %s", cert.id, exc)
+        await save(cert, ari_check_at=now + ERROR_RETRY)
+        return
+    if info is None:  # the CA offers no renewalInfo: one third of the lifetime decides
+        await save(cert, ari_check_at=None, ari_window_start=None, ari_window_end=None)
+        return
+    changes = {"ari_window_start": info.start, "ari_window_end": info.end,
+               "ari_check_at": now + info.retry_after}
+    # A failed renewal's backoff is never cut short; otherwise keep a moment already
+    # picked inside this window, or pick a new one (the window may have moved).
+    if cert.renewal_failures == 0 and not info.contains(cert.renew_at):
+        changes["renew_at"] = info.pick(now)
+    await save(cert, **changes)
+    if cert.auto_renew and cert.renew_at is not None and cert.renew_at <= now:
+        await schedule_renewal(cert.id)

@@ -1,0 +1,185 @@
+"""ACME Renewal Information against real Pebble, its renewalInfo served by a local stub
+(Pebble 2.4 has none), with a clock the tests move: the window is asked for the right
+certificate id, renew_at falls inside it, the CA's Retry-After sets the next look, a window
+moved into the past (a mass revocation) starts the renewal at once, and a CA without
+renewalInfo keeps the one-third rule."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.acme.ari import cert_id
+from app.clock import ManualClock
+from app.config import Settings
+from app.jobs.queue import enqueue
+from models.certificate import Certificate
+from tests.acme.conftest import PebbleFactory
+from tests.acme.helpers import add_domain, casp_settings, request_cert, unique, user_token, wait_for
+from tests.conftest import bearer, free_port
+from tests.support.ari import AriStub, Window
+from tests.support.certs import verify_chain
+from tests.support.dns import BindServer
+from tests.support.live import live_casp
+from tests.support.pebble import PebbleServer
+
+URL = "/api/v1/certificates.php"
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def ca(pebble_factory: PebbleFactory, port: int) -> PebbleServer:
+    return pebble_factory(http_port=port)
+
+
+@pytest.fixture
+def stub(ca: PebbleServer) -> Iterator[AriStub]:
+    with AriStub(ca.directory_url, ca.ca_bundle) as s:
+        yield s
+
+
+def with_ari(tmp: Path, ca: PebbleServer, bind: BindServer, port: int,
+             stub: AriStub) -> Settings:
+    settings = casp_settings(tmp, ca, bind, port)
+    return dataclasses.replace(settings, ca_directories={
+        **settings.ca_directories, "letsencrypt": stub.directory_url})
+
+
+async def issue_one(client: httpx.AsyncClient, token: str) -> dict:  # type: ignore[type-arg]
+    name = unique("ari")
+    await add_domain(client, token, name, "http-01")
+    cert = await request_cert(client, token, domains=[name], challenge_type="http-01")
+    done = await wait_for(client, token, cert["id"])
+    assert done["status"] == "issued", done["last_error"]
+    return done
+
+
+async def sweep_until(condition, within: float = 10) -> None:  # type: ignore[no-untyped-def]
+    """Run one sweep now and wait until its jobs have made `condition` true."""
+    await enqueue("sweep", {}, key="sweep")
+    for _ in range(int(within * 20)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the sweep did not get there")
+
+
+async def detail(client: httpx.AsyncClient, token: str, cert: int) -> dict:  # type: ignore[type-arg]
+    r = await client.get(URL, params={"id": cert}, headers=bearer(token))
+    assert r.status_code == 200, r.text
+    return dict(r.json()["data"])
+
+
+async def test_window_retry_after_and_mass_revocation(tmp_path: Path, ca: PebbleServer,
+                                                      bind_server: BindServer, port: int,
+                                                      stub: AriStub):
+    clock = ManualClock()
+    t0 = clock.now()
+    stub.window = Window(t0 + timedelta(days=20), t0 + timedelta(days=22), retry_after=7200)
+    settings = with_ari(tmp_path / "data", ca, bind_server, port, stub)
+    async with live_casp(settings, port, clock) as client:
+        token = await user_token(client)
+        first = await issue_one(client, token)
+        wanted = cert_id(first["certificate_pem"])
+        assert wanted
+
+        async def window_stored() -> bool:
+            return (await detail(client, token, first["id"]))["renewal_window"] is not None
+        await sweep_until(window_stored)
+        assert stub.asked == [wanted]  # the RFC 9773 id: AKI keyIdentifier "." serial
+        shown = await detail(client, token, first["id"])
+        row = await Certificate.get(id=first["id"])
+        assert row.ari_window_start == stub.window.start.replace(microsecond=0)
+        assert row.ari_window_start <= row.renew_at <= row.ari_window_end  # type: ignore[operator]
+        assert shown["renew_at"] == row.renew_at.isoformat()  # type: ignore[union-attr]
+        # The next look follows the CA's Retry-After (2 hours).
+        assert row.ari_check_at == t0 + timedelta(seconds=7200)
+
+        # Before Retry-After: no new request, however often the sweep runs.
+        clock.advance(minutes=119)
+        await enqueue("sweep", {}, key="sweep")
+        await asyncio.sleep(0.5)
+        assert stub.asked == [wanted]
+
+        # The CA moves the window into the past (mass revocation): noticed at the next
+        # look, renewed at once against Pebble, in the same record.
+        stub.window = Window(clock.now() - timedelta(days=2), clock.now() - timedelta(days=1))
+        clock.advance(minutes=2)
+
+        async def renewed() -> bool:
+            return (await detail(client, token, first["id"]))["serial"] != first["serial"]
+        await sweep_until(renewed, within=30)
+        assert stub.asked == [wanted, wanted]
+        after = await detail(client, token, first["id"])
+        assert after["status"] == "issued" and [h["serial"] for h in after["history"]] == [
+            first["serial"]]
+        verify_chain(after["certificate_pem"] + after["chain_pem"], ca.roots_pem(),
+                     after["domains"])
+        # The new certificate is asked about in turn (its own id) at the next sweep.
+        stub.window = Window(clock.now() + timedelta(days=30), clock.now() + timedelta(days=31))
+        new_id = cert_id(after["certificate_pem"])
+
+        async def asked_new() -> bool:
+            return new_id in stub.asked and (await detail(
+                client, token, first["id"]))["renewal_window"] is not None
+        await sweep_until(asked_new)
+        fresh = await Certificate.get(id=first["id"])
+        assert fresh.ari_window_start <= fresh.renew_at <= fresh.ari_window_end  # type: ignore[operator]
+
+
+async def test_no_retry_after_means_six_hours_and_errors_keep_the_one_third_rule(
+        tmp_path: Path, ca: PebbleServer, bind_server: BindServer, port: int,
+        stub: AriStub):
+    clock = ManualClock()
+    stub.window = None  # the CA answers 404 at first
+    settings = with_ari(tmp_path / "data", ca, bind_server, port, stub)
+    async with live_casp(settings, port, clock) as client:
+        token = await user_token(client)
+        first = await issue_one(client, token)
+        before = await Certificate.get(id=first["id"])
+
+        async def looked_once() -> bool:
+            row = await Certificate.get(id=first["id"])
+            return row.ari_check_at is not None and row.ari_check_at > clock.now()
+        await sweep_until(looked_once)
+        row = await Certificate.get(id=first["id"])
+        assert row.renew_at == before.renew_at  # the one-third moment stands
+        assert row.ari_check_at == clock.now() + timedelta(hours=1)  # tried again in an hour
+        assert (await detail(client, token, first["id"]))["renewal_window"] is None
+
+        now = clock.now() + timedelta(hours=1, seconds=1)
+        clock._now = now
+        stub.window = Window(now + timedelta(days=3), now + timedelta(days=4), retry_after=None)
+
+        async def windowed() -> bool:
+            return (await Certificate.get(id=first["id"])).ari_window_start is not None
+        await sweep_until(windowed)
+        row = await Certificate.get(id=first["id"])
+        assert row.ari_check_at == now + timedelta(hours=6)  # RFC 9773's default
+
+
+async def test_a_ca_without_renewal_info_keeps_the_one_third_rule(
+        tmp_path: Path, ca: PebbleServer, bind_server: BindServer, port: int):
+    clock = ManualClock()
+    settings = casp_settings(tmp_path / "data", ca, bind_server, port)  # plain Pebble 2.4
+    async with live_casp(settings, port, clock) as client:
+        token = await user_token(client)
+        first = await issue_one(client, token)
+        before = await Certificate.get(id=first["id"])
+        assert before.ari_check_at is not None  # a look at the CA is due after issuance
+
+        async def cleared() -> bool:
+            return (await Certificate.get(id=first["id"])).ari_check_at is None
+        await sweep_until(cleared)
+        row = await Certificate.get(id=first["id"])
+        assert row.renew_at == before.renew_at and row.ari_window_start is None
