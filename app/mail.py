@@ -18,8 +18,13 @@ import aiosmtplib
 log = logging.getLogger(__name__)
 
 
+class MailFailed(Exception):
+    """A message could not be handed over (SMTP server down or refusing, outbox unwritable)."""
+
+
 class Mailer(Protocol):
-    async def send(self, to: str, subject: str, body: str) -> None: ...
+    async def send(self, to: str, subject: str, body: str) -> None:
+        """Hand the message over, or raise MailFailed."""
 
 
 def build_message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
@@ -42,7 +47,10 @@ class OutboxMailer:
 
     async def send(self, to: str, subject: str, body: str) -> None:
         msg = build_message(self.sender, to, subject, body)
-        await asyncio.to_thread(self._write, msg)
+        try:
+            await asyncio.to_thread(self._write, msg)
+        except OSError as exc:
+            raise MailFailed(f"cannot write to the outbox: {exc}") from exc
         log.info("mail to %s written to the outbox: %s", to, subject)
 
     def _write(self, msg: EmailMessage) -> None:
@@ -75,7 +83,10 @@ class SmtpMailer:
 
     async def send(self, to: str, subject: str, body: str) -> None:
         msg = build_message(self.sender, to, subject, body)
-        await aiosmtplib.send(msg, **self._options)
+        try:
+            await aiosmtplib.send(msg, **self._options)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise MailFailed(f"SMTP {self._options['hostname']}: {exc}") from exc
         log.info("mail to %s sent over SMTP: %s", to, subject)
 
 

@@ -22,3 +22,21 @@ class Notification(Model):
     class Meta:
         table = "notifications"
         indexes = (("user_id", "read", "created_at"),)
+
+
+class NotificationSettings(Model):
+    """Where a user's notifications go besides the inbox (no row: the defaults)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation = fields.OneToOneField(
+        "models.User", related_name="notification_settings", on_delete=fields.CASCADE)
+    # On by default: a certificate must never expire by surprise.
+    email_enabled = fields.BooleanField(default=True)
+    webhook_url = fields.CharField(max_length=2000, null=True)
+    # Encrypted, not hashed: the secret is needed in clear to sign each delivery.
+    webhook_secret_encrypted = fields.TextField(null=True)
+    types = fields.JSONField()  # the notification types delivered; the service fills it
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "notification_settings"

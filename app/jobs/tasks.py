@@ -7,13 +7,14 @@ from app.runtime import Runtime
 
 
 def all_tasks() -> dict[str, Task]:
+    from app.services.deliveries import run_delivery
     from app.services.issuance import run_issuance
     from app.services.renewal import run_renewal
     from app.services.renewal_info import run_check
     from app.services.sweeps import run_sweep
 
     return {"issue": run_issuance, "renew": run_renewal, "sweep": run_sweep,
-            "ari": run_check}
+            "ari": run_check, "deliver": run_delivery}
 
 
 def make_worker(runtime: Runtime) -> Worker:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from typing import Any
 
@@ -10,6 +9,7 @@ import httpx
 
 from app.acme.dns import DnsError, Lookup
 from app.acme.registry import REGISTRY
+from app.outbound import fetch, is_public
 from app.runtime import current
 from models.certificate import HttpChallenge
 from models.domain import Domain
@@ -62,7 +62,7 @@ async def _http_probe(domain: Domain) -> dict[str, Any]:
         if not addresses:
             return {"check": "http-01", "ok": False,
                     "detail": f"{domain.name} has no A or AAAA record"}
-        if not settings.allow_private_targets and not _public(addresses[0]):
+        if not settings.allow_private_targets and not is_public(addresses[0]):
             # casp would otherwise fetch (and report on) its own private network.
             return {"check": "http-01", "ok": False, "detail":
                     f"{domain.name} points to {addresses[0]}, not a public address"}
@@ -71,18 +71,12 @@ async def _http_probe(domain: Domain) -> dict[str, Any]:
         await HttpChallenge.filter(token=token).delete()
 
 
-def _public(address: str) -> bool:
-    return ipaddress.ip_address(address).is_global
-
-
 async def _fetch_probe(name: str, address: str, port: int, token: str,
                        value: str) -> dict[str, Any]:
-    host = f"[{address}]" if ":" in address else address
-    url = f"http://{host}:{port}/.well-known/acme-challenge/{token}"
     shown = f"http://{name}/.well-known/acme-challenge/..."
     try:
-        async with httpx.AsyncClient(timeout=5, follow_redirects=False) as client:
-            response = await client.get(url, headers={"Host": name})
+        response = await fetch("GET", scheme="http", host=name, address=address, port=port,
+                               target=f"/.well-known/acme-challenge/{token}", seconds=5)
     except httpx.HTTPError as exc:
         return {"check": "http-01", "ok": False,
                 "detail": f"cannot fetch {shown} at {address}:{port}: {exc!r}"}

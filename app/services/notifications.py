@@ -19,10 +19,13 @@ TYPES = ("certificate_issued", "issuance_failed", "renewal_succeeded", "renewal_
 async def notify(*, user_id: int, type: str, title: str, message: str,
                  certificate_id: int | None = None,
                  dedupe_key: str | None = None) -> Notification | None:
-    """Store one notification; with a dedupe_key, at most once (None when already sent)."""
+    """Store one notification and queue its deliveries (mail, webhook); with a dedupe_key,
+    at most once (None when already sent)."""
+    from app.services import deliveries  # it reads TYPES from here
+
     assert type in TYPES, type
     try:
-        return await Notification.create(
+        note = await Notification.create(
             user_id=user_id, type=type, title=title[:200], message=message,
             certificate_id=certificate_id, dedupe_key=dedupe_key,
             created_at=current().clock.now())
@@ -30,6 +33,8 @@ async def notify(*, user_id: int, type: str, title: str, message: str,
         if dedupe_key is None:
             raise
         return None
+    await deliveries.schedule(note)
+    return note
 
 
 @dataclass(frozen=True)

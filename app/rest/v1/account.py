@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from starlette.responses import Response
 
@@ -10,8 +11,9 @@ from app.acme.registry import REGISTRY
 from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
-from app.rest.v1.schemas import BOOL, DATETIME, INT, STR, obj
-from app.services import accounts, acme_accounts
+from app.rest.v1.schemas import BOOL, DATETIME, INT, NULL, STR, obj
+from app.services import accounts, acme_accounts, notification_settings
+from app.services.notifications import TYPES
 
 
 async def show(call: Call) -> Response:
@@ -31,6 +33,31 @@ async def set_eab(call: Call) -> Response:
               "EAB credentials saved (the HMAC key is stored encrypted)")
 
 
+async def show_notification_settings(call: Call) -> Response:
+    prefs = await notification_settings.get(user=call.me)
+    return ok(asdict(prefs))
+
+
+async def update_notification_settings(call: Call) -> Response:
+    prefs = await notification_settings.update(user=call.me, **call.params)
+    return ok(asdict(prefs), "Notification settings saved")
+
+
+DELIVERY_PARAMS = (
+    Param("email_enabled", "boolean", description="Mail each notification to you"),
+    Param("webhook_url", max_length=2000,
+          description="http(s) URL to POST notifications to; empty removes the webhook"),
+    Param("webhook_secret", max_length=200, description=(
+        "16 to 200 characters signing the webhook's body (HMAC-SHA256); one is made when "
+        "a URL is first set")),
+    Param("types", "array", max_length=20, description=(
+        f"The notification types delivered (all by default): {', '.join(TYPES)}")),
+)
+DELIVERY_DATA: dict[str, Any] = obj(
+    email_enabled=BOOL, email=STR, webhook_url={"anyOf": [STR, NULL]},
+    webhook_secret={"anyOf": [STR, NULL]},
+    types={"type": "array", "items": {"enum": list(TYPES)}})
+
 RESOURCE = Resource("/api/v1/account.php", (
     Action(("GET",), None, show, "Account settings, with the API token",
            data=obj(user_id=INT, email=STR, name=STR, email_verified=BOOL, token=STR,
@@ -42,4 +69,10 @@ RESOURCE = Resource("/api/v1/account.php", (
                    Param("eab_kid", required=True, max_length=300),
                    Param("eab_hmac_key", required=True, max_length=500)),
            data=obj(ca_provider=STR, eab_kid=STR)),
+    Action(("GET",), "notification-settings", show_notification_settings,
+           "Where notifications go besides the inbox (email, webhook), with the webhook "
+           "secret", data=DELIVERY_DATA),
+    Action(("POST",), "notification-settings", update_notification_settings,
+           "Change the notification deliveries; fields left out stay as they are",
+           params=DELIVERY_PARAMS, data=DELIVERY_DATA),
 ))
