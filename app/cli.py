@@ -55,6 +55,7 @@ async def _work(settings: Settings) -> None:
         await stop.wait()
     finally:
         await worker.stop(task)
+        await runtime.events.close()
         await db.disconnect()
         await runtime.limiter.close()
 

@@ -48,6 +48,14 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _events(env: Mapping[str, str]) -> str:
+    value = (env.get("CASP_EVENTS") or "auto").strip()
+    if value in {"auto", "memory", "postgres"} or value.startswith(("redis://", "rediss://")):
+        return value
+    raise ConfigError("CASP_EVENTS must be auto, memory, postgres or a redis:// URL, "
+                      f"got {value!r}")
+
+
 def _ca_settings(env: Mapping[str, str]) -> dict[str, Any]:
     from app.acme.registry import REGISTRY
 
@@ -84,6 +92,7 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "renew_wait_seconds": _int(env, "CASP_RENEW_WAIT_SECONDS", 60, 0),
         "allow_private_targets": _bool(env, "CASP_ALLOW_PRIVATE_TARGETS", False),
         "sweep_seconds": _int(env, "CASP_SWEEP_SECONDS", 60, 1),
+        "webhook_allow_private": _bool(env, "CASP_WEBHOOK_ALLOW_PRIVATE", False),
     }
 
 
@@ -107,6 +116,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     forwarded_allow_ips: str = "127.0.0.1"
+    events: str = "auto"  # how certificate events reach subscribers in other processes
     # Issuance
     ca_directories: dict[str, str] = field(default_factory=dict)  # CASP_CA_<NAME>_DIRECTORY
     platform_eab: dict[str, tuple[str, str]] = field(default_factory=dict)  # CASP_EAB_<NAME>_*
@@ -126,6 +136,7 @@ class Settings:
     renew_wait_seconds: int = 60
     allow_private_targets: bool = False
     sweep_seconds: int = 60
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -150,6 +161,7 @@ class Settings:
             host=env.get("CASP_HOST") or cls.host,
             port=_int(env, "CASP_PORT", cls.port, 0),
             forwarded_allow_ips=env.get("CASP_FORWARDED_ALLOW_IPS") or cls.forwarded_allow_ips,
+            events=_events(env),
             **_issuance(env),
         )
 

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from app import db
 from app.acme.interface import Acme
@@ -24,6 +24,7 @@ from app.rest.errors import EXCEPTION_HANDLERS
 from app.rest.v1 import RESOURCES
 from app.runtime import Runtime, install
 from schema.build import graphql_app
+from schema.explorer import assets_route
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -31,10 +32,13 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def routes() -> list[BaseRoute]:
+    graphql = graphql_app()
     return [
         *(resource.route() for resource in RESOURCES),
         Route("/api/v1/openapi.json", openapi.endpoint(RESOURCES), methods=["GET"]),
-        Route("/graphql", graphql_app(), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
+        assets_route(),  # /static/graphiql/*: the GraphQL explorer's files, no CDN
         Route("/healthz", healthz, methods=["GET"]),
         Route("/.well-known/acme-challenge/{token}", well_known.acme_challenge,
               methods=["GET"]),
@@ -59,6 +63,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             if worker and worker_task:
                 await worker.stop(worker_task)
             await runtime.drain()
+            await runtime.events.close()
             await db.disconnect()
             await runtime.limiter.close()
             install(None)

@@ -16,6 +16,7 @@ from app.acme.issuer import AcmeIssuer
 from app.clock import Clock
 from app.config import Settings
 from app.crypto import SecretBox, load_or_create_secret
+from app.events import EventBus, make_bus
 from app.mail import Mailer, make_mailer
 from app.passwords import Passwords
 from app.ratelimit import Limiter
@@ -35,6 +36,7 @@ class Runtime:
     limiter: Limiter
     mailer: Mailer
     acme: Acme
+    events: EventBus = field(default_factory=EventBus)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     worker: Worker | None = None
 
@@ -51,6 +53,7 @@ class Runtime:
             mailer=mailer or make_mailer(settings.smtp_url, settings.outbox_dir,
                                          settings.mail_from),
             acme=acme or AcmeIssuer(verify=settings.acme_ca_bundle or True),
+            events=make_bus(settings),
         )
 
     def wake_worker(self) -> None:

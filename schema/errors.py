@@ -16,9 +16,14 @@ log = logging.getLogger("casp.graphql")
 
 
 def translate(error: GraphQLError) -> GraphQLError:
+    if error.extensions and "code" in error.extensions:  # already ours
+        return error
     original = error.original_error
     if isinstance(original, AppError):
-        message, extensions = original.message, {"code": original.code, **(original.details or {})}
+        details = dict(original.details or {})
+        if "fields" in details:  # per-field errors named as the GraphQL arguments are
+            details["fields"] = {_camel(k): v for k, v in details["fields"].items()}
+        message, extensions = original.message, {"code": original.code, **details}
     elif original is None:  # the query itself is wrong: syntax, unknown field, bad variable
         message, extensions = error.message, {"code": "VALIDATION_ERROR"}
     else:
@@ -28,6 +33,17 @@ def translate(error: GraphQLError) -> GraphQLError:
         extensions = {"code": "SERVER_ERROR", "request_id": rid}
     return GraphQLError(message, nodes=error.nodes, source=error.source,
                         positions=error.positions, path=error.path, extensions=extensions)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def mark(error: GraphQLError) -> None:
+    """translate() in place, for the paths (subscriptions) that keep the error objects."""
+    ours = translate(error)
+    error.message, error.extensions = ours.message, ours.extensions
 
 
 class ErrorCodes(SchemaExtension):

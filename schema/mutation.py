@@ -1,8 +1,17 @@
+"""Mutations: everything REST v1 changes, through the same services."""
+
 from __future__ import annotations
 
 import strawberry
 
-from app.services import accounts
+from app.services import (
+    accounts,
+    acme_accounts,
+    certificates,
+    domains,
+    notifications,
+    renewal,
+)
 from schema.context import Info
 from schema.types.account import (
     LoginPayload,
@@ -11,10 +20,20 @@ from schema.types.account import (
     TokenPayload,
     VerifyEmailPayload,
 )
+from schema.types.certificate import Certificate, RenewResult
+from schema.types.domain import Domain, DomainVerification
+from schema.types.enums import CaProvider, ChallengeType, KeyType, RevocationReason, value
+from schema.types.notification import MarkReadResult
 
 
 @strawberry.type
-class Mutation:
+class EabCredentials:
+    ca_provider: CaProvider  # type: ignore[valid-type]
+    eab_kid: str
+
+
+@strawberry.type
+class AccountMutations:
     @strawberry.mutation
     async def register(self, info: Info, email: str, password: str,
                        name: str | None = None) -> RegisterPayload:
@@ -48,3 +67,93 @@ class Mutation:
     async def regenerate_api_token(self, info: Info) -> TokenPayload:
         token = await accounts.regenerate_token(user=await info.context.user())
         return TokenPayload(token=token)
+
+    @strawberry.mutation(description="Store External Account Binding credentials for a CA")
+    async def set_eab_credentials(self, info: Info,
+                                  ca_provider: CaProvider,  # type: ignore[valid-type]
+                                  eab_kid: str, eab_hmac_key: str) -> EabCredentials:
+        row = await acme_accounts.set_eab(user=await info.context.user(),
+                                          ca_provider=value(ca_provider), eab_kid=eab_kid,
+                                          eab_hmac_key=eab_hmac_key)
+        return EabCredentials(ca_provider=CaProvider(row.ca_provider), eab_kid=row.kid)
+
+
+@strawberry.type
+class DomainMutations:
+    @strawberry.mutation
+    async def add_domain(self, info: Info, domain: str,
+                         verification_method: ChallengeType | None = None,  # type: ignore[valid-type]
+                         ) -> Domain:
+        row = await domains.add_domain(user=await info.context.user(), domain=domain,
+                                       verification_method=value(verification_method))
+        return Domain.of(row)
+
+    @strawberry.mutation
+    async def verify_domain(self, info: Info, id: int) -> DomainVerification:
+        row, report = await domains.verify_domain(user=await info.context.user(), id=id)
+        return DomainVerification(domain=Domain.of(row), ok=bool(report["ok"]),
+                                  verification=report)
+
+    @strawberry.mutation
+    async def delete_domain(self, info: Info, id: int) -> MessagePayload:
+        await domains.delete_domain(user=await info.context.user(), id=id)
+        return MessagePayload(message="Domain deleted successfully")
+
+
+@strawberry.type
+class CertificateMutations:
+    @strawberry.mutation(description="Request a certificate; issuance runs in the background")
+    async def request_certificate(
+            self, info: Info, domains: list[str],
+            ca_provider: CaProvider,  # type: ignore[valid-type]
+            challenge_type: ChallengeType | None = None,  # type: ignore[valid-type]
+            key_type: KeyType | None = None,  # type: ignore[valid-type]
+            auto_renew: bool | None = None) -> Certificate:
+        row = await certificates.request_certificate(
+            user=await info.context.user(), ca_provider=value(ca_provider), domains=domains,
+            challenge_type=value(challenge_type), key_type=value(key_type),
+            auto_renew=auto_renew)
+        return Certificate.of(row)
+
+    @strawberry.mutation(description="Look for the manual dns-01 TXT records now")
+    async def verify_certificate(self, info: Info, id: int) -> Certificate:
+        return Certificate.of(await certificates.verify_certificate(
+            user=await info.context.user(), id=id))
+
+    @strawberry.mutation(description="Renew now; waits up to CASP_RENEW_WAIT_SECONDS")
+    async def renew_certificate(self, info: Info, id: int) -> RenewResult:
+        outcome = await renewal.renew_now(user=await info.context.user(), id=id)
+        return RenewResult(certificate=Certificate.of(outcome.certificate),
+                           finished=outcome.finished)
+
+    @strawberry.mutation(description="Revoke at the CA")
+    async def revoke_certificate(
+            self, info: Info, id: int,
+            reason: RevocationReason | None = None,  # type: ignore[valid-type]
+            ) -> Certificate:
+        return Certificate.of(await certificates.revoke_certificate(
+            user=await info.context.user(), id=id, reason=value(reason)))
+
+    @strawberry.mutation(description="Delete the certificate and erase its key")
+    async def delete_certificate(self, info: Info, id: int) -> MessagePayload:
+        await certificates.delete_certificate(user=await info.context.user(), id=id)
+        return MessagePayload(message="Certificate deleted successfully")
+
+
+@strawberry.type
+class NotificationMutations:
+    @strawberry.mutation
+    async def mark_notification_read(self, info: Info, id: int) -> MarkReadResult:
+        count = await notifications.mark_read(user=await info.context.user(), id=id)
+        return MarkReadResult(updated=count)
+
+    @strawberry.mutation
+    async def mark_all_notifications_read(self, info: Info) -> MarkReadResult:
+        count = await notifications.mark_read(user=await info.context.user(), id="all")
+        return MarkReadResult(updated=count)
+
+
+@strawberry.type
+class Mutation(AccountMutations, DomainMutations, CertificateMutations,
+               NotificationMutations):
+    """All mutations, grouped by subject in the classes above."""

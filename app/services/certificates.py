@@ -13,6 +13,7 @@ from app.runtime import current
 from app.services import acme_accounts, names
 from app.services import domains as domain_service
 from app.services.notifications import notify
+from app.services.records import save
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
@@ -160,10 +161,8 @@ async def revoke_certificate(*, user: User, id: int,
         raise ValidationFailed(f"the CA refused the revocation: {exc}", field="id") from exc
     except AcmeError as exc:
         raise ServerError(f"the CA could not be reached to revoke: {exc}") from exc
-    cert.status = "revoked"
-    cert.revoked_at = cert.updated_at = current().clock.now()
-    cert.revocation_reason = next(k for k, v in REASONS.items() if v == code)
-    await cert.save(update_fields=["status", "revoked_at", "updated_at", "revocation_reason"])
+    await save(cert, status="revoked", revoked_at=current().clock.now(),
+               revocation_reason=next(k for k, v in REASONS.items() if v == code))
     await notify(user_id=user.id, type="revoked", title=f"Certificate revoked: {cert.domains[0]}",
                  certificate_id=cert.id, message=f"The certificate for "
                  f"{', '.join(cert.domains)} was revoked ({cert.revocation_reason}).")

@@ -1,0 +1,169 @@
+"""Certificate events for live subscribers, across processes.
+
+A worker publishes each status or stage change; every API process fans it out to the
+GraphQL subscribers it holds. The transport (CASP_EVENTS) is the engine already running:
+Redis pub/sub, PostgreSQL LISTEN/NOTIFY, or, for one process, memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from app.config import Settings
+
+log = logging.getLogger(__name__)
+CHANNEL = "casp_events"
+QUEUE_SIZE = 256  # per subscriber; a subscriber that falls this far behind loses the oldest
+
+
+@dataclass(frozen=True)
+class CertificateEvent:
+    user_id: int
+    certificate_id: int
+    status: str
+    stage: str
+    at: str  # ISO 8601
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str | bytes) -> CertificateEvent:
+        return cls(**json.loads(text))
+
+
+class EventBus:
+    """In-process fan-out; subclasses carry events between processes."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[int, set[asyncio.Queue[CertificateEvent]]] = defaultdict(set)
+        self._listening: asyncio.Task[None] | None = None
+
+    async def publish(self, event: CertificateEvent) -> None:
+        self.deliver(event)
+
+    def deliver(self, event: CertificateEvent) -> None:
+        for queue in list(self._subscribers.get(event.user_id, ())):
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(event)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, user_id: int) -> AsyncIterator[asyncio.Queue[CertificateEvent]]:
+        await self._ensure_listening()
+        queue: asyncio.Queue[CertificateEvent] = asyncio.Queue(QUEUE_SIZE)
+        self._subscribers[user_id].add(queue)
+        try:
+            yield queue
+        finally:
+            self._subscribers[user_id].discard(queue)
+            if not self._subscribers[user_id]:
+                del self._subscribers[user_id]
+
+    async def _ensure_listening(self) -> None:
+        """Start the cross-process listener at the first subscriber, once per process."""
+        if self._listening is None or self._listening.done():
+            ready = asyncio.get_running_loop().create_future()
+            self._listening = asyncio.create_task(self._listen(ready), name="events")
+            await ready
+
+    async def _listen(self, ready: asyncio.Future[None]) -> None:
+        ready.set_result(None)
+
+    async def close(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listening
+            self._listening = None
+
+
+class RedisBus(EventBus):
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        from redis import asyncio as aioredis
+
+        self._redis = aioredis.from_url(url)
+
+    async def publish(self, event: CertificateEvent) -> None:
+        await self._redis.publish(CHANNEL, event.dumps())
+
+    async def _listen(self, ready: asyncio.Future[None]) -> None:
+        pubsub = self._redis.pubsub()
+        try:
+            await pubsub.subscribe(CHANNEL)
+            ready.set_result(None)
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    self.deliver(CertificateEvent.loads(message["data"]))
+        finally:
+            if not ready.done():
+                ready.set_result(None)
+            await pubsub.aclose()
+
+    async def close(self) -> None:
+        await super().close()
+        await self._redis.aclose()
+
+
+class PostgresBus(EventBus):
+    """NOTIFY through the app's own connection pool; LISTEN on one connection of its own."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__()
+        self._dsn = dsn
+
+    async def publish(self, event: CertificateEvent) -> None:
+        from tortoise import connections
+
+        await connections.get("default").execute_query(
+            "SELECT pg_notify($1, $2)", [CHANNEL, event.dumps()])
+
+    async def _listen(self, ready: asyncio.Future[None]) -> None:
+        import asyncpg
+
+        connection = None
+        try:
+            connection = await asyncpg.connect(self._dsn)
+            await connection.add_listener(CHANNEL, self._on_notify)
+            ready.set_result(None)
+            await asyncio.Event().wait()  # until cancelled
+        finally:
+            if not ready.done():
+                ready.set_result(None)
+            if connection is not None:
+                await connection.close()
+
+    def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        self.deliver(CertificateEvent.loads(payload))
+
+
+def _dsn(database_url: str) -> str:
+    """asyncpg's DSN from Tortoise's URL: Tortoise's own options (?maxsize=...) dropped."""
+    parts = urlsplit(database_url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+
+
+def make_bus(settings: Settings) -> EventBus:
+    """CASP_EVENTS: auto (Redis when the rate limits use it, else PostgreSQL when the
+    database is, else memory), memory, postgres, or a redis:// URL."""
+    choice = settings.events.strip()
+    if choice == "auto":
+        if settings.rate_limit_storage.startswith(("redis://", "rediss://")):
+            choice = settings.rate_limit_storage
+        elif settings.database_url.startswith(("postgres://", "postgresql://")):
+            choice = "postgres"
+        else:
+            choice = "memory"
+    if choice == "memory":
+        return EventBus()
+    if choice == "postgres":
+        return PostgresBus(_dsn(settings.database_url))
+    return RedisBus(choice)

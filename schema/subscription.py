@@ -1,0 +1,48 @@
+"""certificateEvents: each status or stage change of the user's certificates, live, over
+graphql-transport-ws, wherever the worker runs (app/events.py carries them)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+
+from app.runtime import current
+from app.services import certificates
+from models.certificate import Certificate as CertificateRow
+from schema.context import Info
+from schema.types.certificate import Certificate
+from schema.types.enums import CertificateStatus
+
+
+@strawberry.type
+class CertificateEvent:
+    certificate_id: int
+    status: CertificateStatus  # type: ignore[valid-type]
+    stage: str
+    at: datetime
+
+    @strawberry.field(description="The certificate as it is now (null once deleted)")
+    async def certificate(self, info: Info) -> Certificate | None:
+        row = await CertificateRow.get_or_none(
+            id=self.certificate_id, user=await info.context.user())
+        return Certificate.of(row) if row else None
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Status changes of your certificates (or of one)")
+    async def certificate_events(self, info: Info, id: int | None = None
+                                 ) -> AsyncGenerator[CertificateEvent, None]:
+        user = await info.context.user()
+        if id is not None:  # another user's id: NOT_FOUND, as everywhere
+            await certificates.get_certificate(user=user, id=id)
+        async with current().events.subscribe(user.id) as queue:
+            while True:
+                event = await queue.get()
+                if id is None or event.certificate_id == id:
+                    yield CertificateEvent(certificate_id=event.certificate_id,
+                                           status=CertificateStatus(event.status),
+                                           stage=event.stage,
+                                           at=datetime.fromisoformat(event.at))
