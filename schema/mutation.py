@@ -9,6 +9,7 @@ from app.services import (
     acme_accounts,
     certificates,
     domains,
+    notification_settings,
     notifications,
     renewal,
 )
@@ -22,8 +23,15 @@ from schema.types.account import (
 )
 from schema.types.certificate import Certificate, RenewResult
 from schema.types.domain import Domain, DomainVerification
-from schema.types.enums import CaProvider, ChallengeType, KeyType, RevocationReason, value
-from schema.types.notification import MarkReadResult
+from schema.types.enums import (
+    CaProvider,
+    ChallengeType,
+    KeyType,
+    NotificationType,
+    RevocationReason,
+    value,
+)
+from schema.types.notification import MarkReadResult, NotificationSettings
 
 
 @strawberry.type
@@ -151,6 +159,19 @@ class NotificationMutations:
     async def mark_all_notifications_read(self, info: Info) -> MarkReadResult:
         count = await notifications.mark_read(user=await info.context.user(), id="all")
         return MarkReadResult(updated=count)
+
+    @strawberry.mutation(description="Change where notifications go; arguments left out "
+                                     "stay as they are, an empty webhookUrl removes it")
+    async def update_notification_settings(
+            self, info: Info, email_enabled: bool | None = None,
+            webhook_url: str | None = None, webhook_secret: str | None = None,
+            types: list[NotificationType] | None = None,  # type: ignore[valid-type]
+            ) -> NotificationSettings:
+        view = await notification_settings.update(
+            user=await info.context.user(), email_enabled=email_enabled,
+            webhook_url=webhook_url, webhook_secret=webhook_secret,
+            types=None if types is None else [str(value(t)) for t in types])
+        return NotificationSettings.of(view)
 
 
 @strawberry.type

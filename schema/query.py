@@ -8,13 +8,21 @@ import strawberry
 
 from app.acme.registry import REGISTRY
 from app.runtime import current
-from app.services import accounts, bundles, certificates, domains, notifications, renewal_stats
+from app.services import (
+    accounts,
+    bundles,
+    certificates,
+    domains,
+    notification_settings,
+    notifications,
+    renewal_stats,
+)
 from schema.context import Info
 from schema.types.account import Account
 from schema.types.certificate import Certificate, CertificatePage, Download
 from schema.types.domain import Domain, DomainList
 from schema.types.enums import CaProvider, CertificateStatus, DownloadFormat, value
-from schema.types.notification import Notification, NotificationPage
+from schema.types.notification import Notification, NotificationPage, NotificationSettings
 from schema.types.renewal import CaProviderInfo, RenewalStats
 
 
@@ -75,6 +83,11 @@ class Query:
         return NotificationPage(notifications=[Notification.of(n) for n in box.items],
                                 unread_count=box.unread_count, total=box.total,
                                 page=box.page, per_page=box.per_page, pages=box.pages)
+
+    @strawberry.field(description="Where your notifications go besides the inbox")
+    async def notification_settings(self, info: Info) -> NotificationSettings:
+        return NotificationSettings.of(await notification_settings.get(
+            user=await info.context.user()))
 
     @strawberry.field(description="The CAs casp can issue from")
     def ca_providers(self) -> list[CaProviderInfo]:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from app.services.notification_settings import DeliverySettings
 from models.notification import Notification as NotificationRow
 from schema.types.enums import NotificationType
 
@@ -40,3 +41,21 @@ class NotificationPage:
 @strawberry.type
 class MarkReadResult:
     updated: int = strawberry.field(description="How many notifications changed to read")
+
+
+@strawberry.type
+class NotificationSettings:
+    """Where notifications go besides the inbox (account.php?action=notification-settings)."""
+
+    email_enabled: bool
+    email: str
+    webhook_url: str | None
+    webhook_secret: str | None = strawberry.field(
+        description="Signs each webhook body: X-Casp-Signature: sha256=HMAC-SHA256(body)")
+    types: list[NotificationType]  # type: ignore[valid-type]
+
+    @classmethod
+    def of(cls, view: DeliverySettings) -> NotificationSettings:
+        return cls(email_enabled=view.email_enabled, email=view.email,
+                   webhook_url=view.webhook_url, webhook_secret=view.webhook_secret,
+                   types=[NotificationType(t) for t in view.types])

@@ -20,6 +20,7 @@ def test_the_schema_has_every_capability():
                  "regenerateApiToken", "setEabCredentials(", "addDomain(", "verifyDomain(",
                  "deleteDomain(", "requestCertificate(", "verifyCertificate(",
                  "renewCertificate(", "revokeCertificate(", "deleteCertificate(",
-                 "markNotificationRead(", "markAllNotificationsRead",
+                 "markNotificationRead(", "markAllNotificationsRead", "notificationSettings",
+                 "updateNotificationSettings(",
                  "certificateEvents("):
         assert name in text, name
