@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"casp: {exc}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     return int(args.func(args, settings))
 
 

@@ -48,6 +48,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    value = (env.get("CASP_LOG_FORMAT") or "auto").strip().lower()
+    if value not in {"auto", "json", "text"}:
+        raise ConfigError(f"CASP_LOG_FORMAT must be auto, json or text, got {value!r}")
+    return value
+
+
 def _events(env: Mapping[str, str]) -> str:
     value = (env.get("CASP_EVENTS") or "auto").strip()
     if value in {"auto", "memory", "postgres"} or value.startswith(("redis://", "rediss://")):
@@ -113,6 +120,7 @@ class Settings:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     log_level: str = "INFO"
+    log_format: str = "auto"  # auto | json | text
     host: str = "127.0.0.1"
     port: int = 8000
     forwarded_allow_ips: str = "127.0.0.1"
@@ -158,6 +166,7 @@ class Settings:
             argon2_memory_kib=_int(env, "CASP_ARGON2_MEMORY_KIB", cls.argon2_memory_kib, 8),
             argon2_parallelism=_int(env, "CASP_ARGON2_PARALLELISM", cls.argon2_parallelism, 1),
             log_level=(env.get("CASP_LOG_LEVEL") or cls.log_level).upper(),
+            log_format=_log_format(env),
             host=env.get("CASP_HOST") or cls.host,
             port=_int(env, "CASP_PORT", cls.port, 0),
             forwarded_allow_ips=env.get("CASP_FORWARDED_ALLOW_IPS") or cls.forwarded_allow_ips,

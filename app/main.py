@@ -8,16 +8,15 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from app import db
+from app import db, ops
 from app.acme.interface import Acme
 from app.clock import Clock
 from app.config import Settings
 from app.jobs.tasks import make_worker
 from app.mail import Mailer
+from app.metrics import RequestMetrics
 from app.middleware import BodyLimit, RateLimit, RequestContext
 from app.rest import openapi, well_known
 from app.rest.errors import EXCEPTION_HANDLERS
@@ -25,10 +24,6 @@ from app.rest.v1 import RESOURCES
 from app.runtime import Runtime, install
 from schema.build import graphql_app
 from schema.explorer import assets_route
-
-
-async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
 
 
 def routes() -> list[BaseRoute]:
@@ -39,7 +34,9 @@ def routes() -> list[BaseRoute]:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
         assets_route(),  # /static/graphiql/*: the GraphQL explorer's files, no CDN
-        Route("/healthz", healthz, methods=["GET"]),
+        Route("/healthz", ops.healthz, methods=["GET"]),
+        Route("/readyz", ops.readyz, methods=["GET"]),
+        Route("/metrics", ops.metrics_endpoint, methods=["GET"]),
         Route("/.well-known/acme-challenge/{token}", well_known.acme_challenge,
               methods=["GET"]),
     ]
@@ -70,7 +67,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     return Starlette(
         routes=routes(),
-        middleware=[Middleware(RequestContext), Middleware(RateLimit), Middleware(BodyLimit)],
+        middleware=[Middleware(RequestContext), Middleware(RequestMetrics),
+                    Middleware(RateLimit), Middleware(BodyLimit)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

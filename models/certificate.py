@@ -83,10 +83,27 @@ class RenewalEvent(Model):
     certificate_id = fields.IntField()
     ca_provider = fields.CharField(max_length=20)
     succeeded = fields.BooleanField()
+    error_kind = fields.CharField(max_length=60, null=True)  # the problem type, shortened
     created_at = fields.DatetimeField()
 
     class Meta:
         table = "renewal_events"
+
+
+class IssuanceEvent(Model):
+    """One issuance outcome (first issuance, renewals are RenewalEvent), kept for /metrics
+    counters that every process reads alike, whichever worker did the work."""
+
+    id = fields.IntField(primary_key=True)
+    user_id = fields.IntField()
+    certificate_id = fields.IntField()
+    ca_provider = fields.CharField(max_length=20)
+    succeeded = fields.BooleanField()
+    error_kind = fields.CharField(max_length=60, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "issuance_events"
 
 
 class HttpChallenge(Model):

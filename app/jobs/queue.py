@@ -1,6 +1,7 @@
-"""The job queue. A claim is a conditional UPDATE (portable to SQLite and PostgreSQL): it
-wins only if the job is still due and unleased, so no job runs twice at once; a dead
-worker's job is taken over when its lease ends."""
+"""The job queue. A claim locks due jobs (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL)
+and leases them with a conditional UPDATE that wins only if the job is still due and
+unleased, so no job runs twice at once; a dead worker's job is taken over when its lease
+ends."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
 
 from app.runtime import current
 from models.job import Job
@@ -63,16 +65,22 @@ def _claimable(now: datetime) -> Q:
 
 
 async def claim(owner: str, limit: int, lease: float) -> list[Job]:
+    """Three statements whatever the batch: on PostgreSQL the candidates are locked with
+    FOR UPDATE SKIP LOCKED, so workers claiming at once take different jobs instead of
+    queueing on the same rows; SQLite has no row locks (Tortoise leaves the clause out)
+    and one writer at a time, and the UPDATE's own condition guards both."""
     now = _now()
-    candidates = await Job.filter(_claimable(now)).order_by("run_at").limit(limit)
-    claimed = []
-    for job in candidates:
-        won = await Job.filter(Q(id=job.id) & _claimable(now)).update(
-            status=RUNNING, locked_by=owner, lease_until=now + timedelta(seconds=lease),
-            attempts=F("attempts") + 1)
-        if won:
-            claimed.append(await Job.get(id=job.id))
-    return claimed
+    until = now + timedelta(seconds=lease)
+    async with in_transaction() as conn:
+        ids = await Job.filter(_claimable(now)).order_by("run_at").limit(limit).using_db(
+            conn).select_for_update(skip_locked=True).values_list("id", flat=True)
+        if not ids:
+            return []
+        await Job.filter(Q(id__in=list(ids)) & _claimable(now)).using_db(conn).update(
+            status=RUNNING, locked_by=owner, lease_until=until, attempts=F("attempts") + 1)
+    # Ours are those holding this very lease (another worker may have won one meanwhile).
+    return await Job.filter(id__in=list(ids), locked_by=owner, lease_until=until).order_by(
+        "run_at")
 
 
 async def extend(job: Job, owner: str, lease: float) -> bool:

@@ -18,7 +18,7 @@ from app.acme.keys import CertFacts, facts, generate_key, key_to_pem, make_csr, 
 from app.jobs.queue import RetryLater
 from app.jobs.worker import MAX_ATTEMPTS, backoff
 from app.runtime import current
-from app.services import acme_accounts, renewal_policy
+from app.services import acme_accounts, outcomes, renewal_policy
 from app.services.challenge_hooks import IssuanceHooks, dns_routes
 from app.services.notifications import notify
 from app.services.records import save
@@ -143,6 +143,7 @@ async def _transient(cert: Certificate, job: Job, exc: Exception) -> None:
 async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
     log.info("certificate %s failed: %s", cert.id, problem.get("detail"))
     await save(cert, status="failed", stage="failed", last_error=problem)
+    await outcomes.issuance(cert, problem)
     await notify(user_id=cert.user_id, type="issuance_failed",  # type: ignore[attr-defined]
                  title=f"Issuance failed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} could not be issued: "
@@ -152,6 +153,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
 async def _issued(cert: Certificate, fullchain: str) -> None:
     info, fields = certificate_fields(fullchain)
     await save(cert, status="issued", **fields)
+    await outcomes.issuance(cert)
     log.info("certificate %s issued, expires %s", cert.id, info.not_after.date())
     await notify(user_id=cert.user_id, type="certificate_issued",  # type: ignore[attr-defined]
                  title=f"Certificate issued: {cert.domains[0]}", certificate_id=cert.id,

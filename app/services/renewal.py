@@ -15,7 +15,7 @@ from app.errors import ValidationFailed
 from app.jobs.queue import RetryLater, enqueue
 from app.jobs.worker import MAX_ATTEMPTS, backoff
 from app.runtime import current
-from app.services import renewal_policy
+from app.services import outcomes, renewal_policy
 from app.services.certificates import get_certificate
 from app.services.issuance import (
     RENEWAL,
@@ -97,7 +97,7 @@ async def _renewed(cert: Certificate, fullchain: str) -> None:
                csr_pem=cert.renewal_csr_pem, order_url=cert.renewal_order_url,
                renewal_key_encrypted=None, renewal_csr_pem=None, renewal_order_url=None,
                renewal_started_at=None, **fields)
-    await _event(cert, succeeded=True)
+    await _event(cert)
     await notify(user_id=cert.user_id, type="renewal_succeeded",  # type: ignore[attr-defined]
                  title=f"Certificate renewed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} was renewed; it now "
@@ -110,7 +110,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
     retry_at = current().clock.now() + renewal_policy.retry_delay(failures)
     await save(cert, renewal_failures=failures, renew_at=retry_at, last_error=problem,
                stage="renewal_failed", renewal_order_url=None, renewal_started_at=None)
-    await _event(cert, succeeded=False)
+    await _event(cert, problem)
     await notify(user_id=cert.user_id, type="renewal_failed",  # type: ignore[attr-defined]
                  title=f"Renewal failed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"Renewing the certificate for {', '.join(cert.domains)} failed "
@@ -118,10 +118,12 @@ async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
                          f"again at {retry_at:%Y-%m-%d %H:%M} UTC.")
 
 
-async def _event(cert: Certificate, succeeded: bool) -> None:
+async def _event(cert: Certificate, problem: dict[str, Any] | None = None) -> None:
     await RenewalEvent.create(user_id=cert.user_id,  # type: ignore[attr-defined]
                               certificate_id=cert.id, ca_provider=cert.ca_provider,
-                              succeeded=succeeded, created_at=current().clock.now())
+                              succeeded=problem is None,
+                              error_kind=outcomes.error_kind(problem),
+                              created_at=current().clock.now())
 
 
 @dataclass(frozen=True)

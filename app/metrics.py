@@ -1,0 +1,165 @@
+"""Prometheus metrics (prometheus-client). Request counts and latency are this process's
+own; the rest is read from the database at each scrape, so any API process reports what
+every worker did (issuance and renewal outcomes, the job queue, certificates)."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tortoise.functions import Count, Min
+
+from app.runtime import current
+from models.certificate import Certificate, IssuanceEvent, RenewalEvent
+from models.job import Job
+
+disable_created_metrics()  # the *_created series only add noise to every scrape
+REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+REQUESTS = Counter("casp_http_requests", "HTTP requests answered",
+                   ("route", "action", "method", "status"), registry=REGISTRY)
+LATENCY = Histogram("casp_http_request_duration_seconds", "Time to answer, by route",
+                    ("route", "action", "method"), registry=REGISTRY,
+                    buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60))
+
+
+def _route(scope: Scope) -> tuple[str, str]:
+    """Bounded labels: the route's template (not the raw path) and a known action."""
+    path = getattr(scope.get("route"), "path", None) or "unmatched"
+    action = ""
+    if path.startswith("/api/"):
+        for key, value in _query(scope):
+            if key == "action":
+                action = value if value in _actions() else "other"
+    return path, action
+
+
+@functools.cache
+def _actions() -> frozenset[str]:
+    from app.rest.v1 import RESOURCES
+
+    return frozenset(a.name for r in RESOURCES for a in r.actions if a.name)
+
+
+def _query(scope: Scope) -> Iterator[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    yield from parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+
+
+class RequestMetrics:
+    """Counts and times every HTTP answer (pure ASGI, like the other middleware)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            route, action = _route(scope)
+            method = scope.get("method", "")
+            REQUESTS.labels(route, action, method, str(status)).inc()
+            LATENCY.labels(route, action, method).observe(time.perf_counter() - started)
+
+
+@dataclass(eq=False)  # hashable by identity: a registry keeps collectors in a dict
+class Snapshot:
+    """What the database says at one scrape."""
+
+    issuance: list[dict[str, Any]] = field(default_factory=list)
+    renewal: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    oldest_due: datetime | None = None
+    certificates: list[dict[str, Any]] = field(default_factory=list)
+    soonest_expiry: datetime | None = None
+    now: datetime = field(default_factory=lambda: current().clock.now())
+
+    async def read(self) -> Snapshot:
+        outcome = ("ca_provider", "succeeded", "error_kind")
+        self.issuance = await IssuanceEvent.annotate(n=Count("id")).group_by(
+            *outcome).values(*outcome, "n")
+        self.renewal = await RenewalEvent.annotate(n=Count("id")).group_by(
+            *outcome).values(*outcome, "n")
+        self.jobs = await Job.filter(status__in=("queued", "running")).annotate(
+            n=Count("id")).group_by("kind", "status").values("kind", "status", "n")
+        due = await Job.filter(status="queued", run_at__lte=self.now).annotate(
+            first=Min("run_at")).values("first")
+        self.oldest_due = due[0]["first"] if due else None
+        self.certificates = await Certificate.annotate(n=Count("id")).group_by(
+            "status", "ca_provider").values("status", "ca_provider", "n")
+        soonest = await Certificate.filter(status="issued").order_by("expires_at").first()
+        self.soonest_expiry = soonest.expires_at if soonest else None
+        return self
+
+    def collect(self) -> Iterator[Metric]:
+        yield from (self._outcomes("casp_issuance_outcomes", "Issuance results by CA and "
+                                   "error kind", self.issuance, "issued"),
+                    self._outcomes("casp_renewal_outcomes", "Renewal results by CA and "
+                                   "error kind", self.renewal, "renewed"))
+        jobs = GaugeMetricFamily("casp_jobs", "Unfinished jobs by kind and state",
+                                 labels=("kind", "state"))
+        for row in self.jobs:
+            jobs.add_metric((row["kind"], row["status"]), row["n"])
+        yield jobs
+        yield GaugeMetricFamily(
+            "casp_jobs_oldest_due_age_seconds", "How long the oldest due job has waited",
+            value=_seconds(self.now, self.oldest_due) if self.oldest_due else 0.0)
+        certs = GaugeMetricFamily("casp_certificates", "Certificates by status and CA",
+                                  labels=("status", "ca"))
+        for row in self.certificates:
+            certs.add_metric((row["status"], row["ca_provider"]), row["n"])
+        yield certs
+        if self.soonest_expiry is not None:
+            yield GaugeMetricFamily(
+                "casp_certificate_soonest_expiry_seconds",
+                "Seconds until the soonest not-after of an issued certificate",
+                value=_seconds(self.soonest_expiry, self.now))
+
+    @staticmethod
+    def _outcomes(name: str, doc: str, rows: list[dict[str, Any]],
+                  good: str) -> CounterMetricFamily:
+        family = CounterMetricFamily(name, doc, labels=("ca", "outcome", "error_kind"))
+        for row in rows:
+            family.add_metric((row["ca_provider"], good if row["succeeded"] else "failed",
+                               row["error_kind"] or ""), row["n"])
+        return family
+
+
+def _seconds(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds()
+
+
+async def exposition() -> bytes:
+    """This process's metrics, then the database's, in the text format."""
+    snapshot = await Snapshot().read()
+    scrape = CollectorRegistry()
+    scrape.register(snapshot)  # type: ignore[arg-type]
+    return generate_latest(REGISTRY) + generate_latest(scrape)
