@@ -39,7 +39,7 @@ CONTENT_TYPES = {
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 # GraphiQL's dialogs (settings, short keys) lock the page's scrolling with a <style> element
-# that react-remove-scroll-bar adds; with explorer.css (body margin 0, overflow hidden) its
+# that react-remove-scroll-bar adds; with explorer.css (no body margin, no scrollbar) its
 # text is always the same, so its hash is allowed rather than 'unsafe-inline'.
 SCROLL_LOCK_STYLE = "'sha256-Y/huXlwoYkVyQlxwSVcCi1RCDGDCSVBzDt0hYP9qlTc='"
 # A Host header safe to repeat in the CSP (host, IPv4, [IPv6], optional port).

@@ -3,6 +3,8 @@ RFC 2136 at the delegation target, or by waiting for the user's own TXT records.
 
 from __future__ import annotations
 
+import logging
+
 from app.acme.dns import DnsUpdater, Lookup, parse_tsig
 from app.acme.errors import AwaitingDns
 from app.acme.interface import Challenge
@@ -12,6 +14,8 @@ from app.services.records import save
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, HttpChallenge
 from models.user import User
+
+log = logging.getLogger(__name__)
 
 
 def record_name(identifier: str) -> str:
@@ -48,6 +52,8 @@ class IssuanceHooks:
 
     async def order_created(self, url: str) -> None:
         await save(self.cert, **{self.order_field: url}, stage="authorizing")
+        log.info("ACME order placed for certificate %s: %s", self.cert.id, url,
+                 extra={"certificate_id": self.cert.id, "order_url": url})
 
     async def publish(self, challenges: list[Challenge]) -> None:
         http = [c for c in challenges if c.type == "http-01"]
