@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.transactions import atomic
+
 from app.acme import ari
 from app.acme.dns import DnsError
 from app.acme.errors import AcmeError, AcmeTimeout, AcmeUnavailable, AwaitingDns
@@ -140,6 +142,7 @@ async def _transient(cert: Certificate, job: Job, exc: Exception) -> None:
     raise RetryLater(backoff(job.attempts), str(exc))
 
 
+@atomic()  # the outcome, its record and its notification: all or none
 async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
     log.info("certificate %s failed: %s", cert.id, problem.get("detail"))
     await save(cert, status="failed", stage="failed", last_error=problem)
@@ -150,6 +153,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
                          f"{problem.get('detail') or problem.get('type')}")
 
 
+@atomic()  # the outcome, its record and its notification: all or none
 async def _issued(cert: Certificate, fullchain: str) -> None:
     info, fields = certificate_fields(fullchain)
     await save(cert, status="issued", **fields)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from tortoise.transactions import atomic
+
 from app.acme.errors import AcmeError, AwaitingDns
 from app.errors import ValidationFailed
 from app.jobs.queue import RetryLater, enqueue
@@ -44,7 +46,7 @@ async def schedule(cert_id: int) -> None:
 
 async def run_renewal(job: Job) -> None:
     cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
-    if cert is None or cert.status not in RENEWABLE:
+    if cert is None or cert.status not in RENEWABLE or await _done_already(cert, job):
         return
     if cert.renewal_started_at is None:
         await save(cert, renewal_started_at=current().clock.now())
@@ -70,6 +72,15 @@ async def run_renewal(job: Job) -> None:
         await _renewed(cert, chain)
 
 
+async def _done_already(cert: Certificate, job: Job) -> bool:
+    """A worker that died between the renewal and marking its job done: the job comes back
+    to another worker, which must not renew a second time."""
+    if cert.renewal_started_at is not None or job.created_at is None:
+        return False
+    return await CertificateVersion.exists(
+        certificate=cert, replaced_at__gte=job.created_at)
+
+
 async def _await_dns(cert: Certificate, exc: AwaitingDns) -> None:
     """Manual dns-01: fail past the bound; else come back later, moving renew_at too so
     that the sweep does not bring the job forward every tick."""
@@ -85,6 +96,7 @@ async def _await_dns(cert: Certificate, exc: AwaitingDns) -> None:
     raise RetryLater(delay, str(exc), count_attempt=False)
 
 
+@atomic()  # the outcome, its record and its notification: all or none
 async def _renewed(cert: Certificate, fullchain: str) -> None:
     now = current().clock.now()
     if cert.certificate_pem and cert.serial and cert.issued_at and cert.expires_at:
@@ -104,6 +116,7 @@ async def _renewed(cert: Certificate, fullchain: str) -> None:
                          f"expires on {info.not_after.date()}.")
 
 
+@atomic()  # the outcome, its record and its notification: all or none
 async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
     """Try again after backoff (1 h doubling to 24 h); the sweep brings the job back."""
     failures = cert.renewal_failures + 1
