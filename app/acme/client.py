@@ -40,7 +40,13 @@ POLL_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 4.0)
 
 
 def translate(exc: Exception) -> AcmeError:
-    """Foreign exceptions to ours, most specific first."""
+    """Foreign exceptions to ours, most specific first; the CA's Retry-After goes along."""
+    error = _translate(exc)
+    error.retry_after = getattr(exc, "retry_after", None)
+    return error
+
+
+def _translate(exc: Exception) -> AcmeError:
     if isinstance(exc, messages.Error):
         if exc.code in TRANSIENT_CODES:
             return AcmeUnavailable(f"{exc.code}: {exc.detail}")
@@ -97,6 +103,17 @@ class _NewOrder(messages.NewOrder):
 class _Network(acme_client.ClientNetwork):
     """ClientNetwork on a shared HTTP session (kept-alive TLS connections per CA); its own
     __del__ would close that session under the other jobs."""
+
+    @classmethod
+    def _check_response(cls, response: requests.Response,
+                        content_type: str | None = None) -> requests.Response:
+        """The library drops the answer's headers when it raises the CA's problem: keep
+        Retry-After on the error (rateLimited, a busy CA), so casp waits at least that."""
+        try:
+            return super()._check_response(response, content_type=content_type)
+        except messages.Error as exc:
+            exc.retry_after = _retry_after(response)  # type: ignore[attr-defined]
+            raise
 
     def __del__(self) -> None:
         pass

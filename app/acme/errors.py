@@ -14,6 +14,8 @@ from typing import Any
 
 
 class AcmeError(Exception):
+    retry_after: float | None = None  # seconds the CA asked to wait (its Retry-After)
+
     def problem(self) -> dict[str, Any]:
         return {"type": "casp:" + type(self).__name__, "detail": str(self)}
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.transactions import atomic
-
 from app.acme import ari
 from app.acme.dns import DnsError
 from app.acme.errors import AcmeError, AcmeTimeout, AcmeUnavailable, AwaitingDns
@@ -23,7 +21,7 @@ from app.runtime import current
 from app.services import acme_accounts, outcomes, renewal_policy
 from app.services.challenge_hooks import IssuanceHooks, dns_routes
 from app.services.notifications import notify
-from app.services.records import save
+from app.services.records import atomic_then_publish, save
 from models.certificate import Certificate
 from models.job import Job
 
@@ -139,10 +137,12 @@ async def _transient(cert: Certificate, job: Job, exc: Exception) -> None:
         await _failed(cert, problem)
         return
     await save(cert, last_error=problem)
-    raise RetryLater(backoff(job.attempts), str(exc))
+    # Our backoff, or longer when the CA asked for more (Retry-After).
+    raise RetryLater(max(backoff(job.attempts), getattr(exc, "retry_after", None) or 0),
+                     str(exc))
 
 
-@atomic()  # the outcome, its record and its notification: all or none
+@atomic_then_publish  # the outcome, its record and its notification: all or none
 async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
     log.info("certificate %s failed: %s", cert.id, problem.get("detail"))
     await save(cert, status="failed", stage="failed", last_error=problem)
@@ -153,7 +153,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
                          f"{problem.get('detail') or problem.get('type')}")
 
 
-@atomic()  # the outcome, its record and its notification: all or none
+@atomic_then_publish  # the outcome, its record and its notification: all or none
 async def _issued(cert: Certificate, fullchain: str) -> None:
     info, fields = certificate_fields(fullchain)
     await save(cert, status="issued", **fields)

@@ -4,13 +4,44 @@ of status or stage is published to live subscribers (GraphQL certificateEvents).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from tortoise.transactions import in_transaction
 
 from app.events import CertificateEvent
 from app.runtime import current
 from models.certificate import Certificate
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+# The events of changes saved inside atomic_then_publish, held until its transaction commits.
+_held: ContextVar[list[CertificateEvent] | None] = ContextVar("casp_held_events", default=None)
+
+
+def atomic_then_publish(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Tortoise's @atomic, with the certificate events of its changes published once the
+    transaction has committed (none if it rolls back): a subscriber that reads the
+    certificate on another connection, or in another process, then sees the change."""
+    @wraps(func)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _held.get() is not None:  # inside another one: its commit publishes
+            async with in_transaction():
+                return await func(*args, **kwargs)
+        held: list[CertificateEvent] = []
+        token = _held.set(held)
+        try:
+            async with in_transaction():
+                result = await func(*args, **kwargs)
+        finally:
+            _held.reset(token)
+        for event in held:
+            await _send(event)
+        return result
+    return wrapped
 
 
 async def save(cert: Certificate, **changes: Any) -> None:
@@ -29,7 +60,15 @@ async def publish(cert: Certificate) -> None:
     event = CertificateEvent(user_id=cert.user_id,  # type: ignore[attr-defined]
                              certificate_id=cert.id, status=cert.status, stage=cert.stage,
                              at=cert.updated_at.isoformat())
+    held = _held.get()
+    if held is not None:
+        held.append(event)
+    else:
+        await _send(event)
+
+
+async def _send(event: CertificateEvent) -> None:
     try:
         await current().events.publish(event)
     except Exception as exc:  # Redis or PostgreSQL away: the record is saved all the same
-        log.warning("certificate event for %s not published: %s", cert.id, exc)
+        log.warning("certificate event for %s not published: %s", event.certificate_id, exc)

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from tortoise.transactions import atomic
-
 from app.acme.errors import AcmeError, AwaitingDns
 from app.errors import ValidationFailed
 from app.jobs.queue import RetryLater, enqueue
@@ -27,7 +25,7 @@ from app.services.issuance import (
     issue,
 )
 from app.services.notifications import notify
-from app.services.records import save
+from app.services.records import atomic_then_publish, save
 from models.certificate import Certificate, CertificateVersion, RenewalEvent
 from models.job import Job
 from models.user import User
@@ -58,10 +56,11 @@ async def run_renewal(job: Job) -> None:
         if job.attempts < MAX_ATTEMPTS // 2:
             await save(cert, last_error=exc.problem() if isinstance(exc, AcmeError)
                        else {"type": "casp:dns", "detail": str(exc)})
-            raise RetryLater(backoff(job.attempts), str(exc)) from exc
-        await _failed(cert, {"type": "casp:unavailable", "detail": str(exc)})
+            raise RetryLater(_wait(backoff(job.attempts), exc), str(exc)) from exc
+        await _failed(cert, {"type": "casp:unavailable", "detail": str(exc)},
+                      getattr(exc, "retry_after", None))
     except AcmeError as exc:
-        await _failed(cert, exc.problem())
+        await _failed(cert, exc.problem(), exc.retry_after)
     except Exception:
         if job.attempts >= MAX_ATTEMPTS:  # record it, or the sweep would queue it forever
             await _failed(cert, {"type": "casp:internal",
@@ -72,13 +71,18 @@ async def run_renewal(job: Job) -> None:
         await _renewed(cert, chain)
 
 
+def _wait(backoff_seconds: float, exc: Exception) -> float:
+    """Our backoff, or longer when the CA asked for more."""
+    return max(backoff_seconds, getattr(exc, "retry_after", None) or 0)
+
+
 async def _done_already(cert: Certificate, job: Job) -> bool:
     """A worker that died between the renewal and marking its job done: the job comes back
     to another worker, which must not renew a second time."""
     if cert.renewal_started_at is not None or job.created_at is None:
         return False
     return await CertificateVersion.exists(
-        certificate=cert, replaced_at__gte=job.created_at)
+        certificate=cert, replaced_at__gt=job.created_at)
 
 
 async def _await_dns(cert: Certificate, exc: AwaitingDns) -> None:
@@ -96,7 +100,7 @@ async def _await_dns(cert: Certificate, exc: AwaitingDns) -> None:
     raise RetryLater(delay, str(exc), count_attempt=False)
 
 
-@atomic()  # the outcome, its record and its notification: all or none
+@atomic_then_publish  # the outcome, its record and its notification: all or none
 async def _renewed(cert: Certificate, fullchain: str) -> None:
     now = current().clock.now()
     if cert.certificate_pem and cert.serial and cert.issued_at and cert.expires_at:
@@ -116,11 +120,14 @@ async def _renewed(cert: Certificate, fullchain: str) -> None:
                          f"expires on {info.not_after.date()}.")
 
 
-@atomic()  # the outcome, its record and its notification: all or none
-async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
-    """Try again after backoff (1 h doubling to 24 h); the sweep brings the job back."""
+@atomic_then_publish  # the outcome, its record and its notification: all or none
+async def _failed(cert: Certificate, problem: dict[str, Any],
+                  retry_after: float | None = None) -> None:
+    """Try again after backoff (1 h doubling to 24 h), and never before the CA's
+    Retry-After; the sweep brings the job back."""
     failures = cert.renewal_failures + 1
-    retry_at = current().clock.now() + renewal_policy.retry_delay(failures)
+    delay = max(renewal_policy.retry_delay(failures), timedelta(seconds=retry_after or 0))
+    retry_at = current().clock.now() + delay
     await save(cert, renewal_failures=failures, renew_at=retry_at, last_error=problem,
                stage="renewal_failed", renewal_order_url=None, renewal_started_at=None)
     await _event(cert, problem)

@@ -36,6 +36,16 @@ class RefusingCA:
         return False
 
 
+class RateLimitedCA(RefusingCA):
+    """The CA refuses with rateLimited and asks for 5 hours (Retry-After)."""
+
+    async def issue(self, request: IssueRequest, hooks: ChallengeHooks) -> str:
+        error = AcmeProblem({"type": "urn:ietf:params:acme:error:rateLimited",
+                             "detail": "too many certificates already issued"})
+        error.retry_after = 5 * 3600
+        raise error
+
+
 @pytest.fixture
 async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
     quiet = dataclasses.replace(settings, embedded_worker=False)
@@ -91,6 +101,24 @@ async def test_failures_back_off_from_an_hour_to_a_day(app: httpx.AsyncClient,
     assert stats["pending_renewals"] == 1  # due again now
     failed = await Notification.filter(type="renewal_failed").count()
     assert failed == 7
+
+
+async def test_a_failed_renewal_waits_at_least_the_cas_retry_after(settings: Settings,
+                                                                   clock: ManualClock):
+    quiet = dataclasses.replace(settings, embedded_worker=False)
+    async with running(quiet, clock, acme=RateLimitedCA()) as client:
+        uid, _ = await _user(client)
+        cert = await _cert(uid, clock, 20, renew_at=clock.now())
+        job = Job(payload={"certificate_id": cert.id}, attempts=1)
+        await renewal.run_renewal(job)  # first failure: backoff 1 h, the CA said 5 h
+        await cert.refresh_from_db()
+        assert cert.renew_at - clock.now() == timedelta(hours=5)
+        assert cert.last_error["type"].endswith(":rateLimited")
+        for _ in range(3):  # 2, 4, 8 hours: once the backoff is longer, it wins
+            clock._now = cert.renew_at
+            await renewal.run_renewal(job)
+            await cert.refresh_from_db()
+        assert cert.renew_at - clock.now() == timedelta(hours=8)
 
 
 async def test_expiry_warnings_once_each_then_expired(app: httpx.AsyncClient,

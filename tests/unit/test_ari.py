@@ -202,3 +202,21 @@ async def test_already_replaced_orders_again_without_replaces(csr: bytes):
 
 def test_an_unreadable_certificate_means_no_ari():
     assert cert_id("not a certificate") is None
+
+
+def test_the_cas_retry_after_travels_with_its_problem():
+    import requests
+
+    from app.acme.client import _Network, translate
+
+    response = requests.Response()
+    response.status_code = 429
+    response.headers["Content-Type"] = "application/problem+json"
+    response.headers["Retry-After"] = "7200"
+    response._content = json.dumps({"type": "urn:ietf:params:acme:error:rateLimited",
+                                    "detail": "slow down"}).encode()
+    with pytest.raises(Exception) as raised:
+        _Network._check_response(response, content_type="application/json")
+    error = translate(raised.value)
+    assert error.retry_after == 7200
+    assert error.problem()["type"] == "urn:ietf:params:acme:error:rateLimited"
