@@ -36,7 +36,7 @@ class Schema(strawberry.Schema):
 # and overall size; pages are capped at 100 by the services themselves.
 MAX_DEPTH = 10
 MAX_ALIASES = 30
-MAX_TOKENS = 5000
+MAX_TOKENS = 1000  # the full introspection query is about 200
 
 schema = Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[
     ErrorCodes, lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),

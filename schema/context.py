@@ -3,6 +3,7 @@ the request's DataLoaders."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ class Context:
     # WebSocket, so the token comes as {"Authorization": "Bearer ..."} there.
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(default_factory=Loaders)
-    _user: User | None = field(default=None, repr=False)
+    _user: asyncio.Future[User] | None = field(default=None, repr=False)
 
     @property
     def client_ip(self) -> str | None:
@@ -39,10 +40,11 @@ class Context:
         return token.strip() or None if scheme.lower() == "bearer" else None
 
     async def user(self) -> User:
-        """The token's user; UNAUTHORIZED without a valid bearer token."""
+        """The token's user; UNAUTHORIZED without a valid bearer token. Looked up once per
+        request, however many root fields ask for it at the same time."""
         if self._user is None:
-            self._user = await accounts.authenticate(token=self.token())
-        return self._user
+            self._user = asyncio.ensure_future(accounts.authenticate(token=self.token()))
+        return await asyncio.shield(self._user)
 
 
 Info = StrawberryInfo[Context, None]

@@ -24,7 +24,9 @@ def translate(error: GraphQLError) -> GraphQLError:
         if "fields" in details:  # per-field errors named as the GraphQL arguments are
             details["fields"] = {_camel(k): v for k, v in details["fields"].items()}
         message, extensions = original.message, {"code": original.code, **details}
-    elif original is None:  # the query itself is wrong: syntax, unknown field, bad variable
+    elif original is None or isinstance(original, GraphQLError):
+        # The query itself is wrong: syntax, unknown field, a variable of the wrong type
+        # (graphql-core wraps variable coercion errors in another GraphQLError).
         message, extensions = error.message, {"code": "VALIDATION_ERROR"}
     else:
         rid = request_id.get()

@@ -18,6 +18,7 @@ from schema.types.account import (
     LoginPayload,
     MessagePayload,
     RegisterPayload,
+    ResetPasswordPayload,
     TokenPayload,
     VerifyEmailPayload,
 )
@@ -66,10 +67,11 @@ class AccountMutations:
         return MessagePayload(message=message)
 
     @strawberry.mutation
-    async def reset_password(self, info: Info, token: str, password: str) -> MessagePayload:
-        await accounts.reset_password(token=token, password=password,
-                                      client_ip=info.context.client_ip)
-        return MessagePayload(message="Password has been reset.")
+    async def reset_password(self, info: Info, token: str,
+                             password: str) -> ResetPasswordPayload:
+        user = await accounts.reset_password(token=token, password=password,
+                                             client_ip=info.context.client_ip)
+        return ResetPasswordPayload(user_id=user.id, message="Password has been reset.")
 
     @strawberry.mutation
     async def regenerate_api_token(self, info: Info) -> TokenPayload:

@@ -14,6 +14,7 @@ from app.services import acme_accounts, names
 from app.services import domains as domain_service
 from app.services.notifications import notify
 from app.services.records import save
+from app.services.validation import at_most, paging
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
@@ -21,6 +22,7 @@ from models.user import User
 log = logging.getLogger(__name__)
 STATUSES = ("pending", "issued", "failed", "expired", "revoked")
 MAX_NAMES = 100
+MAX_SEARCH = 253
 REASONS = {"unspecified": 0, "keyCompromise": 1, "affiliationChanged": 3, "superseded": 4,
            "cessationOfOperation": 5}
 
@@ -109,15 +111,13 @@ class Page:
 async def list_certificates(*, user: User, status: str | None = None,
                             ca_provider: str | None = None, search: str | None = None,
                             page: int | None = None, per_page: int | None = None) -> Page:
-    page, per_page = page or 1, per_page or 20
-    if not 1 <= per_page <= 100:
-        raise ValidationFailed("per_page must be from 1 to 100", field="per_page")
+    page, per_page = paging(page, per_page)
     query = Certificate.filter(user=user)
     if status:
         query = query.filter(status=_choice(status, STATUSES, "", "status"))
     if ca_provider:
         query = query.filter(ca_provider=get_ca(ca_provider).name)
-    if search and search.strip():
+    if at_most(search, MAX_SEARCH, "search") and search.strip():  # type: ignore[union-attr]
         query = query.filter(search_text__icontains=search.strip().lower())
     total = await query.count()
     items = await query.order_by("-created_at", "-id").offset((page - 1) * per_page).limit(

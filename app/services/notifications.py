@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.errors import NotFound, ValidationFailed
 from app.runtime import current
+from app.services.validation import paging
 from models.notification import Notification
 from models.user import User
 
@@ -52,9 +53,7 @@ class Inbox:
 
 async def list_notifications(*, user: User, unread_only: bool | None = False,
                              page: int | None = None, per_page: int | None = None) -> Inbox:
-    page, per_page = page or 1, per_page or 20
-    if not 1 <= per_page <= 100:
-        raise ValidationFailed("per_page must be from 1 to 100", field="per_page")
+    page, per_page = paging(page, per_page)
     query = Notification.filter(user=user)
     if unread_only:
         query = query.filter(read=False)
@@ -76,7 +75,8 @@ async def mark_read(*, user: User, id: str | int | None) -> int:
     found = await Notification.get_or_none(id=int(id), user=user)
     if found is None:
         raise NotFound(f"notification {id} not found")
-    if not found.read:
-        found.read = True
-        await found.save(update_fields=["read"])
+    if found.read:
+        return 0  # already read: nothing changed
+    found.read = True
+    await found.save(update_fields=["read"])
     return 1

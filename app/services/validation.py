@@ -56,3 +56,25 @@ def clean_name(value: str | None, field: str = "name") -> str:
     if _CONTROL.search(value):
         raise ValidationFailed(f"{field} must not contain control characters", field=field)
     return value
+
+
+MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 100
+
+
+def paging(page: int | None, per_page: int | None) -> tuple[int, int]:
+    """page from 1, per_page from 1 to 100 (20 when not given): the same rule for every
+    list, whichever API asks."""
+    page = 1 if page is None else page
+    per_page = 20 if per_page is None else per_page
+    if not 1 <= page <= MAX_PAGE:
+        raise ValidationFailed(f"page must be from 1 to {MAX_PAGE}", field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationFailed(f"per_page must be from 1 to {MAX_PER_PAGE}", field="per_page")
+    return page, per_page
+
+
+def at_most(value: str | None, limit: int, field: str) -> str | None:
+    if value is not None and len(value) > limit:
+        raise ValidationFailed(f"{field} must be at most {limit} characters", field=field)
+    return value

@@ -46,6 +46,12 @@ class VerifyEmailPayload:
 
 
 @strawberry.type
+class ResetPasswordPayload:
+    user_id: int
+    message: str
+
+
+@strawberry.type
 class MessagePayload:
     message: str
 

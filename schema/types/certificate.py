@@ -68,7 +68,9 @@ class Certificate:
         if row.ari_window_start and row.ari_window_end:
             window = RenewalWindow(start=row.ari_window_start, end=row.ari_window_end)
         show_dns = row.status == "pending" or row.stage == "awaiting_dns"
-        records = [DnsRecord(**r) for r in row.dns_records or []] if show_dns else None
+        records = None  # as REST: null until there are records to publish
+        if show_dns and row.dns_records is not None:
+            records = [DnsRecord(**r) for r in row.dns_records]
         return cls(
             row=row, id=row.id, domains=list(row.domains),
             ca_provider=CaProvider(row.ca_provider),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 import strawberry
@@ -13,7 +14,9 @@ from app.services.notifications import TYPES
 
 
 def _enum(name: str, values: tuple[str, ...] | list[str], description: str) -> type[Enum]:
-    members = {v.replace("-", "_").upper(): v for v in values}
+    # "http-01" -> HTTP_01, "keyCompromise" -> KEY_COMPROMISE, "renewal_failed" -> RENEWAL_FAILED
+    members = {re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", v).replace("-", "_").upper(): v
+               for v in values}
     return strawberry.enum(Enum(name, members), description=description)  # type: ignore[return-value]
 
 
