@@ -51,9 +51,10 @@ class IssuanceHooks:
         await self.account.save(update_fields=["account_url"])
 
     async def order_created(self, url: str) -> None:
-        await save(self.cert, **{self.order_field: url}, stage="authorizing")
+        # Logged first: the CA has the order from now on, whatever happens to this process.
         log.info("ACME order placed for certificate %s: %s", self.cert.id, url,
                  extra={"certificate_id": self.cert.id, "order_url": url})
+        await save(self.cert, **{self.order_field: url}, stage="authorizing")
 
     async def publish(self, challenges: list[Challenge]) -> None:
         http = [c for c in challenges if c.type == "http-01"]
