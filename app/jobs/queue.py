@@ -72,8 +72,10 @@ async def claim(owner: str, limit: int, lease: float) -> list[Job]:
     now = _now()
     until = now + timedelta(seconds=lease)
     async with in_transaction() as conn:
-        ids = await Job.filter(_claimable(now)).order_by("run_at").limit(limit).using_db(
-            conn).select_for_update(skip_locked=True).values_list("id", flat=True)
+        # .only(), not .values_list(): Tortoise leaves FOR UPDATE out of the latter.
+        locked = await Job.filter(_claimable(now)).order_by("run_at").limit(limit).using_db(
+            conn).select_for_update(skip_locked=True).only("id")
+        ids = [job.id for job in locked]
         if not ids:
             return []
         await Job.filter(Q(id__in=list(ids)) & _claimable(now)).using_db(conn).update(
