@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import asyncio
 import shutil
 import sqlite3
 import subprocess
@@ -14,25 +14,36 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, free_port
+from tests.conftest import PASSWORD, free_port, process_env
+from tests.support import pg
 
 CASP = shutil.which("casp", path=str(Path(sys.executable).parent)) or "casp"
 
 
-def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASP_")}
-    return env | {"CASP_DATA_DIR": str(data_dir), "CASP_ARGON2_MEMORY_KIB": "1024",
-                  "CASP_ARGON2_TIME_COST": "1"} | extra
+def env_for(data_dir: Path, empty_database: bool = False, **extra: str) -> dict[str, str]:
+    return process_env(empty_database, CASP_DATA_DIR=str(data_dir),
+                       CASP_ARGON2_MEMORY_KIB="1024", CASP_ARGON2_TIME_COST="1", **extra)
+
+
+def tables_in(env: dict[str, str]) -> set[str]:
+    if url := env.get("CASP_DATABASE_URL"):
+        rows = asyncio.run(pg.fetch(url, "SELECT tablename FROM pg_tables "
+                                         "WHERE schemaname = 'public'"))
+        return {r[0] for r in rows}
+    con = sqlite3.connect(Path(env["CASP_DATA_DIR"]) / "casp.sqlite3")
+    try:
+        return {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
+    finally:
+        con.close()
 
 
 def test_migrate_creates_the_schema(tmp_path: Path):
-    result = subprocess.run([CASP, "migrate"], env=env_for(tmp_path / "d"), capture_output=True,
+    env = env_for(tmp_path / "d", empty_database=True)
+    result = subprocess.run([CASP, "migrate"], env=env, capture_output=True,
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
-    con = sqlite3.connect(tmp_path / "d" / "casp.sqlite3")
-    tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
-    assert {"users", "one_time_tokens"} <= tables
-    again = subprocess.run([CASP, "migrate"], env=env_for(tmp_path / "d"), capture_output=True,
+    assert {"users", "one_time_tokens"} <= tables_in(env)
+    again = subprocess.run([CASP, "migrate"], env=env, capture_output=True,
                            text=True, timeout=60, check=False)
     assert again.returncode == 0, again.stderr
 

@@ -199,17 +199,20 @@ class AcmeSession:
         except KeyError:
             return False
 
-    async def new_order(self, csr_pem: bytes,
-                        replaces: str | None = None) -> messages.OrderResource:
-        """ClientV2.new_order, plus `replaces` where the CA offers renewalInfo."""
-        if not replaces or not self.offers_ari:
-            return await run(self.c.new_order, csr_pem)
+    async def place_order(self, csr_pem: bytes, replaces: str | None = None) -> str:
+        """POST newOrder (with RFC 9773's `replaces` where the CA offers renewalInfo) and
+        answer the order's URL at once: the caller saves it before anything else, so a
+        worker killed now leaves an order the next one resumes rather than a lost one."""
+        csr = x509.load_pem_x509_csr(csr_pem)
+        names, ips = crypto_util.get_identifiers_from_x509(csr.subject, csr.extensions)
+        identifiers = [messages.Identifier(typ=messages.IDENTIFIER_FQDN, value=n)
+                       for n in names]
+        identifiers += [messages.Identifier(typ=messages.IDENTIFIER_IP, value=str(ip))
+                        for ip in ips]
+        order = _NewOrder(identifiers=identifiers, replaces=replaces) \
+            if replaces and self.offers_ari else messages.NewOrder(identifiers=identifiers)
 
-        def call() -> messages.OrderResource:
-            csr = x509.load_pem_x509_csr(csr_pem)
-            names, _ = crypto_util.get_identifiers_from_x509(csr.subject, csr.extensions)
-            order = _NewOrder(identifiers=[messages.Identifier(
-                typ=messages.IDENTIFIER_FQDN, value=n) for n in names], replaces=replaces)
+        def call() -> str:
             try:
                 response = self.c._post(self.c.directory["newOrder"], order)
             except acme_errors.ConflictError as exc:
@@ -217,11 +220,11 @@ class AcmeSession:
                 # into a ConflictError without the problem document.
                 raise AcmeProblem({"type": ALREADY_REPLACED, "detail":
                                    "the CA says this certificate was already replaced"}) from exc
-            body = messages.Order.from_json(response.json())
-            authzs = [self.c._authzr_from_response(self.c._post_as_get(u), uri=u)
-                      for u in body.authorizations]
-            return messages.OrderResource(body=body, uri=response.headers.get("Location"),
-                                          authorizations=authzs, csr_pem=csr_pem)
+            location = response.headers.get("Location")
+            if not location:
+                raise AcmeProblem({"type": "casp:protocol",
+                                   "detail": "the CA's new order has no Location"})
+            return str(location)
         return await run(call)
 
     async def renewal_info(self, cert_pem: str) -> ari.RenewalInfo | None:
@@ -264,9 +267,31 @@ class AcmeSession:
             return messages.Order.from_json(response.json()), _retry_after(response)
         return await run(call)
 
-    async def answer(self, challb: messages.ChallengeBody,
-                     response: Any) -> None:
-        await run(self.c.answer_challenge, challb, response)
+    async def answer(self, challb: messages.ChallengeBody, response: Any,
+                     authzr: messages.AuthorizationResource | None = None) -> None:
+        """Ask the CA to validate. A retry whose first try did reach the CA (its answer was
+        lost) is refused as the challenge is no longer pending: that is success."""
+        try:
+            await run(self.c.answer_challenge, challb, response)
+        except AcmeProblem:
+            if authzr is None or await self._still_pending(authzr, challb):
+                raise
+
+    async def _still_pending(self, authzr: messages.AuthorizationResource,
+                             challb: messages.ChallengeBody) -> bool:
+        updated, _ = await run(self.c.poll, authzr)
+        for current in updated.body.challenges:
+            if current.chall.typ == challb.chall.typ:
+                return current.status == messages.STATUS_PENDING
+        return True
+
+    async def _begin_finalization(self, order: messages.OrderResource) -> None:
+        """orderNotReady after a retry means the first request was taken: poll on."""
+        try:
+            await run(self.c.begin_finalization, order)
+        except AcmeProblem as exc:
+            if not str(exc.problem().get("type", "")).endswith(":orderNotReady"):
+                raise
 
     async def poll_authorization(self, authzr: messages.AuthorizationResource,
                                  deadline: float) -> messages.AuthorizationResource:
@@ -283,7 +308,7 @@ class AcmeSession:
         """Finalize (unless already done) and wait for the certificate."""
         body, _ = await self.refresh_order(order)
         if body.status == messages.STATUS_READY:
-            await run(self.c.begin_finalization, order)
+            await self._begin_finalization(order)
         for step in _steps():
             body, retry = await self.refresh_order(order)
             if body.status == messages.STATUS_VALID and body.certificate:
@@ -294,7 +319,7 @@ class AcmeSession:
                     "type": "casp:orderInvalid", "detail": "the CA marked the order invalid"}
                 raise AcmeProblem(problem)
             if body.status == messages.STATUS_READY:
-                await run(self.c.begin_finalization, order)
+                await self._begin_finalization(order)
             await _wait(max(step, retry or 0), deadline)
         raise AssertionError("unreachable")
 

@@ -9,7 +9,13 @@ from acme import challenges, messages
 
 from app.acme.ari import RenewalInfo
 from app.acme.client import AcmeSession, deadline_in
-from app.acme.errors import AcmeError, AcmeProblem, ChallengeFailed
+from app.acme.errors import (
+    AcmeError,
+    AcmeProblem,
+    AcmeTimeout,
+    AcmeUnavailable,
+    ChallengeFailed,
+)
 from app.acme.interface import Account, Challenge, ChallengeHooks, IssueRequest
 from app.acme.keys import account_key_from_json, new_account_key
 
@@ -58,16 +64,16 @@ class AcmeIssuer:
                 log.info("order %s cannot be loaded (%s); placing a new one",
                          request.order_url, exc)
         try:
-            order = await session.new_order(request.csr_pem, request.replaces)
+            url = await session.place_order(request.csr_pem, request.replaces)
         except AcmeProblem as exc:
             # RFC 9773 7.2: the old certificate was already replaced (say, by a renewal
             # the user ran elsewhere): order without `replaces`.
             if not request.replaces or not str(exc.problem().get("type", "")).endswith(
                     ":alreadyReplaced"):
                 raise
-            order = await session.new_order(request.csr_pem)
-        await hooks.order_created(str(order.uri))
-        return order
+            url = await session.place_order(request.csr_pem)
+        await hooks.order_created(url)  # saved before the authorizations are fetched
+        return await session.load_order(url, request.csr_pem)
 
     async def _authorize(self, session: AcmeSession, order: messages.OrderResource,
                          challenge_type: str, hooks: ChallengeHooks, deadline: float) -> None:
@@ -76,13 +82,21 @@ class AcmeIssuer:
         answers = [_answer(session, authz, challb) for authz, challb in picked]
         await hooks.publish(answers)
         try:
-            await asyncio.gather(*(session.answer(challb, challb.chall.response(session.net.key))
-                                   for _, challb in picked
+            await asyncio.gather(*(session.answer(challb, challb.chall.response(session.net.key),
+                                                  authz)
+                                   for authz, challb in picked
                                    if challb.status == messages.STATUS_PENDING))
             results = await asyncio.gather(*(session.poll_authorization(authz, deadline)
                                              for authz in order.authorizations))
-        finally:
+        except (AcmeUnavailable, AcmeTimeout, asyncio.CancelledError):
+            # The CA may still be checking (it was only unreachable, or this worker is
+            # stopping): the answers stay up for it; the attempt that resumes the order
+            # takes them down.
+            raise
+        except BaseException:
             await hooks.unpublish(answers)
+            raise
+        await hooks.unpublish(answers)
         failed = [a for a in results if a.body.status != messages.STATUS_VALID]
         if failed:
             raise ChallengeFailed(_problem(failed[0]))

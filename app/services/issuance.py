@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.acme import ari
@@ -27,6 +27,7 @@ from models.job import Job
 
 log = logging.getLogger(__name__)
 TRANSIENT = (AcmeUnavailable, AcmeTimeout, DnsError)
+TRANSIENT_LIMIT = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -131,15 +132,20 @@ async def await_dns(cert: Certificate, exc: AwaitingDns, since: datetime) -> Non
 
 
 async def _transient(cert: Certificate, job: Job, exc: Exception) -> None:
+    """The CA or DNS is unreachable for now: try again, with backoff from seconds to
+    5 minutes, for as long as TRANSIENT_LIMIT since the request (an outage of the CA must
+    not fail what it would issue an hour later); those tries do not count as attempts."""
     problem = exc.problem() if isinstance(exc, AcmeError) else {
         "type": "casp:dns", "detail": str(exc)}
-    if job.attempts >= MAX_ATTEMPTS:
+    waited = (current().clock.now() - cert.created_at).total_seconds()
+    if waited > TRANSIENT_LIMIT.total_seconds():
         await _failed(cert, problem)
         return
     await save(cert, last_error=problem)
-    # Our backoff, or longer when the CA asked for more (Retry-After).
-    raise RetryLater(max(backoff(job.attempts), getattr(exc, "retry_after", None) or 0),
-                     str(exc))
+    delay = min(backoff(9), max(backoff(job.attempts), waited / 10))
+    # ... or longer when the CA asked for more (Retry-After).
+    raise RetryLater(max(delay, getattr(exc, "retry_after", None) or 0), str(exc),
+                     count_attempt=False)
 
 
 @atomic_then_publish  # the outcome, its record and its notification: all or none

@@ -241,7 +241,7 @@ async def test_eab_is_required_then_used(tmp_path: Path, pebble_factory: PebbleF
         key = await client.get("/api/v1/certificates.php", headers=bearer(token), params={
             "id": cert["id"], "action": "download", "format": "key"})
         account_key = json.loads(await _account_key_json())
-    raw = raw_database(settings)
+    raw = await raw_database(settings)
     key_body = "".join(key.text.strip().splitlines()[1:-1])
     for secret in (key_body[:64], strict.eab_hmac_key, account_key["d"]):
         assert secret.encode() not in raw, "a secret is stored in plain text"

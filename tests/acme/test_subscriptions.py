@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosedError
@@ -20,6 +19,7 @@ from tests.acme.conftest import PebbleFactory
 from tests.acme.helpers import add_domain, casp_settings, unique, user_token
 from tests.acme.test_worker_process import CASP, Casp, casp_env, signed_up
 from tests.conftest import free_port, require_tcp
+from tests.support import pg
 from tests.support.dns import BindServer
 from tests.support.gqlws import Subscriber, subscriber
 from tests.support.live import live_casp
@@ -113,22 +113,13 @@ async def test_subscriptions_need_a_token_and_see_only_their_own(tmp_path: Path,
 
 @pytest.fixture
 def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for the processes of one test."""
+    """A fresh PostgreSQL database for the processes of one test (they migrate it)."""
     require_tcp("127.0.0.1", 5432, "PostgreSQL")
-    name = f"casp_events_{uuid.uuid4().hex[:8]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/test"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    url = pg.databases().empty()
     try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+        yield url
     finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        pg.databases().release(url)
 
 
 @pytest.fixture(params=["redis", "postgres"])

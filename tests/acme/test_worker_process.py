@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -13,13 +14,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.acme.conftest import PebbleFactory
 from tests.acme.helpers import unique
-from tests.conftest import PASSWORD, bearer, free_port
+from tests.conftest import PASSWORD, bearer, free_port, process_env
+from tests.support import pg
 from tests.support.dns import BindServer
 from tests.support.pebble import PebbleServer
 
@@ -27,8 +30,7 @@ CASP = str(Path(sys.executable).parent / "casp")
 
 
 def casp_env(data: Path, pebble: PebbleServer, bind: BindServer, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASP_")}
-    return env | {
+    return process_env() | {
         "CASP_DATA_DIR": str(data), "CASP_ARGON2_MEMORY_KIB": "1024",
         "CASP_ARGON2_TIME_COST": "1", "CASP_CA_LETSENCRYPT_DIRECTORY": pebble.directory_url,
         "CASP_ACME_CA_BUNDLE": pebble.ca_bundle, "CASP_DNS_RESOLVER": bind.address,
@@ -98,6 +100,17 @@ def signed_up(client: httpx.Client, bind: BindServer, email: str) -> tuple[str, 
     return token, name
 
 
+def query(casp: Casp, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Rows from the database of a casp process (written with PostgreSQL's $1 parameters)."""
+    if url := casp.env.get("CASP_DATABASE_URL"):
+        return [tuple(r) for r in asyncio.run(pg.fetch(url, sql, *args))]
+    db = sqlite3.connect(Path(casp.env["CASP_DATA_DIR"]) / "casp.sqlite3")
+    try:
+        return list(db.execute(re.sub(r"\$[0-9]+", "?", sql), args))
+    finally:
+        db.close()
+
+
 def detail(client: httpx.Client, token: str, cert_id: int) -> dict:
     r = client.get("/api/v1/certificates.php", params={"id": cert_id}, headers=bearer(token))
     return r.json()["data"]
@@ -123,9 +136,7 @@ def test_killed_mid_issuance_resumes_the_same_order(casp: Casp, bind_server: Bin
     assert killed is not None, "never caught an issuance in flight"
     client.close()
 
-    db = sqlite3.connect(Path(casp.env["CASP_DATA_DIR"]) / "casp.sqlite3")
-    [(order_before,)] = db.execute("select order_url from certificates where id=?", (killed,))
-    db.close()
+    [(order_before,)] = query(casp, "select order_url from certificates where id=$1", killed)
     assert order_before
 
     client = casp.start()
@@ -137,11 +148,9 @@ def test_killed_mid_issuance_resumes_the_same_order(casp: Casp, bind_server: Bin
         time.sleep(0.1)
     client.close()
     assert seen["status"] == "issued", seen["last_error"]
-    db = sqlite3.connect(Path(casp.env["CASP_DATA_DIR"]) / "casp.sqlite3")
-    [(order_after,)] = db.execute("select order_url from certificates where id=?", (killed,))
-    payloads = [json.loads(p) for (p,) in db.execute("select payload from jobs")]
+    [(order_after,)] = query(casp, "select order_url from certificates where id=$1", killed)
+    payloads = [json.loads(p) for (p,) in query(casp, "select payload from jobs")]
     jobs = sum(1 for p in payloads if p == {"certificate_id": killed})
-    db.close()
     assert order_after == order_before, "a second ACME order was made"
     assert jobs == 1
 

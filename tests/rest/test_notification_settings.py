@@ -3,7 +3,6 @@ hosts too), the secret encrypted at rest, one user's settings hidden from anothe
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from models.notification import NotificationSettings
 from tests.conftest import assert_error, bearer, login, register, running
 from tests.rest.conftest import OfflineAcme, quiet_settings
 from tests.rest.test_openapi import response_schema, spec
+from tests.test_storage import raw_database
 
 URL = "/api/v1/account.php?action=notification-settings"
 HOOK = "https://hooks.example.com/casp"
@@ -148,13 +148,7 @@ async def test_secret_is_encrypted_at_rest(app: httpx.AsyncClient, settings: Set
     await _set(app, me, webhook_url=HOOK, webhook_secret=secret)
     row = await NotificationSettings.get()
     assert row.webhook_secret_encrypted and secret not in row.webhook_secret_encrypted
-    if settings.database_url:
-        return  # the rest reads the SQLite file
-    path = settings.data_dir / "casp.sqlite3"
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(FULL)")
-    con.close()
-    raw = b"".join(p.read_bytes() for p in settings.data_dir.glob("casp.sqlite3*"))
+    raw = await raw_database(settings)
     assert HOOK.encode() in raw  # the row is on disk ...
     assert secret.encode() not in raw  # ... and its secret is not readable there
 

@@ -126,6 +126,10 @@ class FakeAcme:
 
             def do_POST(self) -> None:
                 jws = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path != "/order":  # POST-as-GET of the order made
+                    self._send(200, {"status": "pending", "identifiers": [],
+                                     "authorizations": [], "finalize": f"{fake.base}/fin"})
+                    return
                 payload = json.loads(base64.urlsafe_b64decode(jws["payload"] + "=="))
                 fake.orders.append(payload)
                 if fake.already_replaced and "replaces" in payload:
@@ -161,7 +165,7 @@ async def order_payloads(ari: bool, csr: bytes, replaces: str | None) -> list[di
     with FakeAcme(ari) as fake:
         session = await AcmeSession(f"{fake.base}/dir", new_account_key(),
                                     f"{fake.base}/acct/1", verify=False).open()
-        await session.new_order(csr, replaces)
+        assert await session.place_order(csr, replaces) == f"{fake.base}/order/1"
         return fake.orders
 
 

@@ -1,0 +1,325 @@
+"""Hostile input to /graphql, through the mutations that store what users type (addDomain,
+requestCertificate, and the account ones): wrong-typed variables, injection strings, NUL,
+lone surrogates, CR/LF, over-long text, 10,000 names, pages out of range, bodies too large,
+too deep, not UTF-8 or not GraphQL requests at all. Each must be a VALIDATION_ERROR (in
+extensions.code, with extensions.fields where an argument is at fault), never a
+SERVER_ERROR or a 5xx, with nothing stored.
+
+A case that fails today is marked xfail(strict=True) with the finding in its reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD, bearer
+from tests.robustness.harness import (
+    DEEP,
+    ON_POSTGRES,
+    SyncApp,
+    Watch,
+    chunks,
+    shared_app_fixture,
+)
+
+shared_app = shared_app_fixture()
+
+ADD = """mutation($d: String!, $m: ChallengeType) {
+  addDomain(domain: $d, verificationMethod: $m) { id domain } }"""
+REQUEST = """mutation($d: [String!]!, $ca: CaProvider!, $k: KeyType, $a: Boolean) {
+  requestCertificate(domains: $d, caProvider: $ca, keyType: $k, autoRenew: $a) { id } }"""
+CERT = "query($id: Int!) { certificate(id: $id) { id } }"
+REGISTER = """mutation($e: String!, $p: String!, $n: String) {
+  register(email: $e, password: $p, name: $n) { userId } }"""
+LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
+EAB = """mutation($k: String!) { setEabCredentials(caProvider: GOOGLE, eabKid: $k,
+  eabHmacKey: "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s") { eabKid } }"""
+
+
+def post(app: SyncApp, query: str, variables: dict[str, Any] | None = None,
+         token: str | None = None) -> httpx.Response:
+    """A JSON body written with ensure_ascii, so lone surrogates travel as \\ud800."""
+    body = json.dumps({"query": query, "variables": variables or {}})
+    return app.call("POST", "/graphql", content=body.encode(), headers={
+        **bearer(token or app.token), "Content-Type": "application/json"})
+
+
+def assert_validation_error(r: httpx.Response, field: str | None = None) -> None:
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer.get("data") is None, answer
+    codes = {e.get("extensions", {}).get("code") for e in answer["errors"]}
+    assert codes == {"VALIDATION_ERROR"}, answer
+    if field is not None:
+        assert answer["errors"][0]["extensions"].get("fields", {}).keys() == {field}, answer
+
+
+# 1. Variables of the wrong type
+
+WRONG_VARIABLES = {
+    "domain-array": (ADD, {"d": ["x.example.com"]}),
+    "domain-object": (ADD, {"d": {"a": "x.example.com"}}),
+    "domain-int": (ADD, {"d": 5}),
+    "domain-null": (ADD, {"d": None}),
+    "domain-missing": (ADD, {}),
+    "method-unknown": (ADD, {"d": "x.example.com", "m": "FTP_01"}),
+    "method-rest-spelling": (ADD, {"d": "x.example.com", "m": "dns-01"}),
+    "method-int": (ADD, {"d": "x.example.com", "m": 1}),
+    "domains-ints": (REQUEST, {"d": [1, 2], "ca": "LETSENCRYPT"}),
+    "domains-null-item": (REQUEST, {"d": [None], "ca": "LETSENCRYPT"}),
+    "domains-object": (REQUEST, {"d": {"a": 1}, "ca": "LETSENCRYPT"}),
+    "ca-lower-case": (REQUEST, {"d": ["example.com"], "ca": "letsencrypt"}),
+    "ca-missing": (REQUEST, {"d": ["example.com"]}),
+    "autorenew-string": (REQUEST, {"d": ["example.com"], "ca": "LETSENCRYPT", "a": "yes"}),
+    "keytype-unknown": (REQUEST, {"d": ["example.com"], "ca": "LETSENCRYPT", "k": "RSA_1024"}),
+    "id-string": (CERT, {"id": "abc"}),
+    "id-float": (CERT, {"id": 1.5}),
+    "id-2**31": (CERT, {"id": 2**31}),
+    "id-2**70": (CERT, {"id": 2**70}),
+    "id-object": (CERT, {"id": {"id": 1}}),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_VARIABLES))
+def test_a_variable_of_the_wrong_type(shared_app: SyncApp, case: str):
+    query, variables = WRONG_VARIABLES[case]
+    watch = Watch(shared_app)
+    r = post(shared_app, query, variables)
+    watch.assert_nothing_stored()
+    assert_validation_error(r)
+
+
+@pytest.mark.parametrize("literal", [
+    'addDomain(domain: ["x.example.com"]) { id }', "addDomain(domain: 5) { id }",
+    "addDomain(domain: null) { id }", 'addDomain(domain: "x", verificationMethod: FTP) { id }',
+    'requestCertificate(domains: [1], caProvider: LETSENCRYPT) { id }',
+    'requestCertificate(domains: ["a.example.com"], caProvider: "LETSENCRYPT") { id }',
+    "verifyCertificate(id: 2147483648) { id }", 'verifyCertificate(id: "1") { id }',
+])
+def test_a_literal_of_the_wrong_type(shared_app: SyncApp, literal: str):
+    watch = Watch(shared_app)
+    r = post(shared_app, f"mutation {{ {literal} }}")
+    watch.assert_nothing_stored()
+    assert_validation_error(r)
+
+
+def test_an_undeclared_variable(shared_app: SyncApp):
+    r = post(shared_app, "mutation { addDomain(domain: $d) { id } }", {"d": "x.example.com"})
+    assert_validation_error(r)
+
+
+# 2. What users type: injection strings, NUL, lone surrogates, CR/LF, too long
+
+CRLF = "\r\nSet-Cookie: casp=owned"
+SURROGATE = pytest.mark.xfail(strict=True, reason=(
+    "FINDING: a lone surrogate in a variable (\\ud800 in the JSON body) reaches code that "
+    "encodes it as UTF-8 (argon2 for passwords, the database for eabKid): "
+    "UnicodeEncodeError, SERVER_ERROR; expected VALIDATION_ERROR naming the argument (the "
+    "same bug as REST: test_hostile_rest.py::test_hostile_text[*-surrogate])"))
+EAB_KID = pytest.mark.xfail(strict=True, reason=(
+    "FINDING: setEabCredentials stores eabKid with control characters (NUL stored on SQLite, "
+    "SERVER_ERROR on PostgreSQL; CR/LF stored): expected VALIDATION_ERROR naming eabKid "
+    "(the same as REST set-eab)"))
+
+TEXT_CASES = [
+    # (id, query, variables with the hostile value, the argument to name, what may stand)
+    *[pytest.param(ADD, {"d": v}, "domain", id=f"addDomain-{k}") for k, v in {
+        "sql-or": "' OR 1=1 --", "sql-drop": "'; DROP TABLE users; --",
+        "sql-quote": "x.example.com' OR '1'='1", "nul": "x.example.com\x00",
+        "surrogate": "x.example.com\ud800", "crlf": f"x.example.com{CRLF}",
+        "long": "a" * 301, "huge": "a" * 200_000, "labels": ".".join(["a"] * 200),
+    }.items()],
+    *[pytest.param(REQUEST, {"d": [v], "ca": "LETSENCRYPT"}, "domains",
+                   id=f"requestCertificate-{k}") for k, v in {
+        "sql-or": "' OR 1=1 --", "sql-drop": "'; DROP TABLE users; --",
+        "nul": "example.com\x00", "surrogate": "example.com\ud800",
+        "crlf": f"example.com{CRLF}", "huge": "a" * 200_000,
+    }.items()],
+    pytest.param(LOGIN, {"e": "owner@example.com", "p": "x\ud800"}, None,
+                 id="login-password-surrogate", marks=SURROGATE),
+    pytest.param(REGISTER, {"e": "s1@example.com", "p": PASSWORD + "\ud800"}, None,
+                 id="register-password-surrogate", marks=SURROGATE),
+    pytest.param(REGISTER, {"e": "s2@example.com", "p": PASSWORD, "n": "x\ud800"}, "name",
+                 id="register-name-surrogate", marks=SURROGATE),
+    pytest.param(REGISTER, {"e": "s3@example.com", "p": PASSWORD, "n": f"x{CRLF}"}, "name",
+                 id="register-name-crlf"),
+    pytest.param(REGISTER, {"e": "s4@example.com", "p": PASSWORD, "n": "x\x00"}, "name",
+                 id="register-name-nul"),
+    pytest.param(EAB, {"k": "kid\x00"}, "eabKid", id="eab-kid-nul", marks=EAB_KID),
+    pytest.param(EAB, {"k": f"kid{CRLF}"}, "eabKid", id="eab-kid-crlf", marks=EAB_KID),
+    pytest.param(EAB, {"k": "kid\ud800"}, "eabKid", id="eab-kid-surrogate", marks=SURROGATE),
+]
+
+
+@pytest.mark.parametrize(("query", "variables", "field"), TEXT_CASES)
+def test_hostile_text(shared_app: SyncApp, query: str, variables: dict[str, Any],
+                      field: str | None):
+    watch = Watch(shared_app, ("\x00", "\ud800", "Set-Cookie: casp"))
+    r = post(shared_app, query, variables)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    codes = {e.get("extensions", {}).get("code") for e in answer.get("errors") or []}
+    assert "SERVER_ERROR" not in codes, answer
+    if field is None:  # a password: compared, never stored; refused or a wrong password
+        assert codes <= {"VALIDATION_ERROR", "UNAUTHORIZED"} and codes, answer
+        watch.assert_nothing_lost()
+        return
+    assert_validation_error(r, field)
+    watch.assert_nothing_stored()
+
+
+@pytest.mark.parametrize("search", ["' OR 1=1 --", "%", "_", "\\", "'; DROP TABLE users; --"])
+def test_a_search_is_plain_text(shared_app: SyncApp, search: str):
+    r = post(shared_app, "query($s: String) { certificates(search: $s) { total } }",
+             {"s": search})
+    assert r.json() == {"data": {"certificates": {"total": 0}}}, r.text
+
+
+@pytest.mark.xfail(ON_POSTGRES, strict=True, reason=(
+    "FINDING (PostgreSQL only): certificates(search: \"a\\u0000\") puts the NUL into the "
+    "ILIKE parameter: SERVER_ERROR (asyncpg CharacterNotInRepertoireError); expected "
+    "VALIDATION_ERROR naming search, or total 0"))
+def test_a_search_with_nul(shared_app: SyncApp):
+    r = post(shared_app, "query($s: String) { certificates(search: $s) { total } }",
+             {"s": "a\x00"})
+    assert "SERVER_ERROR" not in r.text, r.text
+
+
+def test_a_request_for_10000_names(shared_app: SyncApp):
+    watch = Watch(shared_app)
+    r = post(shared_app, REQUEST, {"d": [f"n{i}.example.com" for i in range(10_000)],
+                                   "ca": "LETSENCRYPT"})
+    watch.assert_nothing_stored()
+    assert_validation_error(r, "domains")
+
+
+# 3. Pages out of range
+
+@pytest.mark.parametrize(("query", "ok"), [
+    pytest.param("{ certificates(page: -1) { total } }", False, id="certificates-page--1"),
+    pytest.param("{ notifications(page: -1) { total } }", False, id="notifications-page--1"),
+    pytest.param("{ certificates(page: 0) { total } }", None, id="certificates-page-0"),
+    pytest.param("{ certificates(perPage: -1) { total } }", False, id="certificates-perPage--1"),
+    pytest.param("{ certificates(perPage: 101) { total } }", False, id="perPage-101"),
+    pytest.param("{ notifications(perPage: 0) { total } }", False, id="notifications-perPage-0"),
+    pytest.param("{ certificates(page: 1000, perPage: 100) { total } }", True,
+                 id="page-past-the-end"),
+    pytest.param("{ certificates(page: 2147483647, perPage: 100) { total } }", None,
+                 id="page-2**31-1"),
+    pytest.param("{ certificates(page: 2147483648) { total } }", False, id="page-2**31"),
+])
+def test_a_page_out_of_range(shared_app: SyncApp, query: str, ok: bool | None):
+    """ok None: either answer is fine (an empty page, or refused naming page)."""
+    r = post(shared_app, query)
+    if ok or (ok is None and "errors" not in r.json()):
+        assert "errors" not in r.json(), r.text
+    else:
+        assert_validation_error(r)
+
+
+# 4. Bodies and requests that are not what they claim
+
+def test_a_body_over_the_limit(shared_app: SyncApp):
+    body = json.dumps({"query": ADD, "variables": {
+        "d": "a" * shared_app.settings.max_body_bytes}}).encode()
+    r = shared_app.call("POST", "/graphql", content=body, headers={
+        **bearer(shared_app.token), "Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
+
+
+GRAPHQL_SHAPED = ("expected the GraphQL shape, {\"data\": null, \"errors\": [{\"message\", "
+                  "\"extensions\": {\"code\": \"VALIDATION_ERROR\"}}]}, as the README says of "
+                  "every GraphQL error and as casp answers a declared over-long body")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FINDING: a body over CASP_MAX_BODY_BYTES sent chunked (no Content-Length) to /graphql "
+    "is refused with the REST envelope ({\"success\": false, \"error\": ...}, from the "
+    "exception raised in BodyLimit's receive), not the GraphQL shape; " + GRAPHQL_SHAPED))
+def test_a_chunked_body_over_the_limit(shared_app: SyncApp):
+    body = json.dumps({"query": ADD, "variables": {
+        "d": "a" * shared_app.settings.max_body_bytes}}).encode()
+    watch = Watch(shared_app)
+    r = shared_app.call("POST", "/graphql", content=chunks(body), headers={
+        **bearer(shared_app.token), "Content-Type": "application/json"})
+    watch.assert_nothing_stored()
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", r.text
+
+
+BODY_500 = pytest.mark.xfail(strict=True, reason=(
+    "FINDING: /graphql answers 500 SERVER_ERROR (REST envelope) to a JSON body it cannot "
+    "read: 10,000 nested arrays (RecursionError in Strawberry's json.loads) or bytes that "
+    "are not UTF-8 (UnicodeDecodeError); REST answers both 400 VALIDATION_ERROR. Expected "
+    "400 (or 200) with VALIDATION_ERROR in the GraphQL shape"))
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(DEEP, id="deep-array", marks=BODY_500),
+    pytest.param(b'{"query": "mutation($d: String!) { addDomain(domain: $d) { id } }", '
+                 b'"variables": {"d": ' + DEEP + b"}}", id="deep-variable", marks=BODY_500),
+    pytest.param(b'{"query": "{ me { id } }", "x": "\xff"}', id="not-utf8", marks=BODY_500),
+])
+def test_a_body_that_cannot_be_read(shared_app: SyncApp, body: bytes):
+    watch = Watch(shared_app)
+    r = shared_app.call("POST", "/graphql", content=body, headers={
+        **bearer(shared_app.token), "Content-Type": "application/json"})
+    watch.assert_nothing_stored()
+    assert r.status_code < 500, r.text
+    assert r.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", r.text
+
+
+NOT_GRAPHQL_SHAPED = pytest.mark.xfail(strict=True, reason=(
+    "FINDING: a request /graphql cannot take is answered by Strawberry with a bare 400 "
+    "text/plain ('Unable to parse request body as JSON', 'The GraphQL operation's "
+    "`variables` must be an object or null, if provided.', 'Unsupported content type', "
+    "'Batching is not enabled', 'mutations are not allowed when using GET'): no code a "
+    "client can act on; " + GRAPHQL_SHAPED))
+
+
+@pytest.mark.parametrize(("method", "content_type", "body"), [
+    pytest.param("POST", "application/json", b'{"query": ', id="truncated-json",
+                 marks=NOT_GRAPHQL_SHAPED),
+    pytest.param("POST", "application/json", b'{"query": ["{ me { id } }"]}',
+                 id="query-not-a-string", marks=NOT_GRAPHQL_SHAPED),
+    pytest.param("POST", "application/json", b'{"query": "{ me { id } }", "variables": "x"}',
+                 id="variables-not-an-object", marks=NOT_GRAPHQL_SHAPED),
+    pytest.param("POST", "application/json", b'[{"query": "{ me { id } }"}]', id="batch",
+                 marks=NOT_GRAPHQL_SHAPED),
+    pytest.param("POST", "text/plain", b"{ me { id } }", id="text-plain",
+                 marks=NOT_GRAPHQL_SHAPED),
+    pytest.param("POST", "application/x-www-form-urlencoded", b"query=%7Bme%7Bid%7D%7D",
+                 id="form", marks=NOT_GRAPHQL_SHAPED),
+    pytest.param("GET", None, b"", id="mutation-over-get", marks=NOT_GRAPHQL_SHAPED),
+])
+def test_a_request_that_is_not_graphql(shared_app: SyncApp, method: str,
+                                       content_type: str | None, body: bytes):
+    watch = Watch(shared_app)
+    if method == "GET":
+        r = shared_app.call("GET", "/graphql", headers=bearer(shared_app.token), params={
+            "query": 'mutation { addDomain(domain: "get.example.com") { id } }'})
+    else:
+        r = shared_app.call(method, "/graphql", content=body, headers={
+            **bearer(shared_app.token), "Content-Type": str(content_type)})
+    watch.assert_nothing_stored()  # a GET never runs a mutation
+    assert r.status_code in {200, 400}, r.text
+    assert r.headers["content-type"].startswith("application/json"), r.text
+    assert r.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", r.text
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FINDING: a subscription sent over HTTP POST (subscription { certificateEvents { "
+    "certificateId } }) is answered SERVER_ERROR ('unhandled error in GraphQL resolver'); "
+    "subscriptions work over WebSocket only: expected VALIDATION_ERROR saying so"))
+def test_a_subscription_over_http(shared_app: SyncApp):
+    r = post(shared_app, "subscription { certificateEvents { certificateId } }")
+    assert_validation_error(r)
+
+
+def test_a_query_with_nul_outside_strings(shared_app: SyncApp):
+    r = post(shared_app, "{ me { id } }\x00")
+    assert_validation_error(r)

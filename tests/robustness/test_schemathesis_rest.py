@@ -1,0 +1,194 @@
+"""schemathesis against /api/v1/openapi.json: every operation of the served document, fed
+cases generated from it (positive and negative), as an authenticated user with data (a
+domain, a pending and an issued certificate, a notification). No 5xx; every answer's status,
+content type and body match what the document promises for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import given
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from app.rest.openapi import document
+from app.rest.v1 import RESOURCES
+from tests.conftest import bearer
+from tests.robustness import fuzz
+from tests.robustness.harness import ON_POSTGRES, SyncApp, sync_app
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_headers_conformance, response_schema_conformance]
+
+# Every (method, path) the document lists: a new route or method is fuzzed without an edit.
+OPERATIONS = sorted((method.upper(), path) for path, ops in document(RESOURCES)["paths"].items()
+                    for method in ops)
+
+
+def _int_param(request: httpx.Request, name: str) -> int | None:
+    """The integer `name` of a request, from its query string or its body, if any."""
+    values: list[Any] = request.url.params.get_list(name)
+    try:
+        import json
+
+        body = json.loads(request.content or b"null")
+        if isinstance(body, dict) and name in body:
+            values.append(body[name])
+    except ValueError:
+        from urllib.parse import parse_qs
+
+        values += parse_qs(request.content.decode("utf-8", "replace")).get(name, [])
+    for value in values:
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            continue
+    return None
+
+
+def _big_id(response: httpx.Response) -> bool:
+    ident = _int_param(response.request, "id")
+    return (ON_POSTGRES and response.status_code == 500 and ident is not None
+            and ident > 2**31 - 1)
+
+
+def _renew_202(response: httpx.Response) -> bool:
+    return (response.request.url.params.get("action") == "renew"
+            and response.status_code == 202)
+
+
+def _download(response: httpx.Response) -> bool:
+    return (response.request.url.params.get("action") == "download"
+            and response.status_code == 200
+            and not response.headers["content-type"].startswith("application/json"))
+
+
+KNOWN = [
+    fuzz.KnownFinding("ids over 2**31-1 are a 500 on PostgreSQL",
+                      "test_hostile_rest.py::test_number_out_of_range[*-2147483648]", _big_id),
+    fuzz.KnownFinding("renew's 202 is not in the document",
+                      "test_schemathesis_rest.py::test_documented_statuses_of_renew",
+                      _renew_202),
+    fuzz.KnownFinding("download's files are not described by the document",
+                      "test_schemathesis_rest.py::test_download_is_documented", _download),
+]
+
+
+def seeded_ids(app: SyncApp, path: str) -> list[int]:
+    owner = app.seeded
+    assert owner is not None
+    if path.endswith("certificates.php"):
+        return [owner.pending_id, owner.issued_id]
+    if path.endswith("domains.php"):
+        return [owner.domain_id]
+    if path.endswith("notifications.php"):
+        return [owner.note_id]
+    return []
+
+
+def with_real_id(case: Any, ident: int | None) -> None:
+    """Half the cases aim at ids that exist, so the answers with data are checked too."""
+    if ident is None:
+        return
+    if case.query is not None and "id" in case.query:
+        case.query = {**case.query, "id": ident}
+    elif isinstance(case.body, dict) and "id" in case.body:
+        case.body = {**case.body, "id": ident}
+
+
+def fuzz_operation(app: SyncApp, method: str, path: str, mode: schemathesis.GenerationMode,
+                   examples: int = fuzz.EXAMPLES) -> fuzz.Tally:
+    served = app.call("GET", "/api/v1/openapi.json").json()
+    operation = schemathesis.openapi.from_dict(served)[path][method]
+    ids = seeded_ids(app, path)
+    tally = fuzz.Tally()
+
+    @fuzz.budget(examples)
+    @given(case=operation.as_strategy(generation_mode=mode),
+           ident=st.sampled_from([None, *ids]) if ids else st.none())
+    def run(case: Any, ident: int | None) -> None:
+        with_real_id(case, ident)
+        kwargs = fuzz.to_httpx(case.as_transport_kwargs(
+            base_url="http://testserver", headers=bearer(app.token)))
+        try:
+            response = app.call(**kwargs)
+        except (UnicodeEncodeError, httpx.InvalidURL):  # a header httpx cannot send
+            return
+        tally.answer(response)
+        if (response.request.url.params.get("action") == "regenerate-token"
+                and response.status_code == 200):
+            app.token = response.json()["data"]["token"]
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except FailureGroup as group:
+            kinds = sorted({f"{f.title} ({method} {path})" for f in group.exceptions})
+            message = "\n".join(f"{f.title}: {f.message}" for f in group.exceptions)
+            tally.failed(kinds, response, fuzz.describe(response.request, response, message),
+                         KNOWN)
+
+    run()
+    return tally
+
+
+@pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE,
+                                  schemathesis.GenerationMode.NEGATIVE], ids=str)
+@pytest.mark.parametrize(("method", "path"), OPERATIONS,
+                         ids=[f"{m}-{p.rsplit('/', 1)[-1]}" for m, p in OPERATIONS])
+def test_operation_answers_as_documented(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         method: str, path: str,
+                                         mode: schemathesis.GenerationMode):
+    with sync_app(tmp_path, monkeypatch, renew_wait_seconds=0) as app:
+        app.seeded = app.seed()
+        app.token = app.seeded.token
+        tally = fuzz_operation(app, method, path, mode)
+        assert tally.examples >= fuzz.EXAMPLES // 2, tally.report()
+        assert not tally.unknown, tally.report()
+
+
+def test_every_operation_is_fuzzed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The parametrization above is the served document's operations, all of them."""
+    with sync_app(tmp_path, monkeypatch) as app:
+        served = app.call("GET", "/api/v1/openapi.json").json()
+    assert sorted((m.upper(), p) for p, ops in served["paths"].items() for m in ops) == OPERATIONS
+
+
+# The findings the fuzzing runs into, pinned down one by one.
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FINDING: POST certificates.php?action=renew answers 202 (renewal still running, as the "
+    "README says) but the OpenAPI document lists only 200 and 201 for POST certificates.php"))
+def test_documented_statuses_of_renew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    with sync_app(tmp_path, monkeypatch, renew_wait_seconds=0) as app:
+        owner = app.seed()
+        r = app.call("POST", "/api/v1/certificates.php?action=renew",
+                     json={"id": owner.issued_id}, headers=bearer(owner.token))
+        assert r.status_code == 202, r.text
+        doc = app.call("GET", "/api/v1/openapi.json").json()
+        assert "202" in doc["paths"]["/api/v1/certificates.php"]["post"]["responses"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FINDING: GET certificates.php?action=download answers the file itself (pem: "
+    "application/x-pem-file, pfx: application/x-pkcs12, zip: application/zip) with "
+    "Content-Disposition, but the OpenAPI document's only 200 for GET certificates.php is "
+    "application/json with the envelope"))
+def test_download_is_documented(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    with sync_app(tmp_path, monkeypatch) as app:
+        owner = app.seed()
+        r = app.call("GET", "/api/v1/certificates.php", headers=bearer(owner.token),
+                     params={"action": "download", "id": owner.issued_id, "format": "pem"})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/x-pem-file"
+        doc = app.call("GET", "/api/v1/openapi.json").json()
+        content = doc["paths"]["/api/v1/certificates.php"]["get"]["responses"]["200"]["content"]
+        assert "application/x-pem-file" in content, sorted(content)
