@@ -83,12 +83,20 @@ async def mark_expired(now: datetime) -> int:
     return len(expired)
 
 
+def _warning_due(now: datetime) -> Q:
+    """Crossed a threshold not yet warned of, in SQL: the rows that were warned already are
+    never read, however many certificates expire within the next 14 days."""
+    due = Q(pk__isnull=True)  # nothing, to OR onto
+    for days in THRESHOLDS:
+        due |= Q(expires_at__lte=now + timedelta(days=days)) & (
+            Q(expiry_notified_days__isnull=True) | Q(expiry_notified_days__gt=days))
+    return due
+
+
 async def warn_expiring(now: datetime) -> int:
     soon = await Certificate.filter(
         Q(status="issued", expires_at__lte=now + timedelta(days=THRESHOLDS[0]),
-          expires_at__gt=now)
-        & (Q(expiry_notified_days__isnull=True) | Q(expiry_notified_days__gt=THRESHOLDS[-1]))
-    ).limit(BATCH)
+          expires_at__gt=now) & _warning_due(now)).order_by("expires_at").limit(BATCH)
     sent = 0
     for cert in soon:
         assert cert.expires_at is not None

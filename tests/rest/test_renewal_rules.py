@@ -162,3 +162,22 @@ async def test_renewal_statistics_figures(app: httpx.AsyncClient, clock: ManualC
     theirs = (await app.get("/api/v1/renewal.php",
                             headers=bearer(await login(app, "other@example.com")))).json()
     assert theirs["data"]["pending_renewals"] == 0 and theirs["data"]["by_ca"] == {}
+
+
+async def test_a_due_warning_is_not_crowded_out_by_warned_ones(app: httpx.AsyncClient,
+                                                               clock: ManualClock):
+    """More certificates already warned than one sweep reads (1,000) must not hide the one
+    that crossed its next threshold: the rule is in the query, not after it."""
+    uid, _ = await _user(app)
+    template = await _cert(uid, clock, 10, auto_renew=False, expiry_notified_days=14)
+    await Certificate.bulk_create([Certificate(**{
+        k: getattr(template, k) for k in ("domains", "search_text", "ca_provider",
+                                          "challenge_type", "key_type", "status", "stage",
+                                          "serial", "issued_at", "expires_at", "renew_at",
+                                          "certificate_pem", "directory_url", "created_at",
+                                          "updated_at", "expiry_notified_days", "auto_renew")},
+        user_id=uid) for _ in range(sweeps.BATCH)])
+    due = await _cert(uid, clock, 6, auto_renew=False, expiry_notified_days=14)
+    assert await sweeps.warn_expiring(clock.now()) == 1
+    await due.refresh_from_db()
+    assert due.expiry_notified_days == 7
