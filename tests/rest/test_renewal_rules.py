@@ -169,7 +169,8 @@ async def test_a_due_warning_is_not_crowded_out_by_warned_ones(app: httpx.AsyncC
     """More certificates already warned than one sweep reads (1,000) must not hide the one
     that crossed its next threshold: the rule is in the query, not after it."""
     uid, _ = await _user(app)
-    template = await _cert(uid, clock, 10, auto_renew=False, expiry_notified_days=14)
+    # Warned at 3 days, expiring before the due one: first in expiry order.
+    template = await _cert(uid, clock, 2.5, auto_renew=False, expiry_notified_days=3)
     await Certificate.bulk_create([Certificate(**{
         k: getattr(template, k) for k in ("domains", "search_text", "ca_provider",
                                           "challenge_type", "key_type", "status", "stage",
