@@ -79,7 +79,7 @@ def base_env(tmp: Path, pebble: PebbleServer, bind: BindServer, pg_url: str,
         "CASP_ARGON2_MEMORY_KIB": "1024", "CASP_ARGON2_TIME_COST": "1",
         "CASP_CA_LETSENCRYPT_DIRECTORY": pebble.directory_url,
         "CASP_ACME_CA_BUNDLE": pebble.ca_bundle, "CASP_DNS_RESOLVER": bind.address,
-        "CASP_ALLOW_PRIVATE_TARGETS": "true", "CASP_JOB_LEASE_SECONDS": "3",
+        "CASP_ALLOW_PRIVATE_TARGETS": "true", "CASP_JOB_LEASE_SECONDS": "8",
         "CASP_AUTH_RATE_LIMIT": "1000/minute", "CASP_AUTH_IP_RATE_LIMIT": "1000/minute",
     }
 

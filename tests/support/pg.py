@@ -4,8 +4,9 @@ everything left over (the template too) when the session ends.
 
 The work runs on a helper thread with an event loop of its own, so that the synchronous
 `make_settings` can ask for a database even from inside a test's running loop. Creating and
-dropping a database each cost PostgreSQL a few tenths of a second of fsync: the helper keeps a
-clone ready ahead of the next test and drops released ones in the background."""
+dropping a database each cost PostgreSQL a few tenths of a second of fsync: the helper keeps
+clones ready ahead of the next tests and drops released ones in the background. The tests'
+databases commit without waiting for the disk (synchronous_commit off)."""
 
 from __future__ import annotations
 
