@@ -15,7 +15,7 @@ from app.acme.keys import account_key_to_json, new_account_key
 from app.acme.registry import CA, get_ca
 from app.errors import ValidationFailed
 from app.runtime import current
-from app.services.validation import at_most
+from app.services.validation import token_text
 from models.acme_account import AcmeAccount, EabCredential
 from models.user import User
 
@@ -44,8 +44,8 @@ async def set_eab(*, user: User, ca_provider: str | None, eab_kid: str | None,
         raise ValidationFailed("eab_kid is required", field="eab_kid")
     if not eab_hmac_key:
         raise ValidationFailed("eab_hmac_key is required", field="eab_hmac_key")
-    at_most(eab_kid.strip(), MAX_KID, "eab_kid")
-    at_most(eab_hmac_key, MAX_HMAC_KEY, "eab_hmac_key")
+    token_text(eab_kid.strip(), "eab_kid", MAX_KID)
+    token_text(eab_hmac_key, "eab_hmac_key", MAX_HMAC_KEY)
     sealed = current().box.encrypt(_check_hmac(eab_hmac_key))
     row, _ = await EabCredential.update_or_create(
         user=user, ca_provider=ca.name,

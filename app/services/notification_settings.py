@@ -10,6 +10,7 @@ from app.errors import ValidationFailed
 from app.runtime import current
 from app.services import webhooks
 from app.services.notifications import TYPES
+from app.services.validation import unicode_text
 from models.notification import NotificationSettings
 from models.user import User
 
@@ -50,6 +51,9 @@ async def update(*, user: User, email_enabled: bool | None = None,
                  types: list[str] | None = None) -> DeliverySettings:
     """Change the fields given (None leaves one as it is); an empty webhook_url removes the
     webhook and its secret."""
+    for name, text in (("webhook_url", webhook_url), ("webhook_secret", webhook_secret)):
+        if isinstance(text, str):
+            unicode_text(text, name)
     row = await NotificationSettings.get_or_none(user=user) or NotificationSettings(
         user=user, types=list(TYPES))
     if email_enabled is not None:

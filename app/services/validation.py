@@ -14,10 +14,30 @@ MAX_NAME = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def unicode_text(value: str, field: str) -> str:
+    """A lone surrogate (JSON's "\\ud800") decodes to a str that is not Unicode: refused
+    here, before it reaches a hash, a cipher or the database."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationFailed(f"{field} is not valid Unicode text", field=field) from None
+    return value
+
+
+def token_text(value: str, field: str, limit: int) -> str:
+    """An identifier handed out by someone else (an EAB key id): printable, bounded."""
+    unicode_text(value, field)
+    if _CONTROL.search(value):
+        raise ValidationFailed(f"{field} must not contain control characters", field=field)
+    if len(value) > limit:
+        raise ValidationFailed(f"{field} must be at most {limit} characters", field=field)
+    return value
+
+
 def required(value: str | None, field: str) -> str:
     if value is None or value.strip() == "":
         raise ValidationFailed(f"{field} is required", field=field)
-    return value
+    return unicode_text(value, field)
 
 
 def normalize_email(value: str | None, field: str = "email") -> str:
@@ -50,7 +70,7 @@ def check_password(value: str | None, field: str = "password") -> str:
 
 
 def clean_name(value: str | None, field: str = "name") -> str:
-    value = (value or "").strip()
+    value = unicode_text((value or "").strip(), field)
     if len(value) > MAX_NAME:
         raise ValidationFailed(f"{field} must be at most {MAX_NAME} characters", field=field)
     if _CONTROL.search(value):

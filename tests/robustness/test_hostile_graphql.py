@@ -114,15 +114,8 @@ def test_an_undeclared_variable(shared_app: SyncApp):
 # 2. What users type: injection strings, NUL, lone surrogates, CR/LF, too long
 
 CRLF = "\r\nSet-Cookie: casp=owned"
-SURROGATE = pytest.mark.xfail(strict=True, reason=(
-    "FINDING: a lone surrogate in a variable (\\ud800 in the JSON body) reaches code that "
-    "encodes it as UTF-8 (argon2 for passwords, the database for eabKid): "
-    "UnicodeEncodeError, SERVER_ERROR; expected VALIDATION_ERROR naming the argument (the "
-    "same bug as REST: test_hostile_rest.py::test_hostile_text[*-surrogate])"))
-EAB_KID = pytest.mark.xfail(strict=True, reason=(
-    "FINDING: setEabCredentials stores eabKid with control characters (NUL stored on SQLite, "
-    "SERVER_ERROR on PostgreSQL; CR/LF stored): expected VALIDATION_ERROR naming eabKid "
-    "(the same as REST set-eab)"))
+SURROGATE: tuple[()] = ()  # fixed: lone surrogates are refused naming the argument
+EAB_KID: tuple[()] = ()  # fixed: control characters in eabKid are refused
 
 TEXT_CASES = [
     # (id, query, variables with the hostile value, the argument to name, what may stand)

@@ -115,38 +115,7 @@ TEXT_ATTACKS = {
 }
 MARKERS = {"nul": ("\x00",), "surrogate": ("\ud800",), "crlf": ("Set-Cookie: casp",)}
 
-SURROGATE_500 = ("FINDING: a lone surrogate (the JSON escape \\ud800, valid JSON that decodes "
-                 "to a str that is not Unicode) reaches {where}, which encodes it as UTF-8: "
-                 "UnicodeEncodeError, 500 SERVER_ERROR; expected 400 VALIDATION_ERROR naming "
-                 "the field (refuse lone surrogates when reading the body)")
-KNOWN_TEXT: dict[tuple[str, str, str], Any] = {
-    ("POST-auth.php-register", "name", "surrogate"): pytest.mark.xfail(
-        strict=True, reason=SURROGATE_500.format(where="the users row (register's name)")),
-    ("POST-auth.php-register", "password", "surrogate"): pytest.mark.xfail(
-        strict=True, reason=SURROGATE_500.format(where="argon2 (register's password)")),
-    ("POST-auth.php-verify-email", "token", "surrogate"): pytest.mark.xfail(
-        strict=True, reason=SURROGATE_500.format(where="the token hash (verify-email)")),
-    ("POST-auth.php-login", "password", "surrogate"): pytest.mark.xfail(
-        strict=True, reason=SURROGATE_500.format(where="argon2 (login's password)")),
-    ("POST-auth.php-reset-password", "token", "surrogate"): pytest.mark.xfail(
-        strict=True, reason=SURROGATE_500.format(where="the token hash (reset-password)")),
-    ("POST-account.php-set-eab", "eab_kid", "surrogate"): pytest.mark.xfail(
-        strict=True, reason=SURROGATE_500.format(where="the eab_credentials row (eab_kid)")),
-    ("POST-account.php-notification-settings", "webhook_url", "surrogate"): pytest.mark.xfail(
-        strict=True, reason=SURROGATE_500.format(where="the notification_settings row "
-                                                       "(webhook_url)")),
-    ("POST-account.php-notification-settings", "webhook_secret", "surrogate"):
-        pytest.mark.xfail(strict=True, reason=SURROGATE_500.format(
-            where="Fernet encryption, app/crypto.py encrypt (webhook_secret)")),
-    ("POST-account.php-set-eab", "eab_kid", "nul"): pytest.mark.xfail(strict=True, reason=(
-        "FINDING: set-eab stores eab_kid as given, control characters included: a NUL is "
-        "stored on SQLite and is a 500 on PostgreSQL (invalid byte sequence for encoding "
-        "UTF8: 0x00); expected 400 VALIDATION_ERROR naming eab_kid")),
-    ("POST-account.php-set-eab", "eab_kid", "crlf"): pytest.mark.xfail(strict=True, reason=(
-        "FINDING: set-eab stores eab_kid with CR/LF (\"kid\\r\\nSet-Cookie: ...\"), "
-        "answered 200; an EAB key id is a CA-issued token: expected 400 VALIDATION_ERROR "
-        "naming eab_kid for control characters")),
-}
+KNOWN_TEXT: dict[tuple[str, str, str], Any] = {}
 for _name in ("search", "domain"):
     KNOWN_TEXT[("GET-certificates.php", _name, "nul")] = pytest.mark.xfail(
         ON_POSTGRES, strict=True, reason=(
