@@ -14,7 +14,7 @@ from app.services import acme_accounts, names
 from app.services import domains as domain_service
 from app.services.notifications import notify
 from app.services.records import save
-from app.services.validation import at_most, paging
+from app.services.validation import at_most, paging, storable_id
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
@@ -90,7 +90,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
 
 
 async def get_certificate(*, user: User, id: int) -> Certificate:
-    cert = await Certificate.get_or_none(id=id, user=user)
+    cert = await Certificate.get_or_none(id=id, user=user) if storable_id(id) else None
     if cert is None:
         raise NotFound(f"certificate {id} not found")
     return cert

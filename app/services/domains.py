@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 from app.errors import NotFound, ValidationFailed
 from app.runtime import current
 from app.services import domain_checks, names
+from app.services.validation import storable_id
 from models.certificate import Certificate
 from models.domain import Domain
 from models.user import User
@@ -46,7 +47,7 @@ async def list_domains(*, user: User) -> list[Domain]:
 
 
 async def get_domain(*, user: User, id: int) -> Domain:
-    domain = await Domain.get_or_none(id=id, user=user)
+    domain = await Domain.get_or_none(id=id, user=user) if storable_id(id) else None
     if domain is None:
         raise NotFound(f"domain {id} not found")
     return domain

@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.errors import NotFound, ValidationFailed
 from app.runtime import current
-from app.services.validation import paging
+from app.services.validation import paging, storable_id
 from models.notification import Notification
 from models.user import User
 
@@ -72,7 +72,9 @@ async def mark_read(*, user: User, id: str | int | None) -> int:
         return await Notification.filter(user=user, read=False).update(read=True)
     if not re.fullmatch(r"[0-9]{1,18}", str(id).strip()):
         raise ValidationFailed("id must be a notification id or \"all\"", field="id")
-    found = await Notification.get_or_none(id=int(id), user=user)
+    wanted = int(id)
+    found = await Notification.get_or_none(id=wanted, user=user) \
+        if storable_id(wanted) else None
     if found is None:
         raise NotFound(f"notification {id} not found")
     if found.read:

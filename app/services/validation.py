@@ -98,3 +98,12 @@ def at_most(value: str | None, limit: int, field: str) -> str | None:
     if value is not None and len(value) > limit:
         raise ValidationFailed(f"{field} must be at most {limit} characters", field=field)
     return value
+
+
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers
+
+
+def storable_id(value: int) -> bool:
+    """Whether an id can name a row at all: larger ones are simply not found (PostgreSQL
+    would refuse to compare them with a 32-bit column)."""
+    return 1 <= value <= MAX_ID
