@@ -117,7 +117,9 @@ async def list_certificates(*, user: User, status: str | None = None,
         query = query.filter(status=_choice(status, STATUSES, "", "status"))
     if ca_provider:
         query = query.filter(ca_provider=get_ca(ca_provider).name)
-    if at_most(search, MAX_SEARCH, "search") and search.strip():  # type: ignore[union-attr]
+    if at_most(search, MAX_SEARCH, "search") and "\x00" in search:  # type: ignore[operator]
+        return Page([], 0, page, per_page)  # no name holds a NUL (PostgreSQL refuses one)
+    if search and search.strip():
         query = query.filter(search_text__icontains=search.strip().lower())
     total = await query.count()
     items = await query.order_by("-created_at", "-id").offset((page - 1) * per_page).limit(

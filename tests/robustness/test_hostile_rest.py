@@ -25,7 +25,6 @@ from tests.robustness.harness import (
     CERTS,
     DEEP,
     DOMAINS,
-    ON_POSTGRES,
     SyncApp,
     Watch,
     assert_clean_headers,
@@ -116,13 +115,6 @@ TEXT_ATTACKS = {
 MARKERS = {"nul": ("\x00",), "surrogate": ("\ud800",), "crlf": ("Set-Cookie: casp",)}
 
 KNOWN_TEXT: dict[tuple[str, str, str], Any] = {}
-for _name in ("search", "domain"):
-    KNOWN_TEXT[("GET-certificates.php", _name, "nul")] = pytest.mark.xfail(
-        ON_POSTGRES, strict=True, reason=(
-            f"FINDING (PostgreSQL only): GET certificates.php?{_name}=a%00 puts the NUL into "
-            "the ILIKE parameter: asyncpg CharacterNotInRepertoireError, 500 SERVER_ERROR; "
-            "expected 400 VALIDATION_ERROR naming the field, or an empty list"))
-
 
 def _text_cases() -> Iterator[Any]:
     for call, param in catalog.string_params():
