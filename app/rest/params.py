@@ -166,7 +166,7 @@ def _array(spec: Param, value: Any) -> list[str]:
     if isinstance(value, str) and value.lstrip().startswith("["):
         try:  # a JSON array sent inside a form field
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _fail(spec, "must be an array of strings") from None
     items = value if isinstance(value, list) else [value]
     if len(items) > spec.max_length:

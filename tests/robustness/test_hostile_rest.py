@@ -363,11 +363,6 @@ def test_deep_json(shared_app: SyncApp, content_type: str, body: bytes):
     watch.assert_nothing_stored()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: an array parameter sent in a form field as JSON text (domains=[[[...]]], "
-    "10,000 levels) reaches json.loads in app/rest/params.py _array, which catches "
-    "ValueError but not RecursionError: 500 SERVER_ERROR; expected 400 VALIDATION_ERROR "
-    "naming domains"))
 def test_deep_json_inside_a_form_array_field(shared_app: SyncApp):
     watch = Watch(shared_app)
     r = shared_app.call("POST", CERTS, content=b"ca_provider=letsencrypt&domains=" + DEEP,
