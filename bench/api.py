@@ -479,7 +479,7 @@ def machine() -> dict[str, Any]:
         except PackageNotFoundError:
             packages[name] = None
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True,  # noqa: S607
-                                 check=False).stdout.split("\n", 1)[0].strip()
+                                 check=False).stdout.split(" [", 1)[0].strip()
     os_name = next((line.split("=", 1)[1].strip('"') for line in
                     Path("/etc/os-release").read_text().splitlines()
                     if line.startswith("PRETTY_NAME=")), platform.platform())
@@ -747,7 +747,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     return {"fixture": dataclasses.asdict(fx) | {"token": "(not kept)"},
             "server": impl | {"bare_uvloop": bare_impl["uvloop"],
                               "bare_httptools": bare_impl["httptools"],
-                              "command": " ".join(casp_cmd[:1] + casp_cmd[1:2]),
+                              "command": "casp serve --host 127.0.0.1 --port <free port>",
                               "env": {k: v for k, v in env.items() if k.startswith("CASP_")
                                       and k != "CASP_DATA_DIR"}},
             "pinning": pin_text, "titles": titles, "endpoints": figures,
@@ -764,7 +764,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--retries", type=int, default=2,
                         help="measure an endpoint again, up to this many times, when other "
-                             f"processes used over {NOISY_OTHER_CPU:.0%} of a core meanwhile; "
+                             f"processes used over {NOISY_OTHER_CPU:.0%}% of a core meanwhile; "
                              "the quietest run is kept (2)")
     parser.add_argument("--no-pin", action="store_true",
                         help="let server and wrk share every core (default: server on the "
@@ -780,8 +780,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.summary:
         return summary()
-    if args.duration < 1 or args.warmup < 0 or args.connections < args.threads < 1:
-        parser.error("need --duration >= 1, --warmup >= 0, connections >= threads >= 1")
+    if args.duration < 1 or args.warmup < 0 or not args.connections >= args.threads >= 1 \
+            or args.retries < 0:
+        parser.error("need --duration >= 1, --warmup >= 0, --retries >= 0 and "
+                     "--connections >= --threads >= 1")
     if None in args.server_env:
         parser.error("--server-env wants NAME=VALUE")
     if shutil.which("wrk") is None:

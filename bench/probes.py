@@ -31,11 +31,11 @@ class Span:
 _PROBES: list[tuple[Any, str, str, Callable[[Any], bool] | None]] = [
     (queue, "claim", "job claimed", bool),
     (issuance, "run_issuance", "job total", None),
-    (issuance, "_ensure_key", "key + CSR", None),
+    (issuance, "ensure_key", "key + CSR", None),
     (acme_accounts, "account_for", "account lookup", None),
     (acme_client.AcmeSession, "open", "directory", None),
     (acme_client.AcmeSession, "register", "account registration", None),
-    (acme_client.AcmeSession, "new_order", "new order", None),
+    (acme_client.AcmeSession, "place_order", "new order", None),
     (challenge_hooks.IssuanceHooks, "order_created", "save order url", None),
     (challenge_hooks.IssuanceHooks, "publish", "publish http-01 answer", None),
     (acme_client.AcmeSession, "answer", "answer challenge", None),
