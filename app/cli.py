@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import importlib
 import signal
 import sys
 
@@ -25,8 +27,18 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _freeze_startup_heap() -> None:
+    """Import the app (schema, models, routes), then move everything alive to the collector's
+    permanent generation: full collections no longer scan those ~100,000 objects, which cut
+    their pauses (the p99 of fast requests) from about 74 ms to 16 ms (docs/benchmarks.md)."""
+    importlib.import_module("app.main")
+    gc.collect()
+    gc.freeze()
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
+    _freeze_startup_heap()
     uvicorn.run("app.main:create_app", factory=True, host=args.host or settings.host,
                 port=args.port if args.port is not None else settings.port,
                 log_config=None, proxy_headers=True,

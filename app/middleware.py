@@ -76,6 +76,11 @@ class RequestContext:
             request_id.reset(token)
 
 
+class _BodyTooLarge(Exception):
+    """Raised from BodyLimit's receive. Not an AppError, so that REST's exception handlers
+    let it through to BodyLimit, which answers in the shape of the path (see _refuse)."""
+
+
 class BodyLimit:
     """Stops reading a request body past CASP_MAX_BODY_BYTES with a VALIDATION_ERROR."""
 
@@ -92,17 +97,27 @@ class BodyLimit:
         if declared and declared.isdigit() and int(declared) > limit:
             await _refuse(send, too_big, scope)
             return
-        seen = 0
+        seen, started = 0, False
 
         async def capped() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise too_big
+                raise _BodyTooLarge
             return message
 
-        await self.app(scope, capped, send)
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, capped, watched)
+        except _BodyTooLarge:
+            if started:  # nothing left to say: RequestContext logs it
+                raise
+            await _refuse(send, too_big, scope)
 
 
 async def _refuse(send: Send, exc: AppError, scope: Scope) -> None:
@@ -128,7 +143,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         client = scope.get("client") or ("unknown", 0)
-        key = client_key(await _known_token(_header(scope, b"authorization")), client[0])
+        key = client_key(await _known_token(scope), client[0])
         decision: Decision = await current().limiter.hit_api(key)
         if not decision.allowed:
             exc = RateLimited(f"Rate limit of {decision.limit} requests exceeded; retry in "
@@ -138,14 +153,16 @@ class RateLimit:
         await self.app(scope, receive, _with_headers(send, decision.headers()))
 
 
-async def _known_token(authorization: str | None) -> str | None:
-    """The header when it carries a real token; made-up tokens count against the IP, so
-    that inventing tokens does not buy fresh budgets."""
+async def _known_token(scope: Scope) -> str | None:
+    """The Authorization header when it carries a real token; made-up tokens count against
+    the IP, so that inventing tokens does not buy fresh budgets. The user found is kept in
+    the request's state for the endpoint (accounts.authenticate_once)."""
+    authorization = _header(scope, b"authorization")
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        await accounts.authenticate(token=token.strip())
+        await accounts.authenticate_once(scope.setdefault("state", {}), token.strip())
     except AppError:
         return None
     return authorization

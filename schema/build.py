@@ -5,17 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import ExecutionContext
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.errors import AppError
-from schema import explorer
+from schema import explorer, refusals
 from schema.context import Context
 from schema.errors import ErrorCodes, mark
 from schema.mutation import Mutation
@@ -38,13 +48,45 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 1000  # the full introspection query is about 200
 
+# The depth and alias rules are built once: QueryDepthLimiter and MaxAliasesLimiter make a
+# new rule class per instance, which would defeat the validation cache (keyed on the rules).
+LIMIT_RULES = [depth_rule(MAX_DEPTH, None, None), aliases_rule(MAX_ALIASES)]
+CACHED_DOCUMENTS = 256  # bounded: made-up documents cannot grow the caches
+
 schema = Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[
-    ErrorCodes, lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-    lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-    lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS)])
+    ErrorCodes, lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    lambda: AddValidationRules(LIMIT_RULES),
+    lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+    lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)])
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's, but its refusals answer in the GraphQL shape (schema/refusals.py),
+        not as bare text/plain."""
+        if scope["type"] != "http":  # WebSocket subscriptions: Strawberry's own
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            response = refusals.refusal(exc)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Every unreadable body a 400, not only what raises JSONDecodeError."""
+        try:
+            return super().parse_json(data)
+        except (RecursionError, UnicodeDecodeError) as exc:
+            raise refusals.unreadable(exc) from exc
+
+    async def execute_single(self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+                             sub_response: Response, context: Context, root_value: None,
+                             request_data: GraphQLRequestData) -> ExecutionResult:
+        """No subscription over HTTP (refusals.execute)."""
+        return await refusals.execute(self.schema, request_adapter.method, request_data,
+                                      context, root_value)
+
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(request=request, response=response)
 

@@ -77,7 +77,8 @@ class Resource:
         action = self.pick(request.method, request.query_params.get("action") or None)
         user = None
         if action.auth:
-            user = await accounts.authenticate(token=bearer_token(request))
+            user = await accounts.authenticate_once(request.scope.setdefault("state", {}),
+                                                    bearer_token(request))
         params = await parse(request, action.params)
         return await action.handler(Call(request, params, user))
 

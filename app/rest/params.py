@@ -6,18 +6,27 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
-from starlette.exceptions import HTTPException
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from app.errors import ValidationFailed
 
 ParamType = Literal["string", "integer", "boolean", "array", "name_or_code"]
-_INT = re.compile(r"^\s*-?\d{1,18}\s*$")
+# ASCII only: without re.ASCII, \d takes any Unicode digit ("١٢") and int() reads it.
+_INT = re.compile(r"\s*-?\d{1,18}\s*", re.ASCII)
+_SPACE = " \t\n\r\f\v"  # str.strip() alone would also take Unicode spaces
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 MAX_STRING = 10_000
+# Form and multipart bodies: a name repeated more often than any array may be long is
+# refused naming it; past MAX_PARTS fields (files too) the body is refused as a whole. Both
+# keep the work bounded, however many fields the body size limit lets through.
+MAX_ITEMS = 1000
+MAX_PARTS = 2 * MAX_ITEMS
+NOT_UTF8 = "the request body is not valid UTF-8"
 
 
 @dataclass(frozen=True)
@@ -31,18 +40,25 @@ class Param:
     enum: tuple[str, ...] | None = None
     in_query: bool = False  # documented as a query parameter (ids of GET/DELETE)
 
+    def __post_init__(self) -> None:
+        # _add refuses a form field past MAX_ITEMS values for every name alike.
+        if self.type == "array" and self.max_length >= MAX_ITEMS:
+            raise ValueError(f"{self.name}: arrays must be shorter than {MAX_ITEMS} items")
+
 
 def _add(raw: dict[str, Any], key: str, value: Any) -> None:
-    if key.endswith("[]"):  # PHP-style arrays: domains[]=a&domains[]=b
-        key = key[:-2]
-        raw.setdefault(key, [])
-        if not isinstance(raw[key], list):
-            raw[key] = [raw[key]]
-    if key in raw:
-        prev = raw[key]
-        raw[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
-    else:
-        raw[key] = value
+    """One form or query field into `raw`; repeated (or PHP-style domains[]=) ones make a
+    list, which grows in place: copying it on each value would be quadratic."""
+    php = key.endswith("[]")
+    key = key[:-2] if php else key
+    if key not in raw:
+        raw[key] = [value] if php else value
+        return
+    items = raw[key] if isinstance(raw[key], list) else [raw[key]]
+    if len(items) >= MAX_ITEMS:
+        raise ValidationFailed(f"{key} is repeated more than {MAX_ITEMS} times", field=key)
+    items.append(value)
+    raw[key] = items
 
 
 async def read_raw(request: Request) -> dict[str, Any]:
@@ -55,7 +71,7 @@ async def read_raw(request: Request) -> dict[str, Any]:
         return raw
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
-        return {**raw, **await _multipart(request)}
+        return {**raw, **_multipart(request.headers.get("content-type", ""), body)}
     text = _decode(body)
     if ctype == "application/x-www-form-urlencoded" or (
         "json" not in ctype and not text.lstrip().startswith(("{", "["))
@@ -64,35 +80,103 @@ async def read_raw(request: Request) -> dict[str, Any]:
     return {**raw, **_json(text)}
 
 
-async def _multipart(request: Request) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
+class _Parts:
+    """python-multipart's callbacks: the fields of a multipart body, UTF-8 like every other
+    body (whatever charset is declared); file parts are not parameters and are skipped."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+        self.ended = False
+        self._parts = 0
+        self._name: str | None = None  # the current part's field; None for a file
+        self._header, self._value, self._disposition = b"", b"", b""
+        self._data = bytearray()
+
+    def on_part_begin(self) -> None:
+        self._parts += 1
+        _count(self._parts)
+        self._disposition, self._data = b"", bytearray()
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def on_header_end(self) -> None:
+        if self._header.lower() == b"content-disposition":
+            self._disposition = self._value
+        self._header, self._value = b"", b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self._disposition)
+        if b"name" not in options:
+            raise ValidationFailed("the multipart body cannot be read: a part has no name")
+        self._name = None if b"filename" in options else _decode(options[b"name"])
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._name is not None:
+            self._data += data[start:end]
+
+    def on_part_end(self) -> None:
+        if self._name is not None:
+            _add(self.fields, self._name, _decode(bytes(self._data)))
+
+    def on_end(self) -> None:
+        self.ended = True
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Parsed here rather than by Starlette's request.form(), which decodes a field that
+    is not UTF-8 as Latin-1 and spools file parts nobody reads."""
+    boundary = parse_options_header(content_type)[1].get(b"boundary")
+    if not boundary:
+        raise ValidationFailed("the multipart body cannot be read: no boundary is given")
+    parts = _Parts()
+    callbacks: Any = {name: getattr(parts, name) for name in dir(parts)
+                      if name.startswith("on_")}
     try:
-        async with request.form() as form:  # closes uploaded files' temporary storage
-            for key, value in form.multi_items():
-                if isinstance(value, str):  # file parts are not parameters
-                    _add(fields, key, value)
-    except HTTPException as exc:  # Starlette's own 400 for a malformed multipart body
-        raise ValidationFailed(f"the multipart body cannot be read: {exc.detail}") from exc
-    return fields
+        parser = MultipartParser(boundary, callbacks)
+        parser.write(body)
+        parser.finalize()
+    except FormParserError as exc:
+        raise ValidationFailed(f"the multipart body cannot be read: {exc}") from exc
+    if not parts.ended:
+        raise ValidationFailed("the multipart body cannot be read: it has no closing boundary")
+    return parts.fields
 
 
 def _decode(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValidationFailed("the request body is not valid UTF-8") from exc
+        raise ValidationFailed(NOT_UTF8) from exc
+
+
+_FORM_FIELD = re.compile(r"[^&]+")
 
 
 def _form(text: str) -> dict[str, Any]:
+    """An urlencoded body, field by field as parse_qsl reads it, without first making the
+    list of every field (_add stops at its limits)."""
     fields: dict[str, Any] = {}
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False,
-                          errors="strict", max_num_fields=1000)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(f"the form body cannot be read: {exc}") from exc
-    for key, value in pairs:
-        _add(fields, key, value)
+    for parts, match in enumerate(_FORM_FIELD.finditer(text), start=1):
+        _count(parts)
+        name, _, value = match.group().partition("=")
+        _add(fields, _unquote(name), _unquote(value))
     return fields
+
+
+def _count(parts: int) -> None:
+    if parts > MAX_PARTS:
+        raise ValidationFailed(f"the request body has more than {MAX_PARTS} fields")
+
+
+def _unquote(text: str) -> str:
+    try:
+        return unquote(text.replace("+", " "), errors="strict")
+    except UnicodeDecodeError as exc:  # %ff, or a percent-encoded surrogate
+        raise ValidationFailed(NOT_UTF8) from exc
 
 
 def _json(text: str) -> dict[str, Any]:
@@ -137,7 +221,7 @@ def _integer(spec: Param, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _fail(spec, "must be an integer")
     if isinstance(value, str):
-        if not _INT.match(value):
+        if not _INT.fullmatch(value):
             raise _fail(spec, "must be an integer")
         value = int(value)
     if spec.minimum is not None and value < spec.minimum:
@@ -157,8 +241,8 @@ def _name_or_code(spec: Param, value: Any) -> str:
 def _boolean(spec: Param, value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
+    if isinstance(value, str) and value.strip(_SPACE).lower() in _TRUE | _FALSE:
+        return value.strip(_SPACE).lower() in _TRUE
     raise _fail(spec, "must be true or false")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -17,6 +19,10 @@ from models.user import OneTimeToken, User
 TOKEN_PREFIX = "casp_"  # noqa: S105 (a prefix, not a secret)
 FORGOT_MESSAGE = "If the email exists, a reset link has been sent."
 BAD_LOGIN = "Invalid email or password"
+BAD_TOKEN = "Invalid or revoked API token"  # noqa: S105 (a message, not a secret)
+# Where a request's scope["state"] keeps (token, user or None) once the token was looked up,
+# so that the rate limiter's look-up serves the endpoint too (one query, not two).
+AUTH_STATE = "casp.auth"
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,24 @@ async def authenticate(*, token: str | None) -> User:
         raise Unauthorized()
     user = await User.get_or_none(token_hash=token_hash(token))
     if user is None:
-        raise Unauthorized("Invalid or revoked API token")
+        raise Unauthorized(BAD_TOKEN)
+    return user
+
+
+async def authenticate_once(state: MutableMapping[str, Any], token: str | None) -> User:
+    """authenticate(), remembered in a request's state: a second call for the same token in
+    the same request answers from the first instead of querying again."""
+    seen = state.get(AUTH_STATE)
+    if seen is not None and seen[0] == token and token:
+        if seen[1] is None:
+            raise Unauthorized(BAD_TOKEN)
+        return seen[1]
+    try:
+        user = await authenticate(token=token)
+    except Unauthorized:
+        state[AUTH_STATE] = (token, None)
+        raise
+    state[AUTH_STATE] = (token, user)
     return user
 
 

@@ -151,5 +151,20 @@ async def test_the_token_is_looked_up_once_however_many_root_fields(
     with counting_queries() as sql:
         result = data_of(await gql(quiet, query, token))
     assert {page["total"] for page in result.values()} == {3}
-    # one look-up by the rate limiter (is the token real?), one for the request's user
-    assert sum(tables(q) == {"users"} for q in sql) == 2, "\n".join(sql)
+    # one look-up: the rate limiter's (is the token real?) serves the request's user too
+    assert sum(tables(q) == {"users"} for q in sql) == 1, "\n".join(sql)
+
+
+async def test_a_rest_request_looks_its_token_up_once(quiet: httpx.AsyncClient,
+                                                      clock: ManualClock):
+    """The rate limiter's look-up (is the token real?) is the endpoint's user too; a made-up
+    token is refused after one look-up as well."""
+    token, _ = await owner_of(quiet, "rest@example.com", 3, clock)
+    for bearer, status in ((token, 200), ("casp_made-up", 401)):
+        with counting_queries() as sql:
+            r = await quiet.get("/api/v1/certificates.php",
+                                headers={"Authorization": f"Bearer {bearer}"})
+        assert r.status_code == status, r.text
+        assert sum(tables(q) == {"users"} for q in sql) == 1, "\n".join(sql)
+    assert r.json()["error"] == {"code": "UNAUTHORIZED",
+                                 "message": "Invalid or revoked API token"}

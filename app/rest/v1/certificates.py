@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.responses import Response
@@ -13,6 +14,7 @@ from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR
 from app.services import bundles, certificates, renewal
+from app.services.certificates import SUMMARY_COLUMNS
 from models.certificate import Certificate
 
 DELETED = "Certificate deleted successfully"
@@ -22,18 +24,20 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-def summary(cert: Certificate) -> dict[str, Any]:
+def summary(cert: Certificate | Mapping[str, Any]) -> dict[str, Any]:
+    """The list's fields, from a certificate or from its SUMMARY_COLUMNS (a list row)."""
+    c = cert if isinstance(cert, Mapping) else {k: getattr(cert, k) for k in SUMMARY_COLUMNS}
     return {
-        "id": cert.id, "domains": cert.domains, "ca_provider": cert.ca_provider,
-        "challenge_type": cert.challenge_type, "key_type": cert.key_type,
-        "status": cert.status, "stage": cert.stage, "auto_renew": cert.auto_renew,
-        "issued_at": _iso(cert.issued_at),
-        "expires_at": cert.expires_at.date().isoformat() if cert.expires_at else None,
-        "serial": cert.serial, "fingerprint_sha256": cert.fingerprint_sha256,
-        "issuer": cert.issuer, "last_error": cert.last_error,
-        "dns_records": cert.dns_records
-        if cert.status == "pending" or cert.stage == "awaiting_dns" else None,
-        "revoked_at": _iso(cert.revoked_at), "created_at": _iso(cert.created_at),
+        "id": c["id"], "domains": c["domains"], "ca_provider": c["ca_provider"],
+        "challenge_type": c["challenge_type"], "key_type": c["key_type"],
+        "status": c["status"], "stage": c["stage"], "auto_renew": c["auto_renew"],
+        "issued_at": _iso(c["issued_at"]),
+        "expires_at": c["expires_at"].date().isoformat() if c["expires_at"] else None,
+        "serial": c["serial"], "fingerprint_sha256": c["fingerprint_sha256"],
+        "issuer": c["issuer"], "last_error": c["last_error"],
+        "dns_records": c["dns_records"]
+        if c["status"] == "pending" or c["stage"] == "awaiting_dns" else None,
+        "revoked_at": _iso(c["revoked_at"]), "created_at": _iso(c["created_at"]),
     }
 
 
@@ -57,7 +61,7 @@ async def list_or_show(call: Call) -> Response:
                     "replaced_at": _iso(v.replaced_at)}
                    for v in await certificates.history(cert)]
         return ok(detail(cert) | {"history": history})
-    page = await certificates.list_certificates(
+    page = await certificates.list_summaries(
         user=call.me, status=p["status"], ca_provider=p["ca_provider"],
         search=p["search"] or p["domain"], page=p["page"], per_page=p["per_page"])
     return ok({"certificates": [summary(c) for c in page.items], "total": page.total,

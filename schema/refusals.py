@@ -1,0 +1,68 @@
+"""What /graphql answers over HTTP when it runs no operation: a request it cannot take
+(not JSON, not UTF-8, nested too deeply, a wrong content type, a batch, a mutation over
+GET) or a subscription, which only the WebSocket carries. Always the GraphQL shape with a
+code in extensions.code, as every other GraphQL error; never Strawberry's bare text/plain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.responses import JSONResponse
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.base import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from app.errors import AppError, NotFound, ValidationFailed
+
+SUBSCRIPTIONS_OVER_WEBSOCKET = ("Subscriptions work over WebSocket only: connect to /graphql "
+                                "with the graphql-transport-ws protocol")
+
+# What each method may run. Strawberry would also take a subscription over HTTP (for its
+# multipart and SSE transports, not enabled here) and run it as a query: a SERVER_ERROR.
+HTTP_OPERATIONS = {"GET": frozenset({OperationType.QUERY}),
+                   "POST": frozenset({OperationType.QUERY, OperationType.MUTATION})}
+
+
+def error_body(exc: AppError) -> dict[str, Any]:
+    return {"data": None, "errors": [{"message": exc.message,
+                                      "extensions": {"code": exc.code}}]}
+
+
+def refusal(exc: HTTPException) -> JSONResponse:
+    """One of Strawberry's refusals (its reason, its status: 400, or 404 for the explorer
+    when disabled) in the GraphQL shape."""
+    error = NotFound(exc.reason) if exc.status_code == 404 else ValidationFailed(exc.reason)
+    return JSONResponse(error_body(error), status_code=exc.status_code)
+
+
+def unreadable(exc: RecursionError | UnicodeDecodeError) -> HTTPException:
+    """A JSON body Strawberry's parse_json lets through (it catches JSONDecodeError only)."""
+    if isinstance(exc, RecursionError):
+        return HTTPException(400, "Unable to parse request body as JSON: nested too deeply")
+    return HTTPException(400, "Unable to parse request body as JSON: not valid UTF-8")
+
+
+async def execute(schema: BaseSchema, method: str, data: GraphQLRequestData, context: Any,
+                  root_value: Any) -> ExecutionResult:
+    """Strawberry's execute_single with HTTP_OPERATIONS: a subscription is refused with a
+    validation error like any other (status 200) before anything runs."""
+    try:
+        return await schema.execute(
+            data.query, variable_values=data.variables, context_value=context,
+            root_value=root_value, operation_name=data.operation_name,
+            allowed_operation_types=HTTP_OPERATIONS[method], operation_extensions=data.extensions)
+    except InvalidOperationTypeError as exc:
+        if exc.operation_type is OperationType.SUBSCRIPTION:
+            error = GraphQLError(SUBSCRIPTIONS_OVER_WEBSOCKET,
+                                 extensions={"code": "VALIDATION_ERROR"})
+            return ExecutionResult(data=None, errors=[error])
+        raise HTTPException(400, exc.as_http_error_reason(method)) from exc
+    except CannotGetOperationTypeError as exc:  # several operations and no operationName
+        raise HTTPException(400, exc.as_http_error_reason()) from exc
+    except MissingQueryError as exc:
+        raise HTTPException(400, "No GraphQL query found in the request") from exc
