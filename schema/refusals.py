@@ -34,10 +34,14 @@ def error_body(exc: AppError) -> dict[str, Any]:
 
 
 def refusal(exc: HTTPException) -> JSONResponse:
-    """One of Strawberry's refusals (its reason, its status: 400, or 404 for the explorer
-    when disabled) in the GraphQL shape."""
-    error = NotFound(exc.reason) if exc.status_code == 404 else ValidationFailed(exc.reason)
-    return JSONResponse(error_body(error), status_code=exc.status_code)
+    """One of Strawberry's refusals in the GraphQL shape, with its reason and status: 400;
+    405 for HEAD (Starlette routes it here with GET); 404 for a disabled explorer."""
+    if exc.status_code in {404, 405}:  # NOT_FOUND, as REST's MethodNotAllowed
+        error: AppError = NotFound(exc.reason)
+    else:
+        error = ValidationFailed(exc.reason)
+    headers = {"Allow": "GET, POST"} if exc.status_code == 405 else None
+    return JSONResponse(error_body(error), status_code=exc.status_code, headers=headers)
 
 
 def unreadable(exc: RecursionError | UnicodeDecodeError) -> HTTPException:
@@ -62,7 +66,7 @@ async def execute(schema: BaseSchema, method: str, data: GraphQLRequestData, con
                                  extensions={"code": "VALIDATION_ERROR"})
             return ExecutionResult(data=None, errors=[error])
         raise HTTPException(400, exc.as_http_error_reason(method)) from exc
-    except CannotGetOperationTypeError as exc:  # several operations and no operationName
+    except CannotGetOperationTypeError as exc:  # an operationName the document lacks
         raise HTTPException(400, exc.as_http_error_reason()) from exc
     except MissingQueryError as exc:
         raise HTTPException(400, "No GraphQL query found in the request") from exc

@@ -50,6 +50,12 @@ class Action:
     status: int = 200
     message: str | None = None  # documented fixed message, when the seed gives one
     bare: bool = False  # the answer is exactly {"success": true} (the seed's mark-read)
+    also: tuple[int, ...] = ()  # other success statuses, same data (renew's 202: still running)
+    files: tuple[str, ...] = ()  # the answer is a file of these media types, not the envelope
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return (self.status, *self.also)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -6,6 +6,7 @@ anyOf whose branches are titled by action."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +28,21 @@ ERROR_SCHEMA = {
             "code": {"enum": ERROR_CODES}, "message": {"type": "string"},
             "details": {"type": "object"}}},
     },
+}
+
+
+RATE_LIMIT_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+HEADERS = {
+    "X-Request-ID": {"description": "This request's id, also in the server's log",
+                     "required": True, "schema": {"type": "string"}},
+    "X-RateLimit-Limit": {"description": "Requests allowed in the current window",
+                          "required": True, "schema": {"type": "integer"}},
+    "X-RateLimit-Remaining": {"description": "Requests left in the current window",
+                              "required": True, "schema": {"type": "integer"}},
+    "X-RateLimit-Reset": {"description": "When the window ends (Unix time, seconds)",
+                          "required": True, "schema": {"type": "integer"}},
+    "Content-Disposition": {"description": "attachment; filename=\"...\" (download only)",
+                            "schema": {"type": "string"}},
 }
 
 
@@ -99,14 +115,35 @@ def operation(resource: Resource, method: str, actions: list[Action]) -> dict[st
 
 def _responses(actions: list[Action]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
-    for status in sorted({a.status for a in actions}):
-        branches = [envelope_schema(a) for a in actions if a.status == status]
-        responses[str(status)] = {"description": "Success", "content": {"application/json": {
-            "schema": {"anyOf": branches} if len(branches) > 1 else branches[0]}}}
+    for status in sorted({s for a in actions for s in a.statuses}):
+        responses[str(status)] = _success(status, [a for a in actions if status in a.statuses])
     for status, code in ERRORS.items():
-        responses[status] = {"description": code, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/Error"}}}}
+        responses[status] = {"description": code, "headers": _headers(status),
+                             "content": {"application/json": {
+                                 "schema": {"$ref": "#/components/schemas/Error"}}}}
     return responses
+
+
+def _success(status: int, actions: list[Action]) -> dict[str, Any]:
+    """The envelope of the actions answering `status`, and the files of those that answer
+    with a file (the download) instead."""
+    content: dict[str, Any] = {}
+    branches = [envelope_schema(a) for a in actions if not a.files]
+    if branches:
+        content["application/json"] = {
+            "schema": {"anyOf": branches} if len(branches) > 1 else branches[0]}
+    headers = _headers(status)
+    for media_type in dict.fromkeys(m for a in actions for m in a.files):
+        content[media_type] = {"schema": {"type": "string", "format": "binary"}}
+        headers["Content-Disposition"] = {"$ref": "#/components/headers/Content-Disposition"}
+    return {"description": HTTPStatus(status).phrase, "headers": headers, "content": content}
+
+
+def _headers(status: int) -> dict[str, Any]:
+    """What the middleware adds: X-Request-ID to every answer, X-RateLimit-* to every one
+    but a 500 (an error escaping the rate limiter's call leaves no place to add them)."""
+    names = ["X-Request-ID", *([] if status == 500 else RATE_LIMIT_HEADERS)]
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
 def document(resources: tuple[Resource, ...]) -> dict[str, Any]:
@@ -125,6 +162,7 @@ def document(resources: tuple[Resource, ...]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": {"Error": ERROR_SCHEMA},
+            "headers": HEADERS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -41,7 +41,7 @@ class Param:
     in_query: bool = False  # documented as a query parameter (ids of GET/DELETE)
 
     def __post_init__(self) -> None:
-        # _add refuses a form field past MAX_ITEMS values for every name alike.
+        # Longer arrays could not arrive as repeated form fields: _add refuses those first.
         if self.type == "array" and self.max_length >= MAX_ITEMS:
             raise ValueError(f"{self.name}: arrays must be shorter than {MAX_ITEMS} items")
 
@@ -92,6 +92,11 @@ class _Parts:
         self._header, self._value, self._disposition = b"", b"", b""
         self._data = bytearray()
 
+    def callbacks(self) -> Any:  # python-multipart's MultipartCallbacks
+        return {name: getattr(self, name) for name in (
+            "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
+            "on_headers_finished", "on_part_data", "on_part_end", "on_end")}
+
     def on_part_begin(self) -> None:
         self._parts += 1
         _count(self._parts)
@@ -133,10 +138,8 @@ def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
     if not boundary:
         raise ValidationFailed("the multipart body cannot be read: no boundary is given")
     parts = _Parts()
-    callbacks: Any = {name: getattr(parts, name) for name in dir(parts)
-                      if name.startswith("on_")}
     try:
-        parser = MultipartParser(boundary, callbacks)
+        parser = MultipartParser(boundary, parts.callbacks())
         parser.write(body)
         parser.finalize()
     except FormParserError as exc:
@@ -176,7 +179,8 @@ def _unquote(text: str) -> str:
     try:
         return unquote(text.replace("+", " "), errors="strict")
     except UnicodeDecodeError as exc:  # %ff, or a percent-encoded surrogate
-        raise ValidationFailed(NOT_UTF8) from exc
+        raise ValidationFailed("the form body cannot be read: a percent-encoded value is "
+                               "not valid UTF-8") from exc
 
 
 def _json(text: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ from models.user import User
 
 FORMATS = ("pem", "fullchain", "key", "pfx", "zip")
 PEM = "application/x-pem-file"
+PKCS12 = "application/x-pkcs12"
+ZIP = "application/zip"
+MEDIA_TYPES = (PEM, PKCS12, ZIP)
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,15 @@ class Download:
     media_type: str
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+MAX_BASE = 200  # characters: the file name stays under the usual 255
+
+
 def _base(cert: Certificate) -> str:
-    return str(cert.domains[0]).replace("*", "_wildcard")
+    """The file name's stem, from the first name: names are normalised on input, yet what
+    goes into a header is made safe here whatever is stored (CR/LF, quotes, non-ASCII)."""
+    name = str(cert.domains[0]) if cert.domains else "certificate"
+    return _UNSAFE.sub("_", name.replace("*", "_wildcard"))[:MAX_BASE]
 
 
 def _key_pem(cert: Certificate) -> bytes:
@@ -77,5 +88,5 @@ async def download(*, user: User, id: int, format: str | None,
     if fmt == "key":
         return Download(_key_pem(cert), f"{base}.key.pem", PEM)
     if fmt == "pfx":
-        return Download(_pfx(cert, password), f"{base}.pfx", "application/x-pkcs12")
-    return Download(_zip(cert), f"{base}.zip", "application/zip")
+        return Download(_pfx(cert, password), f"{base}.pfx", PKCS12)
+    return Download(_zip(cert), f"{base}.zip", ZIP)

@@ -60,7 +60,7 @@ def check_password(value: str | None, field: str = "password") -> str:
         problems.append("a lower-case letter")
     if not re.search(r"[A-Z]", value):
         problems.append("an upper-case letter")
-    if not re.search(r"\d", value):
+    if not re.search(r"[0-9]", value):  # ASCII, as the letters: \d takes any script's digits
         problems.append("a digit")
     if problems:
         raise ValidationFailed(f"{field} needs {', '.join(problems)}", field=field)

@@ -280,7 +280,8 @@ async def test_unexpected_errors_are_masked(quiet: httpx.AsyncClient, token: str
 async def test_rest_and_graphql_mask_alike(quiet: httpx.AsyncClient, token: str,
                                            monkeypatch: pytest.MonkeyPatch,
                                            caplog: pytest.LogCaptureFixture):
-    monkeypatch.setattr(certificates, "list_certificates", boom)
+    monkeypatch.setattr(certificates, "list_certificates", boom)  # GraphQL's list
+    monkeypatch.setattr(certificates, "list_summaries", boom)  # REST's
     with caplog.at_level(logging.CRITICAL):
         g_response = await post(quiet, "{ certificates { total } }", token)
         r = await quiet.get("/api/v1/certificates.php", headers=bearer(token))

@@ -211,102 +211,104 @@ def test_a_page_out_of_range(shared_app: SyncApp, query: str, ok: bool | None):
 
 # 4. Bodies and requests that are not what they claim
 
-def test_a_body_over_the_limit(shared_app: SyncApp):
-    body = json.dumps({"query": ADD, "variables": {
-        "d": "a" * shared_app.settings.max_body_bytes}}).encode()
-    r = shared_app.call("POST", "/graphql", content=body, headers={
-        **bearer(shared_app.token), "Content-Type": "application/json"})
-    assert r.status_code == 400
-    assert r.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
-
-
-GRAPHQL_SHAPED = ("expected the GraphQL shape, {\"data\": null, \"errors\": [{\"message\", "
-                  "\"extensions\": {\"code\": \"VALIDATION_ERROR\"}}]}, as the README says of "
-                  "every GraphQL error and as casp answers a declared over-long body")
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: a body over CASP_MAX_BODY_BYTES sent chunked (no Content-Length) to /graphql "
-    "is refused with the REST envelope ({\"success\": false, \"error\": ...}, from the "
-    "exception raised in BodyLimit's receive), not the GraphQL shape; " + GRAPHQL_SHAPED))
-def test_a_chunked_body_over_the_limit(shared_app: SyncApp):
-    body = json.dumps({"query": ADD, "variables": {
-        "d": "a" * shared_app.settings.max_body_bytes}}).encode()
-    watch = Watch(shared_app)
-    r = shared_app.call("POST", "/graphql", content=chunks(body), headers={
-        **bearer(shared_app.token), "Content-Type": "application/json"})
-    watch.assert_nothing_stored()
-    assert r.status_code == 400
-    assert r.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", r.text
-
-
-BODY_500 = pytest.mark.xfail(strict=True, reason=(
-    "FINDING: /graphql answers 500 SERVER_ERROR (REST envelope) to a JSON body it cannot "
-    "read: 10,000 nested arrays (RecursionError in Strawberry's json.loads) or bytes that "
-    "are not UTF-8 (UnicodeDecodeError); REST answers both 400 VALIDATION_ERROR. Expected "
-    "400 (or 200) with VALIDATION_ERROR in the GraphQL shape"))
-
-
-@pytest.mark.parametrize("body", [
-    pytest.param(DEEP, id="deep-array", marks=BODY_500),
-    pytest.param(b'{"query": "mutation($d: String!) { addDomain(domain: $d) { id } }", '
-                 b'"variables": {"d": ' + DEEP + b"}}", id="deep-variable", marks=BODY_500),
-    pytest.param(b'{"query": "{ me { id } }", "x": "\xff"}', id="not-utf8", marks=BODY_500),
-])
-def test_a_body_that_cannot_be_read(shared_app: SyncApp, body: bytes):
-    watch = Watch(shared_app)
-    r = shared_app.call("POST", "/graphql", content=body, headers={
-        **bearer(shared_app.token), "Content-Type": "application/json"})
-    watch.assert_nothing_stored()
-    assert r.status_code < 500, r.text
-    assert r.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", r.text
-
-
-NOT_GRAPHQL_SHAPED = pytest.mark.xfail(strict=True, reason=(
-    "FINDING: a request /graphql cannot take is answered by Strawberry with a bare 400 "
-    "text/plain ('Unable to parse request body as JSON', 'The GraphQL operation's "
-    "`variables` must be an object or null, if provided.', 'Unsupported content type', "
-    "'Batching is not enabled', 'mutations are not allowed when using GET'): no code a "
-    "client can act on; " + GRAPHQL_SHAPED))
-
-
-@pytest.mark.parametrize(("method", "content_type", "body"), [
-    pytest.param("POST", "application/json", b'{"query": ', id="truncated-json",
-                 marks=NOT_GRAPHQL_SHAPED),
-    pytest.param("POST", "application/json", b'{"query": ["{ me { id } }"]}',
-                 id="query-not-a-string", marks=NOT_GRAPHQL_SHAPED),
-    pytest.param("POST", "application/json", b'{"query": "{ me { id } }", "variables": "x"}',
-                 id="variables-not-an-object", marks=NOT_GRAPHQL_SHAPED),
-    pytest.param("POST", "application/json", b'[{"query": "{ me { id } }"}]', id="batch",
-                 marks=NOT_GRAPHQL_SHAPED),
-    pytest.param("POST", "text/plain", b"{ me { id } }", id="text-plain",
-                 marks=NOT_GRAPHQL_SHAPED),
-    pytest.param("POST", "application/x-www-form-urlencoded", b"query=%7Bme%7Bid%7D%7D",
-                 id="form", marks=NOT_GRAPHQL_SHAPED),
-    pytest.param("GET", None, b"", id="mutation-over-get", marks=NOT_GRAPHQL_SHAPED),
-])
-def test_a_request_that_is_not_graphql(shared_app: SyncApp, method: str,
-                                       content_type: str | None, body: bytes):
-    watch = Watch(shared_app)
-    if method == "GET":
-        r = shared_app.call("GET", "/graphql", headers=bearer(shared_app.token), params={
-            "query": 'mutation { addDomain(domain: "get.example.com") { id } }'})
-    else:
-        r = shared_app.call(method, "/graphql", content=body, headers={
-            **bearer(shared_app.token), "Content-Type": str(content_type)})
-    watch.assert_nothing_stored()  # a GET never runs a mutation
-    assert r.status_code in {200, 400}, r.text
+def refused(r: httpx.Response, status: int, message: str) -> None:
+    """The GraphQL shape, {"data": null, "errors": [{"message", "extensions": {"code":
+    "VALIDATION_ERROR"}}]}, as JSON: never Strawberry's bare text/plain or the REST envelope."""
+    assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/json"), r.text
-    assert r.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", r.text
+    answer = r.json()
+    assert answer.keys() == {"data", "errors"} and answer["data"] is None, answer
+    (error,) = answer["errors"]
+    assert error["extensions"] == {"code": "VALIDATION_ERROR"}, answer
+    assert message in error["message"], answer
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: a subscription sent over HTTP POST (subscription { certificateEvents { "
-    "certificateId } }) is answered SERVER_ERROR ('unhandled error in GraphQL resolver'); "
-    "subscriptions work over WebSocket only: expected VALIDATION_ERROR saying so"))
-def test_a_subscription_over_http(shared_app: SyncApp):
-    r = post(shared_app, "subscription { certificateEvents { certificateId } }")
-    assert_validation_error(r)
+@pytest.mark.parametrize("how", ["content-length", "chunked"])
+def test_a_body_over_the_limit(shared_app: SyncApp, how: str):
+    limit = shared_app.settings.max_body_bytes
+    body = json.dumps({"query": ADD, "variables": {"d": "a" * limit}}).encode()
+    content = body if how == "content-length" else chunks(body)
+    watch = Watch(shared_app)
+    r = shared_app.call("POST", "/graphql", content=content, headers={
+        **bearer(shared_app.token), "Content-Type": "application/json"})
+    watch.assert_nothing_stored()
+    assert how == "content-length" or "content-length" not in r.request.headers
+    refused(r, 400, f"The request body is larger than {limit} bytes")
+
+
+NOT_JSON = "Unable to parse request body as JSON"
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    pytest.param(DEEP, f"{NOT_JSON}: nested too deeply", id="deep-array"),
+    pytest.param(b'{"query": "mutation($d: String!) { addDomain(domain: $d) { id } }", '
+                 b'"variables": {"d": ' + DEEP + b"}}", f"{NOT_JSON}: nested too deeply",
+                 id="deep-variable"),
+    pytest.param(b'{"query": "{ me { id } }", "x": "\xff"}', f"{NOT_JSON}: not valid UTF-8",
+                 id="not-utf8"),
+])
+def test_a_body_that_cannot_be_read(shared_app: SyncApp, body: bytes, message: str):
+    watch = Watch(shared_app)
+    r = shared_app.call("POST", "/graphql", content=body, headers={
+        **bearer(shared_app.token), "Content-Type": "application/json"})
+    watch.assert_nothing_stored()
+    refused(r, 400, message)
+
+
+def test_deep_variables_in_a_get(shared_app: SyncApp):
+    r = shared_app.call("GET", "/graphql", headers=bearer(shared_app.token), params={
+        "query": "query($id: Int!) { certificate(id: $id) { id } }",
+        "variables": DEEP.decode()})
+    refused(r, 400, f"{NOT_JSON}: nested too deeply")
+
+
+@pytest.mark.parametrize(("content_type", "body", "message"), [
+    pytest.param("application/json", b'{"query": ', NOT_JSON, id="truncated-json"),
+    pytest.param("application/json", b'{"query": ["{ me { id } }"]}',
+                 "`query` must be a string or null", id="query-not-a-string"),
+    pytest.param("application/json", b'{"query": "{ me { id } }", "variables": "x"}',
+                 "`variables` must be an object or null", id="variables-not-an-object"),
+    pytest.param("application/json", b'[{"query": "{ me { id } }"}]',
+                 "Batching is not enabled", id="batch"),
+    pytest.param("text/plain", b"{ me { id } }", "Unsupported content type", id="text-plain"),
+    pytest.param("application/x-www-form-urlencoded", b"query=%7Bme%7Bid%7D%7D",
+                 "Unsupported content type", id="form"),
+    pytest.param("application/json", b'{"variables": {}}',
+                 "No GraphQL query found in the request", id="no-query"),
+    pytest.param("application/json", b'{"query": "query A { me { id } }", "operationName": "B"}',
+                 'Unknown operation named "B".', id="unknown-operation"),
+])
+def test_a_request_that_is_not_graphql(shared_app: SyncApp, content_type: str, body: bytes,
+                                       message: str):
+    r = shared_app.call("POST", "/graphql", content=body, headers={
+        **bearer(shared_app.token), "Content-Type": content_type})
+    refused(r, 400, message)
+
+
+def test_a_mutation_over_get(shared_app: SyncApp):
+    watch = Watch(shared_app)
+    r = shared_app.call("GET", "/graphql", headers=bearer(shared_app.token), params={
+        "query": 'mutation { addDomain(domain: "get.example.com") { id } }'})
+    watch.assert_nothing_stored()  # a GET never runs a mutation
+    refused(r, 400, "mutations are not allowed when using GET")
+
+
+def test_a_head_request(shared_app: SyncApp):
+    r = shared_app.call("HEAD", "/graphql", headers=bearer(shared_app.token))
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST", r.headers
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_a_subscription_over_http(shared_app: SyncApp, method: str):
+    query = "subscription { certificateEvents { certificateId } }"
+    if method == "GET":
+        r = shared_app.call("GET", "/graphql", headers=bearer(shared_app.token),
+                            params={"query": query})
+    else:
+        r = post(shared_app, query)
+    refused(r, 200, "Subscriptions work over WebSocket only: connect to /graphql with the "
+                    "graphql-transport-ws protocol")
 
 
 def test_a_query_with_nul_outside_strings(shared_app: SyncApp):

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from app.rest.params import Param
+from app.rest.params import MAX_PARTS, Param
 from models.certificate import Certificate
 from tests.conftest import PASSWORD, bearer
 from tests.robustness import catalog
@@ -221,13 +221,6 @@ WRONG_IN_QUERY: dict[str, list[Any]] = {  # what a query string can carry
 }
 
 
-UNICODE_DIGITS = pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): integers accept any Unicode decimal digits: app/rest/params.py _INT is "
-    "r'^\\s*-?\\d{1,18}\\s*$' without re.ASCII and int() reads them, so id=\"١٢\" "
-    "(Arabic-Indic) is id 12 and page=\"١٢\" page 12; the document says integer and "
-    "mark-read's id takes [0-9] only: expected 400 VALIDATION_ERROR naming the field"))
-
-
 def _value_id(value: Any) -> str:
     names = {"١٢": "arabic-indic-digits", "": "empty", " ": "blank", "1 2": "two-numbers"}
     if isinstance(value, str):
@@ -242,8 +235,7 @@ def _type_cases() -> Iterator[Any]:
         for param in call.params:
             table = WRONG_IN_QUERY if call.where(param) == "query" else WRONG
             for value in table[param.type]:
-                marks = UNICODE_DIGITS if value == "١٢" and param.type == "integer" else ()
-                yield pytest.param(call, param, value, marks=marks,
+                yield pytest.param(call, param, value,
                                    id=f"{call.id}-{param.name}-{_value_id(value)}")
 
 
@@ -391,25 +383,44 @@ def test_a_body_that_is_not_utf8(shared_app: SyncApp, content_type: str, body: b
     watch.assert_nothing_stored()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: a multipart/form-data field that is not UTF-8 is not refused (JSON and form "
-    "bodies are: 'the request body is not valid UTF-8'); Starlette decodes it as Latin-1, "
-    "so domain=b'\\xff\\xfe.example.com' is stored as 'ÿþ.example.com' = "
-    "xn--vdab.example.com (200); expected 400 VALIDATION_ERROR, nothing stored"))
-def test_a_multipart_field_that_is_not_utf8(shared_app: SyncApp):
+@pytest.mark.parametrize("content_type", [
+    "multipart/form-data; boundary=B",
+    "multipart/form-data; boundary=B; charset=latin-1",  # bodies are UTF-8, as JSON and forms
+])
+@pytest.mark.parametrize("value", [b"\xff\xfe.example.com", b"\xed\xa0\x80.example.com"],
+                         ids=["latin-1", "utf8-surrogate"])
+def test_a_multipart_field_that_is_not_utf8(shared_app: SyncApp, content_type: str,
+                                            value: bytes):
     body = (b"--B\r\nContent-Disposition: form-data; name=\"domain\"\r\n\r\n"
-            b"\xff\xfe.example.com\r\n--B--\r\n")
+            + value + b"\r\n--B--\r\n")
     watch = Watch(shared_app)
     r = shared_app.call("POST", DOMAINS, content=body, headers={
-        **bearer(shared_app.token), "Content-Type": "multipart/form-data; boundary=B"})
+        **bearer(shared_app.token), "Content-Type": content_type})
     assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert r.json()["error"]["message"] == "the request body is not valid UTF-8"
     watch.assert_nothing_stored()
+
+
+def test_a_multipart_field_in_utf8_is_read(shared_app: SyncApp):
+    """The refusal above is about the bytes: a UTF-8 name (an IDN) is read as such."""
+    body = ("--B\r\nContent-Disposition: form-data; name=\"domain\"\r\n\r\n"
+            "bücher-multipart.de\r\n--B--\r\n").encode()
+    r = shared_app.call("POST", DOMAINS, content=body, headers={
+        **bearer(shared_app.token), "Content-Type": "multipart/form-data; boundary=B"})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["domain"] == "xn--bcher-multipart-zvb.de"
+    r = shared_app.call("DELETE", DOMAINS, params={"id": r.json()["data"]["id"]},
+                        headers=bearer(shared_app.token))
+    assert r.status_code == 200, r.text
 
 
 @pytest.mark.parametrize("body", [
     b"--B\r\ngarbage", b"--B\r\nContent-Disposition: form-data; name=\"\xff\"\r\n\r\nx\r\n--B--",
     b"",
-], ids=["truncated", "name-not-utf8", "empty"])
+    b"--B\r\nContent-Disposition: form-data; name=\"domain\"\r\n\r\nexample.com\r\n",
+    b"--B\r\nContent-Type: text/plain\r\n\r\nexample.com\r\n--B--\r\n",
+], ids=["truncated", "name-not-utf8", "empty", "no-closing-boundary", "no-name"])
 @pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=B",
                                           "multipart/form-data"])
 def test_a_broken_multipart_body(shared_app: SyncApp, body: bytes, content_type: str):
@@ -474,24 +485,28 @@ def test_a_download_names_its_file_after_the_normalised_name(shared_app: SyncApp
     assert_clean_headers(r)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (hardening; not reachable through the API today, since names are normalised on "
-    "input): the download's Content-Disposition is built from the stored name unescaped "
-    "(app/services/bundles.py _base, app/rest/v1/certificates.py download): a stored name "
-    "with CR/LF becomes a split header ('filename=\"evil.com\\r\\nSet-Cookie: a=b.pem\"'); "
-    "expected the filename sanitised (or RFC 6266 filename*=) whatever is stored"))
-def test_a_download_filename_cannot_split_headers(shared_app: SyncApp):
+@pytest.mark.parametrize(("stored", "filename"), [
+    ("evil.example.com\r\nSet-Cookie: casp=owned", "evil.example.com__Set-Cookie__casp_owned"),
+    ('a"; filename="b.exe', "a___filename__b.exe"),
+    ("bücher.de\\..\\x", "b_cher.de_.._x"),
+    ("*.example.com", "_wildcard.example.com"),
+    ("a" * 300, "a" * 200),
+])
+def test_a_download_filename_cannot_split_headers(shared_app: SyncApp, stored: str,
+                                                  filename: str):
+    """Names are normalised on input; whatever is stored, the file name keeps to letters,
+    digits, '.', '-' and '_' (hardening: a stored CR/LF would split the header)."""
     app = shared_app
     assert app.seeded is not None
     cert_id = app.seeded.issued_id
     original = app.run(Certificate.get(id=cert_id)).domains
-    app.run(Certificate.filter(id=cert_id).update(
-        domains=["evil.example.com\r\nSet-Cookie: casp=owned", *original]))
+    app.run(Certificate.filter(id=cert_id).update(domains=[stored, *original]))
     try:
         r = app.call("GET", CERTS, headers=bearer(app.token),
                      params={"action": "download", "id": cert_id, "format": "pem"})
         assert r.status_code == 200
         assert_clean_headers(r)
+        assert r.headers["content-disposition"] == f'attachment; filename="{filename}.pem"'
     finally:
         app.run(Certificate.filter(id=cert_id).update(domains=original))
 
@@ -542,19 +557,11 @@ def test_a_name_that_is_not_a_host_name_is_refused(shared_app: SyncApp, typed: s
 NAMES = [f"n{i}.example.com" for i in range(10_000)]
 REQUEST_CALL = next(c for c in catalog.calls() if c.id == "POST-certificates.php")
 FORM = "application/x-www-form-urlencoded"
-NOT_NAMED = pytest.mark.xfail(strict=True, reason=(
-    "FINDING: 10,000 names as repeated form fields (domains=a&domains=b or domains[]=...) "
-    "are refused for the body as a whole ('the form body cannot be read: Max number of "
-    "fields exceeded', parse_qsl max_num_fields=1000; multipart: Starlette's 1000-field "
-    "limit or the body limit), with no details.fields: expected VALIDATION_ERROR naming "
-    "domains, as for the same list in JSON"))
 
 
 @pytest.mark.parametrize("variant", [
     "json", "json-150", "json-duplicates", "json-in-a-form-field",
-    pytest.param("form-repeated", marks=NOT_NAMED),
-    pytest.param("form-php", marks=NOT_NAMED),
-    pytest.param("multipart", marks=NOT_NAMED),
+    "form-repeated", "form-php", "form-201", "multipart", "multipart-201",
 ])
 def test_a_request_for_10000_names(shared_app: SyncApp, variant: str):
     kwargs: dict[str, Any] = {
@@ -567,11 +574,46 @@ def test_a_request_for_10000_names(shared_app: SyncApp, variant: str):
         "form-repeated": {"data": {"ca_provider": "letsencrypt", "domains": NAMES}},
         "form-php": {"content": ("ca_provider=letsencrypt&" + "&".join(
             f"domains[]={n}" for n in NAMES)).encode(), "headers": {"Content-Type": FORM}},
+        "form-201": {"data": {"ca_provider": "letsencrypt", "domains": NAMES[:201]}},
         "multipart": {"data": {"ca_provider": "letsencrypt", "domains": NAMES[:2000]},
                       "files": {"f": ("f.txt", b"x")}},
+        "multipart-201": {"data": {"ca_provider": "letsencrypt", "domains": NAMES[:201]},
+                          "files": {"f": ("f.txt", b"x")}},
     }[variant]
     headers = {**bearer(shared_app.token), **kwargs.pop("headers", {})}
     watch = Watch(shared_app)
     r = shared_app.call("POST", CERTS, headers=headers, **kwargs)
     watch.assert_nothing_stored()
     assert_refused_for(r, REQUEST_CALL, "domains")
+
+
+@pytest.mark.parametrize("how", ["form", "multipart"])
+def test_a_body_of_too_many_fields_is_refused_as_a_whole(shared_app: SyncApp, how: str):
+    """Past MAX_PARTS fields of different names there is no one field to name."""
+    fields = {"ca_provider": "letsencrypt", "domains": "example.com",
+              **{f"f{i}": "x" for i in range(MAX_PARTS)}}
+    kwargs: dict[str, Any] = {"data": fields}
+    if how == "multipart":
+        kwargs["files"] = {"f": ("f.txt", b"x")}
+    watch = Watch(shared_app)
+    r = shared_app.call("POST", CERTS, headers=bearer(shared_app.token), **kwargs)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert f"more than {MAX_PARTS} fields" in r.json()["error"]["message"]
+    watch.assert_nothing_stored()
+
+
+@pytest.mark.parametrize("how", ["form", "multipart"])
+def test_repeated_fields_past_the_body_limit(shared_app: SyncApp, how: str):
+    """The body size limit still comes first, however the fields are sent."""
+    limit = shared_app.settings.max_body_bytes
+    names = [f"n{i}.example.com" for i in range(limit // 20)]
+    kwargs: dict[str, Any] = {"data": {"ca_provider": "letsencrypt", "domains": names}}
+    if how == "multipart":
+        kwargs["files"] = {"f": ("f.txt", b"x")}
+    watch = Watch(shared_app)
+    r = shared_app.call("POST", CERTS, headers=bearer(shared_app.token), **kwargs)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert str(limit) in r.json()["error"]["message"]
+    watch.assert_nothing_stored()
