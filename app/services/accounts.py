@@ -12,7 +12,7 @@ from tortoise.exceptions import IntegrityError
 from app.crypto import new_token, token_hash
 from app.errors import Unauthorized, ValidationFailed
 from app.runtime import current
-from app.services import mails, one_time_tokens
+from app.services import hot_reads, mails, one_time_tokens
 from app.services.validation import check_password, clean_name, normalize_email, required
 from models.user import OneTimeToken, User
 
@@ -127,7 +127,7 @@ async def authenticate(*, token: str | None) -> User:
     """The user whose API token this is, looked up by hash."""
     if not token:
         raise Unauthorized()
-    user = await User.get_or_none(token_hash=token_hash(token))
+    user = await hot_reads.user_by_token_hash(token_hash(token))
     if user is None:
         raise Unauthorized(BAD_TOKEN)
     return user
