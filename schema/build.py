@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
@@ -72,6 +73,10 @@ class GraphQLApp(GraphQL[Context, None]):
         except HTTPException as exc:
             response = refusals.refusal(exc)
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: the same compact JSON as Strawberry's json.dumps, several times faster."""
+        return orjson.dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """Every unreadable body a 400, not only what raises JSONDecodeError."""
