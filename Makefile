@@ -3,7 +3,7 @@
 #   make bench            every benchmark in bench/ in turn, then every figure beside its target
 #   make bench-api        API throughput and latency (wrk), memory          ~1.5 min
 #   make bench-issuance   issuance against Pebble, beside certbot and lego  ~1 min
-#   make bench-due        the sweep's due selections (quick sizes here)     1-3 min
+#   make bench-due        due selections and list page by size (quick)      2-4 min
 #   make bench-load       two minutes at 200 connections, memory growth    ~2.5 min
 #   make bench-summary    only the summary table, from bench/results/*.json
 #

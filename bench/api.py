@@ -632,6 +632,16 @@ def summary_rows() -> Iterator[tuple[str, str, str, str, str]]:
             yield (name, f"{backend} tick flat ({b['sizes'][0]['rows']:,} to "
                    f"{largest['rows']:,})", f"{largest['tick']['median_ms']:.2f} ms",
                    "flat", tick.get("flat"))
+            # Issue 7 Scale: the list page's p99 at the largest size against the smallest.
+            factor, slack = r.get("list_factor", 2.0), r.get("list_slack_ms", 1.0)
+            for view, v in b.get("list_verdict", {}).items():
+                if not v.get("in_verdict", True):
+                    continue
+                fig = largest["list_page"]["views"][view]
+                yield (name, f"{backend} list {view} p50/p99, {v['rows_largest']:,}",
+                       f"{fig['p50_ms']:.2f}/{fig['p99_ms']:.2f} ms",
+                       f"p99 <= {factor:g} x {v['p99_ms_smallest']:.2f} + {slack:g} ms "
+                       f"(at {v['rows_smallest']:,})", v["within"])
     load = RESULTS / "load.json"
     if load.exists():
         r = json.loads(load.read_text())

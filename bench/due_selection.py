@@ -1,14 +1,17 @@
-"""Due-selection benchmark: the scheduled sweep's selections (due renewals, due ARI checks,
-certificates to mark expired, expiry warnings) over up to 1,000,000 certificates, on SQLite
-and on PostgreSQL, through casp's own queries; and whether a tick's cost stays flat while the
-certificates that are not due grow.
+"""Due-selection and scale benchmark: the scheduled sweep's selections (due renewals, due ARI
+checks, certificates to mark expired, expiry warnings) over up to 1,000,000 certificates, on
+SQLite and on PostgreSQL, through casp's own queries; whether a tick's cost stays flat while
+the certificates that are not due grow; and (issue 7, Scale) the certificate list page's
+p50/p99 at each size, its p99 at the largest within 2x of its p99 at the smallest.
 
     .venv/bin/python bench/due_selection.py [--rows 1000000] [--backend both] [--runs 20]
 
 Each backend gets a fresh database made by casp's migrations (SQLite in a temp directory,
 PostgreSQL a database of its own, dropped at the end). The same rows, with the same number
-due at every size, go into both; the database grows between sizes. Writes
-bench/results/due_selection.json and prints each figure beside its target.
+due at every size, go into both; the database grows between sizes (the smallest size's rows
+belong to a few users, as many each as a user has at the largest: see owners_for). Writes
+bench/results/due_selection.json and prints each figure beside its target; method and
+figures in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
 import math
 import os
 import platform
 import random
+import re
 import sqlite3
 import statistics
 import sys
@@ -44,12 +49,32 @@ from tortoise import connections  # noqa: E402
 from app import db  # noqa: E402
 from app.acme.registry import REGISTRY  # noqa: E402
 from app.config import Settings  # noqa: E402
+from app.rest.v1.certificates import summary as rest_summary  # noqa: E402
+from app.services import certificates as certificate_service  # noqa: E402
 from app.services import sweeps  # noqa: E402
+from models.user import User  # noqa: E402
 
 TARGET_MS = 100.0  # issue 4 point 8: selecting what is due, at 1,000,000 certificates
 # "Flat": at the largest size within 2x of the smallest in rows selected, in the fastest of
 # the runs (+1 ms) and in work (SQLite VM steps, PostgreSQL buffers; see verdict()).
 FLAT_FACTOR, FLAT_SLACK_MS = 2.0, 1.0
+# Issue 7, Scale: the certificate list page's p99 at the largest size within 2x of its p99
+# at the smallest (+1 ms, as for FLAT: a millisecond is noise on this shared machine).
+LIST_FACTOR, LIST_SLACK_MS = 2.0, 1.0
+PER_PAGE = 20  # the REST list's default page
+# The list pages timed: name -> (page, search, whole). "example" is in every name the bench
+# makes, so the search counts and pages through all of a user's certificates (its worst
+# case). whole: list_certificates (whole Certificate rows) instead of what the REST list
+# calls, for comparison only (not in the verdict).
+LIST_VIEWS: dict[str, tuple[int, str | None, bool]] = {
+    "page_1": (1, None, False), "page_5": (5, None, False), "search": (1, "example", False),
+    "page_1_whole": (1, None, True)}
+LIST_VERDICT_VIEWS = ("page_1", "page_5", "search")
+# A plan that sorts all the rows it reads (not PostgreSQL's Incremental Sort of an index's
+# order, which only breaks ties): SQLite's temp B-tree, PostgreSQL's Sort node.
+FULL_SORT = re.compile(r"TEMP B-TREE FOR ORDER BY|^\s*(->\s*)?Sort\s+\(")
+NOISY_OTHER_CPU = 0.25  # share of a core other processes used: the list page measured again
+LIST_INDEX = ("user_id", "created_at")  # models/certificate.py, for newest first per user
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/casp_bench"
 CHUNK = 50_000
 DAY = 86_400.0
@@ -126,11 +151,18 @@ PENDING_STAGES = ("queued", "key_ready", "authorizing", "awaiting_dns")
 
 class Fleet:
     """Certificate rows relative to `now`, deterministic per (seed, first id): the due set
-    first, then any number of rows that are not due, chunk by chunk."""
+    first, then any number of rows that are not due, chunk by chunk.
+
+    `owners` (users, certificates each): the first users x certificates rows belong to users
+    1, 2, ... that many each, in turn, and no later row goes to them; the others go to the
+    remaining users at random. (0, 0), the default: every row to a random user."""
 
     def __init__(self, now: datetime, users: int, seed: int, manual_share: float,
-                 failing_share: float, due: Due):
+                 failing_share: float, due: Due, owners: tuple[int, int] = (0, 0)):
         self.now, self.users, self.seed, self.due = now, users, seed, due
+        if owners[0] and not (0 < owners[0] < users and owners[1] > 0):
+            raise ValueError(f"owners {owners}: fewer users than {users}, and certificates")
+        self.owners = owners if owners[0] else (0, 0)
         self.manual_share, self.failing_share = manual_share, failing_share
         rng = random.Random(seed)  # noqa: S311 (synthetic data)
         # Sizes of real ones: an ECDSA leaf and one intermediate, about 1.5 kB of PEM each.
@@ -147,7 +179,10 @@ class Fleet:
               renew_at: datetime | None = None, notified: int | None = None,
               ari_check_at: datetime | None = None, failures: int = 0, stage: str = "done",
               created_at: datetime | None = None, revoked: bool = False) -> tuple[Any, ...]:
-        user_id = rng.randrange(self.users) + 1
+        owners, each = self.owners
+        user_id = rng.randrange(self.users - owners) + owners + 1
+        if cid <= owners * each:
+            user_id = (cid - 1) // each + 1
         host = f"h{cid}.u{user_id}.example.com"
         names = [host, f"www.{host}"] if rng.random() < 0.3 else [host]
         ca = ca or CA_SLOTS[int(rng.random() * len(CA_SLOTS))]
@@ -356,6 +391,11 @@ class Backend:
     async def drop(self) -> None:
         pass
 
+    async def snapshot(self, tmp: Path) -> Backend:
+        """A copy of the database as it is now (the smallest size's, to measure the list
+        page on again beside the largest)."""
+        raise NotImplementedError
+
 
 def _sqlite_value(value: Any) -> Any:
     # Tortoise writes an aware datetime as str(): "2026-01-01 00:00:00.000001+00:00".
@@ -432,8 +472,9 @@ class SqliteBackend(Backend):
             con.close()
 
     async def explain(self, stmt: Statement) -> dict[str, Any]:
-        """EXPLAIN QUERY PLAN, and the VM steps the statement takes (thousands, counted by a
-        progress handler): a measure of work that does not depend on the machine's load."""
+        """EXPLAIN QUERY PLAN, and the VM steps the statement takes (thousands, and hundreds
+        for the list page's smaller statements, counted by a progress handler): a measure of
+        work that does not depend on the machine's load."""
         values = [_sqlite_value(v) for v in stmt.values]
         con = self._connect()
         try:
@@ -444,7 +485,7 @@ class SqliteBackend(Backend):
                 steps[0] += 1
                 return 0
 
-            con.set_progress_handler(tick, 1000)
+            con.set_progress_handler(tick, 100)
             con.execute(stmt.sql, values).fetchall()
             con.set_progress_handler(None, 0)
         finally:
@@ -454,10 +495,22 @@ class SqliteBackend(Backend):
         full = any(line.startswith("SCAN certificates") and "INDEX" not in line
                    for line in plan)
         return {"plan": plan, "indexes": used, "full_scan": full,
-                "work": {"vm_steps_thousands": steps[0]}}
+                "work": {"vm_steps_thousands": steps[0] // 10, "vm_steps_hundreds": steps[0]}}
 
     async def version(self) -> str:
         return sqlite3.sqlite_version
+
+    async def snapshot(self, tmp: Path) -> Backend:
+        settings = dataclasses.replace(self.settings, data_dir=tmp / "sqlite-smallest")
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        copy = SqliteBackend(settings)
+        src, dst = self._connect(), sqlite3.connect(copy.path)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        return copy
 
 
 def pg_literal(value: Any) -> str:
@@ -537,6 +590,19 @@ class PostgresBackend(Backend):
         finally:
             await admin.close()
 
+    async def snapshot(self, tmp: Path) -> Backend:
+        name = f"{self.dbname}_smallest"
+        url = urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
+        admin = await asyncpg.connect(self.admin)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.dbname}"')
+        finally:
+            await admin.close()
+        copy = PostgresBackend(url, self.settings)
+        await copy.analyze()  # a copy starts with no statistics of its own in pg_stat
+        return copy
+
     async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         con = await asyncpg.connect(self.url)
         try:
@@ -595,12 +661,15 @@ class PostgresBackend(Backend):
         return {r["name"]: tuple(r["cols"]) for r in rows}
 
     async def explain(self, stmt: Statement) -> dict[str, Any]:
-        """EXPLAIN (ANALYZE, BUFFERS) twice: with the statement's parameters (a custom plan,
+        """EXPLAIN (ANALYZE, BUFFERS) twice, in a session set as casp sets its own: with
+        the statement's parameters (a custom plan,
         what a prepared statement gets on its first five executions), and of the same
         statement PREPAREd and planned generically (plan_cache_mode force_generic_plan):
         after five executions PostgreSQL may keep using that plan instead (asyncpg, and so
         Tortoise, prepares every statement; `prepared_statements` tells which it did)."""
-        con = await asyncpg.connect(self.url)
+        # With casp's session settings (app/db.py: no JIT, no parallel workers).
+        con = await asyncpg.connect(self.url, server_settings=dict(
+            getattr(db, "PG_SERVER_SETTINGS", {})))
         try:
             text = [r[0] for r in await con.fetch(
                 f"EXPLAIN (ANALYZE, BUFFERS) {stmt.sql}", *stmt.values)]
@@ -630,12 +699,12 @@ class PostgresBackend(Backend):
     async def version(self) -> str:
         return str((await self._fetch("SHOW server_version"))[0][0])
 
-    async def plan_cache(self) -> list[dict[str, Any]]:
+    async def plan_cache(self, like: str = '%FROM "certificates"%') -> list[dict[str, Any]]:
         """How the Tortoise connection's prepared statements were planned (PostgreSQL 14+)."""
         conn = connections.get("default")
         rows = await conn.execute_query_dict(
             "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE '%FROM \"certificates\"%'")
+            "WHERE statement LIKE $1", [like])
         return [dict(r) for r in rows]
 
 
@@ -779,6 +848,288 @@ async def measure(backend: Backend, now: datetime, runs: int, warmup: int,
     return result
 
 
+# -- the certificate list page ---------------------------------------------------------------
+
+def list_function(whole: bool = False) -> Callable[..., Awaitable[Any]]:
+    """The service function the REST list calls (app/rest/v1/certificates.py list_or_show):
+    list_summaries (SUMMARY_COLUMNS as dicts) where casp has it, else list_certificates;
+    list_certificates itself when `whole`."""
+    summaries = getattr(certificate_service, "list_summaries", None)
+    return certificate_service.list_certificates if whole or summaries is None else summaries
+
+
+async def list_page(user: User, page: int, search: str | None,
+                    whole: bool = False) -> tuple[int, int]:
+    """The REST list page (certificates.php GET, 20 a page, newest first, with its total)
+    through casp's own code: the service's query, then the REST layer's summary of each
+    certificate (what app/rest/v1/certificates.py puts in the body; the JSON encoding is
+    left out). Returns (certificates on the page, total). The one place that knows the list
+    functions' signature and return type: adapt it here when they change."""
+    got = await list_function(whole)(user=user, page=page, per_page=PER_PAGE, search=search)
+    body = [rest_summary(c) for c in got.items]
+    return len(body), got.total
+
+
+def owners_for(sizes: list[int], users: int) -> tuple[int, int]:
+    """(users, certificates each) owning the smallest size's rows: each as many as a user
+    has on average at the largest size (1,000,000 over 10,000: 100), so that the list page
+    at the smallest size has the shape it has at the largest (1,000 certificates: 10 users
+    x 100). (0, 0) when that leaves no user for the other rows."""
+    each = max(1, round(sizes[-1] / users))
+    owners = max(1, sizes[0] // each)
+    each = min(each, sizes[0])
+    return (owners, each) if owners < users else (0, 0)
+
+
+@dataclasses.dataclass
+class ListSample:
+    """The users whose list page is timed at one size."""
+
+    size: int
+    counts: dict[int, int]  # certificates per user who has any
+    ids: list[int]  # the sample, in the order timed
+    top: int  # the user with the most
+
+
+async def list_sample(backend: Backend, args: argparse.Namespace, size: int) -> ListSample:
+    """Up to --list-sample users at random among those who have certificates, and the one
+    with the most; the same for the same size and seed."""
+    rng = random.Random(f"{args.seed}:list:{size}")  # noqa: S311
+    await db.connect(backend.settings)
+    try:
+        counts = {r["user_id"]: r["n"] for r in await connections.get(
+            "default").execute_query_dict(
+            "SELECT user_id, COUNT(*) AS n FROM certificates GROUP BY user_id")}
+    finally:
+        await db.disconnect()
+    top = max(counts, key=lambda u: (counts[u], -u))
+    ids = sorted(rng.sample(sorted(counts), min(args.list_sample, len(counts))))
+    if top not in ids:
+        ids.append(top)
+    rng.shuffle(ids)
+    return ListSample(size, counts, ids, top)
+
+
+async def list_pass(targets: list[tuple[Backend, ListSample]],
+                    args: argparse.Namespace) -> dict[str, Any]:
+    """One pass over every target (a database and its sample), in blocks of --list-block
+    users taken in turn from each target, so that several targets see the same machine:
+    for each block Tortoise is connected to the target as casp connects it, the first
+    --list-warmup calls untimed, then each user's call of each view (LIST_VIEWS, one after
+    the other) timed: its wall time and the bench process's CPU time. Until --list-calls
+    users' calls per target are timed. Also how busy the machine's other processes were
+    meanwhile, and at the end the statements one call of each view sends (captured, for
+    the user with the most)."""
+    per: list[dict[str, Any]] = []
+    for backend, sample in targets:
+        await db.connect(backend.settings)
+        try:
+            users = {u.id: u for u in await User.filter(id__in=sample.ids)}
+        finally:
+            await db.disconnect()
+        per.append({"order": [users[i] for i in sample.ids], "done": 0,
+                    "calls": max(args.list_calls, len(sample.ids)),
+                    "times": {v: [] for v in LIST_VIEWS}, "cpu": {v: [] for v in LIST_VIEWS},
+                    "returned": {v: [] for v in LIST_VIEWS}})
+    wall = own = server = others = 0.0
+    # The bench's own objects (the rows it made) out of the collector's way, as a server
+    # would not have them.
+    gc.collect()
+    gc.freeze()
+    try:
+        while any(t["done"] < t["calls"] for t in per):
+            for (backend, _), t in zip(targets, per, strict=True):
+                if t["done"] >= t["calls"]:
+                    continue
+                await db.connect(backend.settings)
+                try:
+                    order = t["order"]
+                    for i in range(args.list_warmup):
+                        for page, search, whole in LIST_VIEWS.values():
+                            await list_page(order[(t["done"] + i) % len(order)], page,
+                                            search, whole)
+                    server_pid = (await connections.get("default").execute_query_dict(
+                        "SELECT pg_backend_pid() AS pid"))[0]["pid"] \
+                        if isinstance(backend, PostgresBackend) else None
+                    busy0, own0 = machine_busy_s(), time.process_time()
+                    server0 = process_cpu_s(server_pid) if server_pid else 0.0
+                    wall0 = time.perf_counter()
+                    for _ in range(min(args.list_block, t["calls"] - t["done"])):
+                        user = order[t["done"] % len(order)]
+                        for view, (page, search, whole) in LIST_VIEWS.items():
+                            start, cpu0 = time.perf_counter(), time.process_time()
+                            got = await list_page(user, page, search, whole)
+                            t["times"][view].append(time.perf_counter() - start)
+                            t["cpu"][view].append(time.process_time() - cpu0)
+                            t["returned"][view].append(got)
+                        t["done"] += 1
+                    spent = time.perf_counter() - wall0
+                    mine = time.process_time() - own0
+                    theirs = process_cpu_s(server_pid) - server0 if server_pid else 0.0
+                    others += machine_busy_s() - busy0 - mine - theirs
+                    wall, own, server = wall + spent, own + mine, server + theirs
+                finally:
+                    await db.disconnect()
+    finally:
+        gc.unfreeze()
+    for (backend, sample), t in zip(targets, per, strict=True):
+        await db.connect(backend.settings)
+        try:
+            top = next(u for u in t["order"] if u.id == sample.top)
+            t["stmts"] = {}
+            for view, (page, search, whole) in LIST_VIEWS.items():
+                async with captured() as seen:
+                    await list_page(top, page, search, whole)
+                t["stmts"][view] = list(seen)
+            t["plan_cache"] = (await backend.plan_cache('%WHERE "user_id"%')
+                               if isinstance(backend, PostgresBackend) else None)
+        finally:
+            await db.disconnect()
+        del t["order"], t["done"]
+    return {"targets": per, "wall_s": round(wall, 3), "own_cpu_share": round(own / wall, 3),
+            "server_cpu_share": round(server / wall, 3),
+            "other_cpu_share": round(max(0.0, others) / wall, 3)}
+
+
+async def measure_list(targets: list[tuple[Backend, ListSample]],
+                       args: argparse.Namespace, label: str) -> list[dict[str, Any]]:
+    """The list page on each target (list_pass); again, up to --list-retries times, while
+    other processes took more than a quarter of a core (as bench/api.py does), keeping the
+    quietest pass. Several targets: the smallest size's database measured again beside the
+    largest, block by block, so that both see the same machine. One result per target
+    (list_figures)."""
+    loadavg = os.getloadavg()[0]
+    passes = [await list_pass(targets, args)]
+    while passes[-1]["other_cpu_share"] > NOISY_OTHER_CPU and len(passes) <= args.list_retries:
+        print(f"{label} list page: other processes used {passes[-1]['other_cpu_share']:.0%} "
+              "of a core; measuring again", flush=True)
+        passes.append(await list_pass(targets, args))
+    kept = min(range(len(passes)), key=lambda i: passes[i]["other_cpu_share"])
+    loadavg_end = os.getloadavg()[0]
+    out = []
+    for j, (backend, smp) in enumerate(targets):
+        fig = await list_figures(backend, smp, passes[kept]["targets"][j])
+        fig.update(passes=[{k: v for k, v in p.items() if k != "targets"} for p in passes],
+                   kept_pass=kept, measured_beside=[f"{s.size:,}" for _, s in targets],
+                   loadavg_1m=[round(loadavg, 2), round(loadavg_end, 2)])
+        out.append(fig)
+    return out
+
+
+async def list_figures(backend: Backend, sample: ListSample,
+                       got: dict[str, Any]) -> dict[str, Any]:
+    """p50 and p99 per view from a pass, and the plans and work of its statements."""
+    indexes = await backend.indexes()
+    counts, top = sample.counts, sample.top
+    out: dict[str, Any] = {
+        "rows": sample.size, "users_with_certificates": len(counts),
+        "sample_users": len(sample.ids), "calls": got["calls"],
+        "top_user": {"id": top, "certificates": counts[top]},
+        "certificates_per_sampled_user": _spread([counts[u] for u in sample.ids]),
+        "views": {}}
+    for view, (page, search, whole) in LIST_VIEWS.items():
+        times, cpu = got["times"][view], got["cpu"][view]
+        fig = summary(times)
+        fig["p50_ms"] = fig["median_ms"]
+        fig["p99_ms"] = round(pct(sorted(t * 1000 for t in times), 0.99), 3)
+        # The bench process's CPU time per call (SQLite: all of it, the aiosqlite thread
+        # included; PostgreSQL: the client side only): what the wall times cost without the
+        # waits for a core that other processes cause.
+        cpu_ms = sorted(t * 1000 for t in cpu)
+        fig["cpu_p50_ms"] = round(statistics.median(cpu_ms), 3)
+        fig["cpu_p99_ms"] = round(pct(cpu_ms, 0.99), 3)
+        fn = list_function(whole)
+        fig.update(page=page, search=search, per_page=PER_PAGE,
+                   function=f"{fn.__module__}.{fn.__name__}",
+                   items=_spread([n for n, _ in got["returned"][view]]),
+                   total=_spread([t for _, t in got["returned"][view]]), statements=[])
+        for stmt in got["stmts"][view]:
+            plan = await backend.explain(stmt)
+            used = {i: list(indexes.get(i, ())) for i in plan["indexes"]}
+            generic = plan.get("generic_indexes", plan["indexes"])
+            sorted_page = "ORDER BY" in stmt.sql.upper()
+
+            def led_by(names: list[str], want: tuple[str, ...]) -> bool:
+                return any(indexes.get(i, ())[:len(want)] == want for i in names)
+
+            fig["statements"].append({
+                "sql": stmt.sql, "values": [str(v) for v in stmt.values], "rows": stmt.rows,
+                "kind": "page" if sorted_page else "count", "index_columns": used,
+                # Each statement on an index led by user_id (the user's rows only), both
+                # plans, never the whole table; and whether the page came in order from
+                # (user_id, created_at) (PostgreSQL may instead sort the user's rows).
+                "expected_index_used": all(led_by(n, LIST_INDEX[:1])
+                                           for n in (plan["indexes"], generic))
+                and not plan["full_scan"] and not plan.get("generic_full_scan", False),
+                "ordered_by_index": sorted_page and led_by(plan["indexes"], LIST_INDEX)
+                and not any(FULL_SORT.search(line) for line in plan["plan"]),
+                **{k: plan[k] for k in ("plan", "indexes", "full_scan", "work",
+                                        "generic_plan", "generic_indexes",
+                                        "generic_full_scan", "generic_work", "estimate")
+                   if k in plan}})
+        out["views"][view] = fig
+    if got["plan_cache"] is not None:
+        out["prepared_statements"] = got["plan_cache"]
+    return out
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (every core; /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds of a process (here: the PostgreSQL backend serving the bench)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server on another machine: counted with the others
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _spread(values: list[int]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {"min": ordered[0], "median": statistics.median(ordered), "max": ordered[-1]}
+
+
+def _work(view: dict[str, Any]) -> int:
+    """SQLite: hundreds of VM steps; PostgreSQL: shared buffers (count + page)."""
+    return sum(st["work"].get("vm_steps_hundreds", st["work"].get("shared_buffers", 0))
+               for st in view["statements"])
+
+
+def list_verdict(sizes: list[dict[str, Any]],
+                 again: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Per view: p99 at the largest size <= LIST_FACTOR x p99 at the smallest + slack (the
+    smallest as measured again beside the largest, when it was); and every statement on
+    an index led by user_id at every size."""
+    small, large = again or sizes[0]["list_page"], sizes[-1]["list_page"]
+    out = {}
+    for view in LIST_VIEWS:
+        a, b = small["views"][view], large["views"][view]
+        limit = LIST_FACTOR * a["p99_ms"] + LIST_SLACK_MS
+        out[view] = {
+            "rows_smallest": sizes[0]["rows"], "rows_largest": sizes[-1]["rows"],
+            "smallest_measured": "again, beside the largest" if again else "at its turn",
+            "p99_ms_smallest": a["p99_ms"], "p99_ms_largest": b["p99_ms"],
+            "p50_ms_smallest": a["p50_ms"], "p50_ms_largest": b["p50_ms"],
+            "p99_limit_ms": round(limit, 3), "within": b["p99_ms"] <= limit,
+            "in_verdict": view in LIST_VERDICT_VIEWS,
+            # Not judged, to read beside the times: the statements' work for the user with
+            # the most certificates (SQLite thousands of VM steps, PostgreSQL buffers).
+            "work_smallest": _work(a), "work_largest": _work(b),
+            "work_within": _work(b) <= LIST_FACTOR * _work(a) + 10,
+            "cpu_p99_ms_smallest": a["cpu_p99_ms"], "cpu_p99_ms_largest": b["cpu_p99_ms"],
+            "cpu_within": b["cpu_p99_ms"] <= LIST_FACTOR * a["cpu_p99_ms"] + LIST_SLACK_MS,
+            "index_used_at_every_size": all(
+                st["expected_index_used"] for s in sizes
+                for st in s["list_page"]["views"][view]["statements"]),
+            "page_ordered_by_index_at_largest": all(
+                st["ordered_by_index"] for st in b["statements"] if st["kind"] == "page")}
+    return out
+
+
 # -- the run ---------------------------------------------------------------------------------
 
 def make_rows(fleet: Fleet, start: int | None, size: int) -> asyncio.Task[Any]:
@@ -803,7 +1154,8 @@ async def put(loaders: dict[str, Callable[..., Awaitable[None]]], spent: dict[st
 async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     due = Due(args.due_renewal, args.due_ari, args.due_expired, args.due_warning)
     now = datetime.now(UTC)
-    fleet = Fleet(now, args.users, args.seed, args.manual_share, args.failing_share, due)
+    fleet = Fleet(now, args.users, args.seed, args.manual_share, args.failing_share, due,
+                  owners=tuple(args.owners))
     backends: list[Backend] = []
     if args.backend in ("sqlite", "both"):
         backends.append(SqliteBackend(Settings(data_dir=tmp / "sqlite")))
@@ -811,6 +1163,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         backends.append(PostgresBackend(args.pg_url, Settings(data_dir=tmp / "pg")))
     results: dict[str, Any] = {b.name: {"now": now.isoformat(), "sizes": []}
                                for b in backends}
+    # Each backend's database at the smallest size, copied, and the sample timed on it.
+    smallest: dict[str, tuple[Backend, ListSample]] = {}
     try:
         for b in backends:
             started = time.perf_counter()
@@ -853,13 +1207,32 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 print(f"[{b.name}] {size:>9,} rows: " + ", ".join(
                     f"{n} {q[n]['median_ms']:.2f} ms" for n in QUERIES)
                     + f"; tick {figures['tick']['median_ms']:.2f} ms", flush=True)
+                if args.list_sample:
+                    label = f"[{b.name}] {size:>9,} rows:"
+                    targets = [(b, await list_sample(b, args, size))]
+                    if size == args.sizes[-1] and b.name in smallest:
+                        targets.insert(0, smallest[b.name])
+                    figs = await measure_list(targets, args, label)
+                    figures["list_page"] = figs[-1]
+                    if len(figs) > 1:
+                        results[b.name]["list_page_smallest_again"] = figs[0]
+                    for lp in figs:
+                        print(f"{label} list page at {lp['rows']:,} (p50/p99) " + ", ".join(
+                            f"{v} {f['p50_ms']:.2f}/{f['p99_ms']:.2f} ms"
+                            for v, f in lp["views"].items())
+                            + f"; {lp['sample_users']} users", flush=True)
+                    if size == args.sizes[0] and len(args.sizes) > 1:
+                        smallest[b.name] = (await b.snapshot(tmp), targets[0][1])
             loaded = size
     finally:
         if not args.keep:
-            for b in backends:
+            for b in [*backends, *(copy for copy, _ in smallest.values())]:
                 await b.drop()
     for b in backends:
         results[b.name]["verdict"] = verdict(results[b.name]["sizes"])
+        if args.list_sample:
+            results[b.name]["list_verdict"] = list_verdict(
+                results[b.name]["sizes"], results[b.name].get("list_page_smallest_again"))
     return results
 
 
@@ -986,8 +1359,73 @@ def table(result: dict[str, Any]) -> str:
                 if "pg_prepared_statements" not in st["statement"]:
                     lines.append(f"    {st['generic_plans']:>3} / {st['custom_plans']:<3} "
                                  f"{st['statement'][-90:]}")
+        if "list_verdict" in backend:
+            lines.extend(list_lines(backend))
         lines.append("")
     return "\n".join(lines)
+
+
+def list_lines(backend: dict[str, Any]) -> list[str]:
+    """The list page by size (and the smallest again, beside the largest), its verdict,
+    and its plans at the largest size."""
+    sizes, verdicts = backend["sizes"], backend["list_verdict"]
+    pages = [s["list_page"] for s in sizes]
+    heads = [f"{s['rows']:,}" for s in sizes]
+    if "list_page_smallest_again" in backend:
+        pages.append(backend["list_page_smallest_again"])
+        heads.append(f"{sizes[0]['rows']:,} again")
+    judged = "the smallest again" if "list_page_smallest_again" in backend else "the smallest"
+
+    def row(name: str, cells: list[str], tail: str = "") -> str:
+        return f"  {name:<16}" + "".join(c.rjust(16) for c in cells) + tail
+
+    lines = ["", f"  certificate list page ({PER_PAGE} a page, newest first, with the total; "
+             f"p50 / p99 ms); the largest against {judged}:",
+             row("view", heads, f"   p99 <= {LIST_FACTOR:g} x + {LIST_SLACK_MS:g} ms")]
+    for view in LIST_VIEWS:
+        v = verdicts[view]
+        lines.append(row(view, [f"{lp['views'][view]['p50_ms']:.2f} / "
+                                f"{lp['views'][view]['p99_ms']:.2f}" for lp in pages],
+                         "   " + ("yes" if v["within"] else "NO" if v["in_verdict"] else "no")
+                         + f" ({v['p99_ms_largest']:.2f} vs {v['p99_limit_ms']:.2f} ms)"
+                         + ("" if v["index_used_at_every_size"] else "  NOT ON ITS INDEX")
+                         + ("" if v["in_verdict"] else "  (context, not judged)")))
+    lines.append("  CPU time of the bench process per call, p50 / p99 ms (not judged):")
+    for view in LIST_VIEWS:
+        lines.append(row(view, [f"{lp['views'][view]['cpu_p50_ms']:.2f} / "
+                                f"{lp['views'][view]['cpu_p99_ms']:.2f}" for lp in pages],
+                         "   " + ("within" if verdicts[view]["cpu_within"] else "beyond")
+                         + f" {LIST_FACTOR:g} x + {LIST_SLACK_MS:g} ms"))
+    lines.append(row("users x certs", [
+        f"{lp['sample_users']} x {lp['certificates_per_sampled_user']['median']:g}"
+        for lp in pages], "   (users timed x their median certificates)"))
+    lines.append(row("other processes", [
+        f"{lp['passes'][lp['kept_pass']]['other_cpu_share']:.0%} ({len(lp['passes'])})"
+        for lp in pages], "   (share of a core in the pass kept (passes))"))
+    work_key = "vm_steps_hundreds" if "vm_steps_hundreds" in pages[-1]["views"]["page_1"][
+        "statements"][0]["work"] else "shared_buffers"
+    lines.append(f"  work for the user with the most ({work_key.replace('_', ' ')}, "
+                 "count + page; not judged):")
+    for view in LIST_VIEWS:
+        lines.append(row(view, [" + ".join(str(st["work"][work_key])
+                                           for st in lp["views"][view]["statements"])
+                                for lp in pages]))
+    largest = pages[len(sizes) - 1]
+    top = largest["top_user"]
+    lines.append(f"  list plans at {largest['rows']:,} rows (user {top['id']}, "
+                 f"{top['certificates']} certificates):")
+    for view in LIST_VIEWS:
+        for st in largest["views"][view]["statements"]:
+            sql = st["sql"] if len(st["sql"]) < 140 else f"{st['sql'][:60]}...{st['sql'][-70:]}"
+            lines.append(f"  - {view} {st['kind']}: {sql}")
+            lines.extend(f"      {p}" for p in st["plan"])
+            if "generic_plan" in st and st["generic_indexes"] != st["indexes"]:
+                lines.append("    generic plan:")
+                lines.extend(f"      {p}" for p in st["generic_plan"])
+    for st in largest.get("prepared_statements", []):
+        lines.append(f"    {st['generic_plans']:>3} / {st['custom_plans']:<3} generic / custom: "
+                     f"{st['statement'][-90:]}")
+    return lines
 
 
 def main() -> int:
@@ -1012,6 +1450,24 @@ def main() -> int:
     parser.add_argument("--due-ari", type=int, default=Due.ari)
     parser.add_argument("--due-expired", type=int, default=Due.expired)
     parser.add_argument("--due-warning", type=int, default=Due.warning)
+    parser.add_argument("--list-sample", type=int, default=200,
+                        help="users whose certificate list page is timed at each size, at "
+                             "random among those with certificates, and the one with the "
+                             "most (default 200; 0: no list page)")
+    parser.add_argument("--list-calls", type=int, default=400,
+                        help="timed calls of each list view per size (default 400)")
+    parser.add_argument("--list-block", type=int, default=50,
+                        help="users' calls timed per connection before the next target's "
+                             "turn (default 50)")
+    parser.add_argument("--list-warmup", type=int, default=5,
+                        help="untimed calls at the start of each block (default 5)")
+    parser.add_argument("--list-retries", type=int, default=2,
+                        help="list page measured again, up to this many times, while other "
+                             f"processes use more than {NOISY_OTHER_CPU:.0%}% of a core")
+    parser.add_argument("--random-owners", action="store_true",
+                        help="every certificate to a random user (default: the smallest "
+                             "size's certificates to a few users, as many each as a user "
+                             "has at the largest size; see owners_for)")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--keep", action="store_true",
                         help="keep the PostgreSQL database and the SQLite file")
@@ -1026,6 +1482,10 @@ def main() -> int:
         parser.error(f"sizes must ascend and start at {due_total} (the due set) or more")
     if min(args.runs, args.users) < 1 or args.warmup < 0:
         parser.error("--runs and --users must be at least 1")
+    if min(args.list_sample, args.list_calls, args.list_warmup, args.list_retries) < 0 \
+            or args.list_block < 1:
+        parser.error("--list-* must not be negative, --list-block at least 1")
+    args.owners = (0, 0) if args.random_owners else owners_for(args.sizes, args.users)
 
     started = time.perf_counter()
     result: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -1039,7 +1499,16 @@ def main() -> int:
                                            f"<= {FLAT_FACTOR:g} x + {FLAT_SLACK_MS:g} ms, work "
                                            f"<= {FLAT_FACTOR:g} x + 10 (SQLite, thousands of "
                                            "VM steps) or + one per row selected (PostgreSQL, "
-                                           "shared buffers)"}
+                                           "shared buffers)",
+                              "list_factor": LIST_FACTOR, "list_slack_ms": LIST_SLACK_MS,
+                              "list_rule": f"list page p99 at the largest size <= "
+                                           f"{LIST_FACTOR:g} x its p99 at the smallest + "
+                                           f"{LIST_SLACK_MS:g} ms"}
+    # The list page's implementation timed (it changes): the files it runs, by digest.
+    result["list_sources_sha256"] = {
+        str(f.relative_to(ROOT)): hashlib.sha256(f.read_bytes()).hexdigest()[:16]
+        for f in (ROOT / "app/services/certificates.py", ROOT / "app/services/hot_reads.py",
+                  ROOT / "app/rest/v1/certificates.py") if f.exists()}
     keep = tempfile.mkdtemp(prefix="casp-due-") if args.keep else None
     with contextlib.ExitStack() as stack:
         tmp = Path(keep or stack.enter_context(tempfile.TemporaryDirectory(prefix="casp-due-")))
