@@ -215,7 +215,7 @@ async def test_two_apis_two_workers_one_killed(tmp_path: Path, pebble_factory: P
         # waiting for their save): 0-3 on a quiet machine, 9 once on a loaded one. What must
         # hold is that the saves happened at all: most of the killed worker's orders were
         # kept and finished by the other worker.
-        assert len(twice) < len(killed_orders) / 2, (
+        assert len(twice) <= len(killed_orders) / 2, (
             f"{len(twice)} of the killed worker's {len(killed_orders)} orders lost at the "
             f"kill: {sorted(twice)}")
         async def unfinished() -> int:  # a job is marked done just after its certificate
