@@ -21,9 +21,10 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from tortoise.functions import Count, Min
 
+from app.middleware import HttpMiddleware
 from app.runtime import current
 from models.certificate import Certificate, IssuanceEvent, RenewalEvent
 from models.job import Job
@@ -63,16 +64,10 @@ def _query(scope: Scope) -> Iterator[tuple[str, str]]:
     yield from parse_qsl(scope.get("query_string", b"").decode("latin-1"))
 
 
-class RequestMetrics:
-    """Counts and times every HTTP answer (pure ASGI, like the other middleware)."""
+class RequestMetrics(HttpMiddleware):
+    """Counts and times every HTTP answer."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started, status = time.perf_counter(), 500
 
         async def watch(message: Message) -> None:

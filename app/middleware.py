@@ -41,17 +41,31 @@ def _add_headers(message: Message, headers: dict[str, str]) -> None:
                           *((k.lower().encode(), v.encode()) for k, v in headers.items())]
 
 
-class RequestContext:
-    """Gives each request an id (X-Request-ID) and turns anything unexpected into a
-    SERVER_ERROR envelope carrying that id; the traceback goes to the log only."""
+class HttpMiddleware:
+    """Pure ASGI middleware for HTTP requests: other scopes (lifespan, WebSocket) and the
+    requests `applies` turns down pass straight through to the app."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self.applies(scope):
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    def applies(self, scope: Scope) -> bool:
+        return True
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RequestContext(HttpMiddleware):
+    """Gives each request an id (X-Request-ID) and turns anything unexpected into a
+    SERVER_ERROR envelope carrying that id; the traceback goes to the log only."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         rid = uuid.uuid4().hex
         token = request_id.set(rid)
         started = False
@@ -81,16 +95,10 @@ class _BodyTooLarge(Exception):
     let it through to BodyLimit, which answers in the shape of the path (see _refuse)."""
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Stops reading a request body past CASP_MAX_BODY_BYTES with a VALIDATION_ERROR."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = current().settings.max_body_bytes
         too_big = ValidationFailed(f"The request body is larger than {limit} bytes")
         declared = _header(scope, b"content-length")
@@ -129,19 +137,16 @@ async def _refuse(send: Send, exc: AppError, scope: Scope) -> None:
     await send_json(send, exc.status, body, headers_for(exc))
 
 
-class RateLimit:
+class RateLimit(HttpMiddleware):
     """One budget per API token (or client IP) over /api and /graphql together; the
     X-RateLimit-* headers go on every answer there."""
 
     PREFIXES = ("/api/", "/graphql")
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
+    def applies(self, scope: Scope) -> bool:
+        return bool(scope["path"].startswith(self.PREFIXES))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.PREFIXES):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         client = scope.get("client") or ("unknown", 0)
         key = client_key(await _known_token(scope), client[0])
         decision: Decision = await current().limiter.hit_api(key)
