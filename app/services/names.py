@@ -1,5 +1,6 @@
 """Domain names as users type them, to the form CAs and DNS use: lower case, IDN as punycode,
-no trailing dot, valid hostname syntax; never an IP address or a public suffix."""
+no trailing dot, valid hostname syntax; never an IP address, a public suffix or an IDN
+homograph (app/services/homographs.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import idna
 from publicsuffixlist import PublicSuffixList
 
 from app.errors import ValidationFailed
+from app.services import homographs
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -59,7 +61,15 @@ def _ascii(name: str, field: str) -> str:
         raise ValidationFailed(f"{field} {name!r} is not a valid host name", field=field)
     if labels[-1].isdigit():
         raise ValidationFailed(f"{field} {name!r} has a numeric top-level label", field=field)
+    spoof = homographs.problem([_unicode(lb) for lb in labels])
+    if spoof:
+        raise ValidationFailed(f"{field} {name!r} is refused: {spoof}", field=field)
     return text
+
+
+def _unicode(label: str) -> str:
+    """A label as it reads (punycode decoded); _ascii has checked that it decodes."""
+    return idna.decode(label) if label.startswith("xn--") else label
 
 
 def covers(domain: str, name: str) -> bool:

@@ -98,3 +98,24 @@ def test_covers(domain: str, name: str):
 ])
 def test_does_not_cover(domain: str, name: str):
     assert not covers(domain, name)
+
+
+@pytest.mark.parametrize("name", [
+    "аpple.com", "xn--pple-43d.com", "gοοgle.com", "аррӏе.com", "www.сосо.net",
+    "раураӏ.com", "ԁоmаіn.com", "tеst.example.org", "*.exаmple.com",
+])
+def test_homographs_are_refused(name: str):
+    with pytest.raises(ValidationFailed, match="homograph"):
+        normalize(name, wildcard=True)
+
+
+@pytest.mark.parametrize(("name", "stored"), [
+    ("а.рф", "xn--80a.xn--p1ai"),  # Cyrillic look-alikes under a Cyrillic top-level label
+    ("москва.com", "xn--80adxhks.com"),  # Cyrillic that does not read as Latin
+    ("日本語ドメイン.jp", "xn--eckwd4c7c5976acvb2w6i.jp"),  # Han + Katakana (Japanese)
+    ("abc日本.jp", "xn--abc-v08fl0d.jp"),  # Latin with Han: allowed for CJK
+    ("한국abc.kr", "xn--abc-lt8lk11n.kr"),  # Latin with Hangul: Korean
+    ("παράδειγμα.gr", "xn--hxajbheg2az3al.gr"), ("münchen-2.de", "xn--mnchen-2-65a.de"),
+])
+def test_one_script_or_a_languages_mix_is_kept(name: str, stored: str):
+    assert normalize(name) == stored
