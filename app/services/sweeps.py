@@ -1,6 +1,7 @@
 """The scheduled sweep: one job row that runs every CASP_SWEEP_SECONDS across all workers
 (its key makes it unique). Each pass: queue due renewals, mark expired certificates, send
-the expiry warnings (14, 7, 3, 1 days left, once each)."""
+the expiry warnings (14, 7, 3, 1 days left, once each), and delete finished jobs once they
+are old (the jobs table would otherwise grow by a row or more per issuance forever)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 KEY = "sweep"
 BATCH = 1000
 THRESHOLDS = (14, 7, 3, 1)
+# Finished jobs are kept this long (failed ones longer: they are what one looks into).
+KEEP_FINISHED = {"done": timedelta(days=7), "failed": timedelta(days=30)}
 
 
 async def ensure_scheduled() -> None:
@@ -36,6 +39,7 @@ async def run_sweep(job: Job) -> None:
         await check_renewal_info(now)
         await mark_expired(now)
         await warn_expiring(now)
+        await purge_finished_jobs(now)
     except Exception:
         log.exception("sweep failed; the next one runs as planned")
     raise RetryLater(current().settings.sweep_seconds, "next sweep", count_attempt=False)
@@ -114,3 +118,17 @@ async def warn_expiring(now: datetime) -> int:
                     f"{cert.expires_at:%Y-%m-%d %H:%M} UTC.",
             dedupe_key=f"expiring:{cert.id}:{cert.serial}:{crossed}"))
     return sent
+
+
+async def purge_finished_jobs(now: datetime) -> int:
+    """Delete up to BATCH finished jobs per state older than KEEP_FINISHED. run_at comes
+    first so the (status, run_at) index narrows the rows (a job never finishes before it
+    is due); finished_at is what decides."""
+    deleted = 0
+    for status, keep in KEEP_FINISHED.items():
+        cutoff = now - keep
+        ids = await Job.filter(status=status, run_at__lt=cutoff, finished_at__lt=cutoff).limit(
+            BATCH).values_list("id", flat=True)
+        if ids:
+            deleted += await Job.filter(id__in=list(ids)).delete()
+    return deleted

@@ -182,3 +182,22 @@ async def test_a_due_warning_is_not_crowded_out_by_warned_ones(app: httpx.AsyncC
     assert await sweeps.warn_expiring(clock.now()) == 1
     await due.refresh_from_db()
     assert due.expiry_notified_days == 7
+
+
+async def test_finished_jobs_are_deleted_once_old(app: httpx.AsyncClient, clock: ManualClock):
+    now = clock.now()
+
+    async def job(status: str, age_days: float, key: str | None = None) -> int:
+        at = now - timedelta(days=age_days)
+        row = await Job.create(kind="issue", payload={}, status=status, run_at=at,
+                               created_at=at, key=key,
+                               finished_at=at if status in ("done", "failed") else None)
+        return row.id
+
+    kept = [await job("done", 6), await job("failed", 8), await job("failed", 29),
+            await job("queued", 40, key="issue:1"), await job("running", 40, key="issue:2")]
+    gone = [await job("done", 8), await job("done", 100), await job("failed", 31)]
+    assert await sweeps.purge_finished_jobs(now) == len(gone)
+    left = set(await Job.all().values_list("id", flat=True))
+    assert set(kept) <= left and left.isdisjoint(gone)
+    assert await sweeps.purge_finished_jobs(now) == 0
