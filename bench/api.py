@@ -40,6 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench import common  # noqa: E402
+
 TARGET_REST_OF_BARE = 0.25  # REST list at least 25 % of the bare endpoint's req/s
 TARGET_GQL_OF_REST = 0.50  # GraphQL list at least 50 % of the REST list's req/s
 TARGET_P99_MS = 50.0
@@ -77,16 +79,11 @@ def pems() -> dict[str, str]:
     from cryptography.x509.oid import NameOID
 
     now = dt.datetime.now(dt.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP384R1()), ec.generate_private_key(ec.SECP256R1())
+    key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "casp bench"),
                          x509.NameAttribute(NameOID.COMMON_NAME, "casp bench E1")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(days=1))
-          .not_valid_after(now + dt.timedelta(days=3650))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .sign(ca_key, hashes.SHA384()))
+    ca_key, ca = common.small_ca(ca_name, now)
     names = [x509.DNSName("www.example.com"), x509.DNSName("example.com")]
     leaf = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.example.com")]))
@@ -222,18 +219,6 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def cpu_s(pid: int) -> float:
-    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class Server:
     """A server process on a loopback port, its output in a log file, pinned to `cpus`."""
 
@@ -279,13 +264,13 @@ class Server:
     def rss_mb(self) -> dict[str, float]:
         """VmRSS now and VmHWM (peak) of the process and any children, in MB (2**20)."""
         pids = descendants(self.pid)
-        return {"rss_mb": round(sum(status_kib(p, "VmRSS") for p in pids) / 1024, 1),
-                "peak_mb": round(sum(status_kib(p, "VmHWM") for p in pids) / 1024, 1),
+        return {"rss_mb": round(sum(common.status_kib(p, "VmRSS") for p in pids) / 1024, 1),
+                "peak_mb": round(sum(common.status_kib(p, "VmHWM") for p in pids) / 1024, 1),
                 "processes": len(pids), "threads": sum(
                     len(list(Path(f"/proc/{p}/task").glob("*"))) for p in pids)}
 
     def cpu_s(self) -> float:
-        return sum(cpu_s(p) for p in descendants(self.pid))
+        return sum(common.process_cpu_s(p) for p in descendants(self.pid))
 
     def implementation(self) -> dict[str, bool]:
         """Whether uvloop and httptools are loaded in the running server (their .so files in
@@ -294,14 +279,8 @@ class Server:
         return {"uvloop": "/uvloop/loop." in maps, "httptools": "/httptools/parser/" in maps}
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()  # uvicorn shuts down on SIGTERM (casp's lifespan runs)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+        if self.proc is not None:
+            common.terminate(self.proc)
 
 
 def casp_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -427,12 +406,6 @@ def wrk(url: str, script: Path, seconds: float, args: argparse.Namespace,
             "wrk_output": [x for x in done.stdout.splitlines() if not x.startswith("WRKJSON")]}
 
 
-def machine_busy_s() -> float:
-    """CPU seconds the whole machine has been busy (every core; /proc/stat)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def children_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk: the only child waited for
     return usage.ru_utime + usage.ru_stime
@@ -443,13 +416,13 @@ def measure(ep: Endpoint, server: Server, script: Path, args: argparse.Namespace
     url = server.url + ep.path
     if args.warmup > 0:
         wrk(url, script, args.warmup, args, wrk_cpus)
-    cpu0, wrk0, busy0, own0 = server.cpu_s(), children_cpu_s(), machine_busy_s(), \
+    cpu0, wrk0, busy0, own0 = server.cpu_s(), children_cpu_s(), common.machine_busy_s(), \
         time.process_time()
     t0 = time.perf_counter()
     fig = wrk(url, script, args.duration, args, wrk_cpus)
     wall = time.perf_counter() - t0
     server_cpu, wrk_cpu = server.cpu_s() - cpu0, children_cpu_s() - wrk0
-    others = machine_busy_s() - busy0 - server_cpu - wrk_cpu - (time.process_time() - own0)
+    others = common.machine_busy_s() - busy0 - server_cpu - wrk_cpu - (time.process_time() - own0)
     # Shares of one core: the server's, wrk's, and everything else's on the machine (other
     # processes, the kernel's softirq work for loopback): noise when it is high.
     fig["server_cpu_share"] = round(server_cpu / wall, 3)
@@ -467,11 +440,6 @@ def measure(ep: Endpoint, server: Server, script: Path, args: argparse.Namespace
 # -- report -----------------------------------------------------------------------------------
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))
     packages = {}
     for name in PACKAGES:
         try:
@@ -483,7 +451,7 @@ def machine() -> dict[str, Any]:
     os_name = next((line.split("=", 1)[1].strip('"') for line in
                     Path("/etc/os-release").read_text().splitlines()
                     if line.startswith("PRETTY_NAME=")), platform.platform())
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_kib / 2**20, 1),
+    return {"nproc": os.cpu_count(), "cpu": common.cpu_model(), "ram_gib": common.ram_gib(),
             "os": os_name, "kernel": platform.release(), "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version, "wrk": wrk_version, "packages": packages}
 

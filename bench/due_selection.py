@@ -52,6 +52,7 @@ from app.config import Settings  # noqa: E402
 from app.rest.v1.certificates import summary as rest_summary  # noqa: E402
 from app.services import certificates as certificate_service  # noqa: E402
 from app.services import sweeps  # noqa: E402
+from bench import common  # noqa: E402
 from models.user import User  # noqa: E402
 
 TARGET_MS = 100.0  # issue 4 point 8: selecting what is due, at 1,000,000 certificates
@@ -951,7 +952,7 @@ async def list_pass(targets: list[tuple[Backend, ListSample]],
                     server_pid = (await connections.get("default").execute_query_dict(
                         "SELECT pg_backend_pid() AS pid"))[0]["pid"] \
                         if isinstance(backend, PostgresBackend) else None
-                    busy0, own0 = machine_busy_s(), time.process_time()
+                    busy0, own0 = common.machine_busy_s(), time.process_time()
                     server0 = process_cpu_s(server_pid) if server_pid else 0.0
                     wall0 = time.perf_counter()
                     for _ in range(min(args.list_block, t["calls"] - t["done"])):
@@ -966,7 +967,7 @@ async def list_pass(targets: list[tuple[Backend, ListSample]],
                     spent = time.perf_counter() - wall0
                     mine = time.process_time() - own0
                     theirs = process_cpu_s(server_pid) - server0 if server_pid else 0.0
-                    others += machine_busy_s() - busy0 - mine - theirs
+                    others += common.machine_busy_s() - busy0 - mine - theirs
                     wall, own, server = wall + spent, own + mine, server + theirs
                 finally:
                     await db.disconnect()
@@ -1073,19 +1074,12 @@ async def list_figures(backend: Backend, sample: ListSample,
     return out
 
 
-def machine_busy_s() -> float:
-    """CPU seconds the whole machine has been busy (every core; /proc/stat)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def process_cpu_s(pid: int) -> float:
     """CPU seconds of a process (here: the PostgreSQL backend serving the bench)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return common.process_cpu_s(pid)
     except OSError:  # a server on another machine: counted with the others
         return 0.0
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _spread(values: list[int]) -> dict[str, float]:
@@ -1270,14 +1264,9 @@ def verdict(sizes: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))
     from importlib.metadata import version
 
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_kib / 2**20, 1),
+    return {"nproc": os.cpu_count(), "cpu": common.cpu_model(), "ram_gib": common.ram_gib(),
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "packages": {p: version(p) for p in ("tortoise-orm", "aiosqlite", "asyncpg")}}
 

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench import common  # noqa: E402
 from bench.probes import Probes, Span, breakdown, p90, per_call  # noqa: E402
 from tests.acme.helpers import add_domain, casp_settings, user_token  # noqa: E402
 from tests.conftest import bearer, free_port  # noqa: E402
@@ -56,8 +57,7 @@ def cpu_seconds(servers: dict[str, object]) -> dict[str, float]:
     for name, server in servers.items():
         proc = getattr(server, "_proc", None)
         if proc is not None:
-            stat = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used[name] = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+            used[name] = common.process_cpu_s(proc.pid)
     return used
 
 
@@ -228,17 +228,12 @@ def bench_tool(tool: str, make: Callable[[str, PebbleServer, Path, str], list[st
 # -- report -----------------------------------------------------------------------------------
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))
     versions = {}
     for pkg in ("pebble", "bind9", "certbot", "lego"):
         out = subprocess.run(["/usr/bin/dpkg-query", "-W", "-f=${Version}", pkg],  # noqa: S603
                              capture_output=True, text=True, check=False)
         versions[pkg] = out.stdout.strip() or None
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_kib / 2**20, 1),
+    return {"nproc": os.cpu_count(), "cpu": common.cpu_model(), "ram_gib": common.ram_gib(),
             "python": platform.python_version(), "packages": versions,
             "database": os.environ.get("CASP_TEST_DATABASE_URL", "").split(":")[0] or "sqlite"}
 

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from app.config import Settings  # noqa: E402
+from bench import common  # noqa: E402
 
 CASP = str(Path(sys.executable).parent / "casp")
 PASSWORD = "Load-passw0rd"  # noqa: S105 (the seeded users' password)
@@ -82,14 +83,9 @@ def _pems() -> tuple[str, str, str]:
     from cryptography.x509.oid import NameOID
 
     now = dt.datetime.now(dt.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP384R1()), ec.generate_private_key(ec.SECP256R1())
+    key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "casp load E1")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(days=1))
-          .not_valid_after(now + dt.timedelta(days=3650))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .sign(ca_key, hashes.SHA384()))
+    ca_key, ca = common.small_ca(ca_name, now)
     leaf = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.load.test")]))
             .issuer_name(ca_name).public_key(key.public_key())
@@ -199,13 +195,6 @@ def casp_env(data_dir: Path, port: int, database_url: str = "",
     return env | (extra or {})
 
 
-def _status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
 class CaspServer:
     """`casp serve` as a process of its own, its output in `log`."""
 
@@ -235,11 +224,10 @@ class CaspServer:
 
     def sample(self) -> dict[str, float]:
         """RSS (MiB), CPU seconds so far, open file descriptors and threads."""
-        stat = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return {"rss_mib": round(_status_kib(self.pid, "VmRSS") / 1024, 1),
-                "cpu_s": round((int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK"), 2),
+        return {"rss_mib": round(common.status_kib(self.pid, "VmRSS") / 1024, 1),
+                "cpu_s": round(common.process_cpu_s(self.pid), 2),
                 "fds": len(os.listdir(f"/proc/{self.pid}/fd")),
-                "threads": _status_kib(self.pid, "Threads")}
+                "threads": common.status_kib(self.pid, "Threads")}
 
     def open_client_connections(self) -> int:
         """The accepted connections the server holds open on its port (not counting its
@@ -266,13 +254,7 @@ class CaspServer:
     def stop(self) -> int | None:
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.terminate()  # uvicorn shuts down on SIGTERM; casp's lifespan runs
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        common.terminate(self.proc)
         return self.proc.returncode
 
 
@@ -597,10 +579,7 @@ def verdict(tally: Tally, seconds: float, budget: int = 10) -> list[str]:
 # -- the bench --------------------------------------------------------------------------------
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+    return {"nproc": os.cpu_count(), "cpu": common.cpu_model(), "python": platform.python_version(),
             "loadavg_before": round(os.getloadavg()[0], 2)}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import free_port
 from tests.support import find_binary
 from tests.support.dns import BindServer
 from tests.support.pebble import PebbleServer
@@ -60,3 +61,15 @@ def pebble_factory(bind_server: BindServer) -> Iterator[PebbleFactory]:
 def pebble(pebble_factory: PebbleFactory) -> PebbleServer:
     """A default Pebble for the module: no EAB, no nonce rejection, fresh authzs per order."""
     return pebble_factory()
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    """The module's casp port: where its Pebble (`ca`) dials for http-01."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def ca(pebble_factory: PebbleFactory, port: int) -> PebbleServer:
+    """A Pebble for the module validating http-01 on `port`."""
+    return pebble_factory(http_port=port)

@@ -75,3 +75,15 @@ async def wait_for(client: httpx.AsyncClient, token: str, cert_id: int,
         await asyncio.sleep(0.1)
     raise AssertionError(f"certificate {cert_id} still {data.get('status')}/"
                          f"{data.get('stage')} after {within} s: {data.get('last_error')}")
+
+
+async def issue_http01(client: httpx.AsyncClient, token: str,
+                       label: str = "t") -> dict[str, Any]:
+    """A new http-01 domain (named from `label`) and a certificate for it, waited for until
+    issued: its detail."""
+    name = unique(label)
+    await add_domain(client, token, name, "http-01")
+    cert = await request_cert(client, token, domains=[name], challenge_type="http-01")
+    done = await wait_for(client, token, cert["id"])
+    assert done["status"] == "issued", done["last_error"]
+    return done

@@ -20,9 +20,8 @@ from app.clock import ManualClock
 from app.config import Settings
 from app.jobs.queue import enqueue
 from models.certificate import Certificate
-from tests.acme.conftest import PebbleFactory
-from tests.acme.helpers import add_domain, casp_settings, request_cert, unique, user_token, wait_for
-from tests.conftest import bearer, free_port
+from tests.acme.helpers import casp_settings, issue_http01, user_token
+from tests.conftest import bearer
 from tests.support.ari import AriStub, Window
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
@@ -30,16 +29,6 @@ from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
 
 URL = "/api/v1/certificates.php"
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def ca(pebble_factory: PebbleFactory, port: int) -> PebbleServer:
-    return pebble_factory(http_port=port)
 
 
 @pytest.fixture
@@ -53,15 +42,6 @@ def with_ari(tmp: Path, ca: PebbleServer, bind: BindServer, port: int,
     settings = casp_settings(tmp, ca, bind, port)
     return dataclasses.replace(settings, ca_directories={
         **settings.ca_directories, "letsencrypt": stub.directory_url})
-
-
-async def issue_one(client: httpx.AsyncClient, token: str) -> dict:  # type: ignore[type-arg]
-    name = unique("ari")
-    await add_domain(client, token, name, "http-01")
-    cert = await request_cert(client, token, domains=[name], challenge_type="http-01")
-    done = await wait_for(client, token, cert["id"])
-    assert done["status"] == "issued", done["last_error"]
-    return done
 
 
 async def sweep_until(condition, within: float = 10) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +69,7 @@ async def test_window_retry_after_and_mass_revocation(tmp_path: Path, ca: Pebble
     settings = with_ari(tmp_path / "data", ca, bind_server, port, stub)
     async with live_casp(settings, port, clock) as client:
         token = await user_token(client)
-        first = await issue_one(client, token)
+        first = await issue_http01(client, token, "ari")
         wanted = cert_id(first["certificate_pem"])
         assert wanted
 
@@ -145,7 +125,7 @@ async def test_no_retry_after_means_six_hours_and_errors_keep_the_one_third_rule
     settings = with_ari(tmp_path / "data", ca, bind_server, port, stub)
     async with live_casp(settings, port, clock) as client:
         token = await user_token(client)
-        first = await issue_one(client, token)
+        first = await issue_http01(client, token, "ari")
         before = await Certificate.get(id=first["id"])
 
         async def looked_once() -> bool:
@@ -174,7 +154,7 @@ async def test_a_ca_without_renewal_info_keeps_the_one_third_rule(
     settings = casp_settings(tmp_path / "data", ca, bind_server, port)  # plain Pebble 2.4
     async with live_casp(settings, port, clock) as client:
         token = await user_token(client)
-        first = await issue_one(client, token)
+        first = await issue_http01(client, token, "ari")
         before = await Certificate.get(id=first["id"])
         assert before.ari_check_at is not None  # a look at the CA is due after issuance
 

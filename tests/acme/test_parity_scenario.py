@@ -12,7 +12,6 @@ import base64
 import dataclasses
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,8 @@ import httpx
 import pytest
 
 from app.config import Settings
-from tests.acme.conftest import PebbleFactory
 from tests.acme.helpers import casp_settings, unique, wait_for
-from tests.conftest import PASSWORD, bearer, free_port, login, register
+from tests.conftest import PASSWORD, bearer, login, register
 from tests.graphql.test_parity import (
     DETAIL,
     DOMAIN,
@@ -43,16 +41,6 @@ from tests.support.pebble import PebbleServer
 CERTS = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"
 NOTES = "/api/v1/notifications.php"
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def ca(pebble_factory: PebbleFactory, port: int) -> Iterator[PebbleServer]:
-    yield pebble_factory(http_port=port)
 
 
 @pytest.fixture

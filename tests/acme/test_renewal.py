@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,9 +14,15 @@ import pytest
 from app.clock import ManualClock
 from app.config import Settings
 from app.jobs.queue import enqueue
-from tests.acme.conftest import PebbleFactory
-from tests.acme.helpers import add_domain, casp_settings, request_cert, unique, user_token, wait_for
-from tests.conftest import assert_error, bearer, free_port
+from tests.acme.helpers import (
+    add_domain,
+    casp_settings,
+    issue_http01,
+    request_cert,
+    unique,
+    user_token,
+)
+from tests.conftest import assert_error, bearer
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
@@ -26,28 +31,9 @@ from tests.support.pebble import PebbleServer
 URL = "/api/v1/certificates.php"
 
 
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def ca(pebble_factory: PebbleFactory, port: int) -> Iterator[PebbleServer]:
-    yield pebble_factory(http_port=port)
-
-
 @pytest.fixture
 def settings(tmp_path: Path, ca: PebbleServer, bind_server: BindServer, port: int) -> Settings:
     return casp_settings(tmp_path / "data", ca, bind_server, port)
-
-
-async def issued(client, token: str) -> dict:  # type: ignore[no-untyped-def]
-    name = unique("r")
-    await add_domain(client, token, name, "http-01")
-    cert = await request_cert(client, token, domains=[name], challenge_type="http-01")
-    done = await wait_for(client, token, cert["id"])
-    assert done["status"] == "issued", done["last_error"]
-    return done
 
 
 async def wait_renewed(client, token: str, cert_id: int, serial: str,  # type: ignore[no-untyped-def]
@@ -66,7 +52,7 @@ async def test_renewed_on_its_own_at_one_third_of_the_lifetime(settings: Setting
     clock = ManualClock()
     async with live_casp(settings, port, clock) as client:
         token = await user_token(client)
-        first = await issued(client, token)
+        first = await issue_http01(client, token, "r")
         from models.certificate import Certificate
 
         row = await Certificate.get(id=first["id"])
@@ -99,7 +85,7 @@ async def test_renewed_on_its_own_at_one_third_of_the_lifetime(settings: Setting
 async def test_renew_action_answers_like_the_seed(settings: Settings, port: int):
     async with live_casp(settings, port) as client:
         token = await user_token(client)
-        first = await issued(client, token)
+        first = await issue_http01(client, token, "r")
         r = await client.post(f"{URL}?action=renew", headers=bearer(token),
                               json={"id": first["id"]})
         assert r.status_code == 200, r.text
@@ -117,7 +103,7 @@ async def test_renew_action_answers_like_the_seed(settings: Settings, port: int)
 async def test_renew_action_202_when_not_done_in_time(settings: Settings, port: int):
     async with live_casp(dataclasses.replace(settings, renew_wait_seconds=0), port) as client:
         token = await user_token(client)
-        first = await issued(client, token)
+        first = await issue_http01(client, token, "r")
         r = await client.post(f"{URL}?action=renew", headers=bearer(token),
                               data={"id": str(first["id"])})
         assert r.status_code == 202, r.text

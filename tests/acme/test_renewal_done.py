@@ -9,15 +9,13 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from app.clock import ManualClock
 from app.jobs.queue import enqueue
 from models.certificate import Certificate
 from tests.acme.conftest import PebbleFactory
-from tests.acme.helpers import casp_settings, user_token
-from tests.acme.test_renewal import URL, issued, wait_renewed
-from tests.conftest import bearer, free_port
+from tests.acme.helpers import casp_settings, issue_http01, user_token
+from tests.acme.test_renewal import URL, wait_renewed
+from tests.conftest import bearer
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
 from tests.test_deliveries import (  # noqa: F401  (fixtures)
@@ -29,11 +27,6 @@ from tests.test_deliveries import (  # noqa: F401  (fixtures)
     receiver,
     smtp,
 )
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
 
 
 async def test_renewed_on_its_own_seen_everywhere(tmp_path: Path, pebble_factory: PebbleFactory,
@@ -48,7 +41,7 @@ async def test_renewed_on_its_own_seen_everywhere(tmp_path: Path, pebble_factory
         r = await client.post("/api/v1/account.php?action=notification-settings",
                               headers=bearer(token), json={"webhook_url": receiver.url})
         secret = r.json()["data"]["webhook_secret"]
-        first = await issued(client, token)
+        first = await issue_http01(client, token, "r")
 
         row = await Certificate.get(id=first["id"])
         clock._now = row.renew_at + timedelta(seconds=1)  # type: ignore[operator]

@@ -10,7 +10,7 @@ import base64
 import io
 import re
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from tests.conftest import PASSWORD, bearer, login, register, reset_token_in, ru
 from tests.rest.conftest import OfflineAcme, quiet_settings
 from tests.rest.test_password_reset import outbox
 from tests.support.certs import make_ca, make_leaf
+from tests.support.lookup import FakeLookup
 
 CERTS = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"
@@ -384,19 +385,6 @@ async def test_domains_match_rest(quiet: httpx.AsyncClient, clock: ManualClock):
     assert [domain_as_rest(d) for d in g_list["domains"]] == r_list["domains"]
     assert [d["domain"] for d in r_list["domains"]] == [
         "alpha.example.net", "xn--bcher-kva.example.org", "zeta.example.com"]
-
-
-class FakeLookup:
-    """DNS as the checks see it: no address for anything, a CAA set naming Let's Encrypt."""
-
-    async def addresses(self, name: str) -> list[str]:
-        return []
-
-    async def cname(self, name: str) -> str | None:
-        return None
-
-    async def caa(self, name: str) -> tuple[str, list[tuple[str, str]]] | None:
-        return "example.com", [("issue", "letsencrypt.org")]
 
 
 VERIFY_DOMAIN = """mutation($id: Int!) { verifyDomain(id: $id) { ok verification
@@ -859,24 +847,26 @@ async def test_an_overridden_directory_makes_buypass_available(settings: Setting
 ENUM = 'query($n: String!) { __type(name: $n) { enumValues { name } } }'
 
 
+def _objects(node: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a document, each before the ones inside it."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _objects(value)
+
+
 def openapi_enums(doc: Any, name: str) -> list[list[str]]:
     """Every enum the OpenAPI document gives a parameter or property called `name`."""
     found: list[list[str]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("name") == name and "enum" in node.get("schema", {}):
-                found.append(node["schema"]["enum"])
-            props = node.get("properties")
-            if isinstance(props, dict) and "enum" in (props.get(name) or {}):
-                found.append(props[name]["enum"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(doc)
+    for node in _objects(doc):
+        if node.get("name") == name and "enum" in node.get("schema", {}):
+            found.append(node["schema"]["enum"])
+        props = node.get("properties")
+        if isinstance(props, dict) and "enum" in (props.get(name) or {}):
+            found.append(props[name]["enum"])
     return found
 
 
@@ -909,20 +899,12 @@ async def test_notification_types_are_the_rest_vocabulary(quiet: httpx.AsyncClie
 
 
 def _item_enums(doc: Any, name: str) -> list[list[str]]:
+    """Every enum the OpenAPI document gives the items of an array property called `name`."""
     found: list[list[str]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            props = node.get("properties")
-            if isinstance(props, dict) and "enum" in (props.get(name) or {}).get("items", {}):
-                found.append(props[name]["items"]["enum"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(doc)
+    for node in _objects(doc):
+        props = node.get("properties")
+        if isinstance(props, dict) and "enum" in (props.get(name) or {}).get("items", {}):
+            found.append(props[name]["items"]["enum"])
     return found
 
 

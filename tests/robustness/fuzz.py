@@ -15,11 +15,16 @@ from typing import Any
 
 import httpx
 import requests
+import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.core.failures import FailureGroup
 
 # Cases per operation and generation mode. CASP_ROBUSTNESS_EXAMPLES raises the budget for a
 # longer local run (e.g. 500); CI keeps the default, about 30 s of CPU for both APIs.
 EXAMPLES = int(os.environ.get("CASP_ROBUSTNESS_EXAMPLES") or 20)
+
+# Both generation modes, for `@pytest.mark.parametrize("mode", MODES, ids=str)`.
+MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 
 
 def budget(examples: int = EXAMPLES) -> settings:
@@ -90,3 +95,15 @@ def describe(request: httpx.Request, response: httpx.Response, message: str = ""
     return (f"{request.method} {request.url}\nrequest body: {body}\n"
             f"-> {response.status_code} {response.headers.get('content-type')}\n"
             f"{response.text[:600]}\n{message[:1500]}")
+
+
+def validate(tally: Tally, case: Any, response: httpx.Response, checks: list[Any],
+             operation: str, known: list[KnownFinding]) -> None:
+    """Run schemathesis' `checks` on one answer; count its failures in `tally` by kind
+    (the failure title and `operation`), with one example of each."""
+    try:
+        case.validate_response(response, checks=checks)
+    except FailureGroup as group:
+        kinds = sorted({f"{f.title} ({operation})" for f in group.exceptions})
+        message = "\n".join(f"{f.title}: {f.message}" for f in group.exceptions)
+        tally.failed(kinds, response, describe(response.request, response, message), known)

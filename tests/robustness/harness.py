@@ -31,6 +31,7 @@ from models.certificate import Certificate
 from tests.conftest import PASSWORD, bearer, make_settings, migrated
 from tests.rest.conftest import OfflineAcme
 from tests.support import pg
+from tests.support.lookup import FakeLookup
 
 T = TypeVar("T")
 ON_POSTGRES = bool(pg.suite_admin_url())  # the suite's second pass (CASP_TEST_DATABASE_URL)
@@ -38,19 +39,6 @@ CERTS = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"
 ACCOUNT = "/api/v1/account.php"
 AUTH = "/api/v1/auth.php"
-
-
-class FakeLookup:
-    """DNS as the domain checks see it, with no network: no address, no CNAME, one CAA."""
-
-    async def addresses(self, name: str) -> list[str]:
-        return []
-
-    async def cname(self, name: str) -> str | None:
-        return None
-
-    async def caa(self, name: str) -> tuple[str, list[tuple[str, str]]] | None:
-        return "example.com", [("issue", "letsencrypt.org")]
 
 
 class QuietAcme(OfflineAcme):
@@ -122,6 +110,12 @@ class SyncApp:
     def seed(self, email: str = "owner@example.com", domain: str = "example.com",
              issued: bool = True) -> Seeded:
         return self.run(seed(self.client, email, domain, issued=issued))
+
+    def seed_owner(self) -> Seeded:
+        """Seed an owner's data (`seed()`) and act as that owner from now on."""
+        self.seeded = self.seed()
+        self.token = self.seeded.token
+        return self.seeded
 
     def counts(self) -> dict[str, int]:
         return self.run(row_counts())
@@ -282,8 +276,7 @@ def _shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncApp]:
     databases to drop, so its PostgreSQL database is released here."""
     path = Path(tmp_path_factory.mktemp("robustness"))
     with pytest.MonkeyPatch.context() as mp, sync_app(path, mp, **HOSTILE_SETTINGS) as app:
-        app.seeded = app.seed()
-        app.token = app.seeded.token
+        app.seed_owner()
         url = app.settings.database_url
         yield app
     if ON_POSTGRES and url:

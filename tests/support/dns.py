@@ -5,13 +5,9 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import shutil
 import socket
-import subprocess
 import tempfile
-import time
 from pathlib import Path
-from typing import IO
 
 import dns.exception
 import dns.message
@@ -24,7 +20,8 @@ import dns.tsig
 import dns.update
 
 from tests.conftest import free_port
-from tests.support import find_binary, tail
+from tests.support import find_binary
+from tests.support.procs import ServiceProcess
 
 USERS_ZONE = "example.test."
 DELEGATION_ZONE = "acme-delegation.test."
@@ -55,7 +52,7 @@ def _zone_text(origin: str, extra: str = "") -> str:
     )
 
 
-class BindServer:
+class BindServer(ServiceProcess):
     """`named -g` serving a users zone and a delegation zone, both updatable with one TSIG key.
 
     Recursion is on for loopback only so BIND follows `_acme-challenge` CNAMEs into the
@@ -84,8 +81,6 @@ class BindServer:
         self.tsig_key_name = "casp-test-key."
         self.tsig_secret = base64.b64encode(secrets.token_bytes(32)).decode()
         self.log_path = self.workdir / "named.log"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def address(self) -> str:
@@ -143,19 +138,9 @@ class BindServer:
 
     def start(self, timeout: float = 10.0) -> BindServer:
         conf = self._write_config()
-        self._log = self.log_path.open("wb")
-        self._proc = subprocess.Popen(
-            [str(self.named), "-g", "-4", "-n", "2", "-c", str(conf)],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                self._fail(f"named exited with status {self._proc.returncode}")
-            if self._answers_soa():
-                return self
-            time.sleep(0.05)
-        self._fail(f"named did not answer an SOA query within {timeout:g}s")
-        return self  # unreachable; _fail raises
+        self._launch([str(self.named), "-g", "-4", "-n", "2", "-c", str(conf)])
+        self._await_ready(self._answers_soa, timeout, "named", "answer an SOA query")
+        return self
 
     def _answers_soa(self) -> bool:
         query = dns.message.make_query(self.zones[0], dns.rdatatype.SOA)
@@ -165,34 +150,8 @@ class BindServer:
             return False
         return reply.rcode() == dns.rcode.NOERROR and bool(reply.answer)
 
-    def _fail(self, why: str) -> None:
-        self.stop()
-        raise RuntimeError(f"{why}; {self.named} output:\n{tail(self.log_path)}")
-
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def cleanup(self) -> None:
-        """Stop and remove the working directory when this object made it."""
-        self.stop()
-        if self._own_dir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
     def __enter__(self) -> BindServer:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.cleanup()
 
     # -- records --------------------------------------------------------------------------
 

@@ -6,22 +6,19 @@ import base64
 import json
 import os
 import secrets
-import shutil
 import ssl
-import subprocess
 import tempfile
-import time
 from pathlib import Path
-from typing import IO
 
 import httpx
 
 from tests.conftest import free_port
 from tests.support import find_binary, tail
 from tests.support.certs import write_tls_files
+from tests.support.procs import ServiceProcess
 
 
-class PebbleServer:
+class PebbleServer(ServiceProcess):
     """One `pebble` process with its own TLS CA, ports, EAB key and validation settings.
 
     Pebble regenerates its issuing root and intermediate on every start, so fetch them
@@ -56,8 +53,6 @@ class PebbleServer:
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="casp-pebble-"))
         self.ca_bundle = ""
         self.log_path = self.workdir / "pebble.log"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def directory_url(self) -> str:
@@ -107,29 +102,20 @@ class PebbleServer:
 
     def start(self, timeout: float = 15.0) -> PebbleServer:
         config = self._write_config()
-        self._log = self.log_path.open("wb")
-        self._proc = subprocess.Popen(
+        self._launch(
             [str(self.pebble), "-config", str(config), "-dnsserver", self.dns_server,
              "-strict=false"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
             env=self.env(), cwd=self.workdir)
-        deadline = time.monotonic() + timeout
         with httpx.Client(verify=self.ssl_context(), timeout=1.0) as client:
-            while time.monotonic() < deadline:
-                if self._proc.poll() is not None:
-                    self._fail(f"pebble exited with status {self._proc.returncode}")
-                try:
-                    if client.get(self.directory_url).status_code == 200:
-                        return self
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.05)
-        self._fail(f"pebble did not serve {self.directory_url} within {timeout:g}s")
-        return self  # unreachable; _fail raises
 
-    def _fail(self, why: str) -> None:
-        self.stop()
-        raise RuntimeError(f"{why}; {self.pebble} output:\n{tail(self.log_path)}")
+            def serves_directory() -> bool:
+                try:
+                    return client.get(self.directory_url).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            self._await_ready(serves_directory, timeout, "pebble", f"serve {self.directory_url}")
+        return self
 
     def _management_get(self, path: str) -> str:
         with httpx.Client(verify=self.ssl_context(), timeout=5.0) as client:
@@ -144,31 +130,9 @@ class PebbleServer:
     def intermediates_pem(self, index: int = 0) -> str:
         return self._management_get(f"/intermediates/{index}")
 
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def cleanup(self) -> None:
-        """Stop and remove the working directory when this object made it."""
-        self.stop()
-        if self._own_dir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
     def output(self) -> str:
         """Pebble's log so far, to explain a failed validation in an assertion message."""
         return tail(self.log_path, limit=20000)
 
     def __enter__(self) -> PebbleServer:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.cleanup()
