@@ -16,6 +16,7 @@ from app.rest.envelope import error_body
 from app.rest.errors import headers_for
 from app.runtime import current
 from app.services import accounts
+from schema.refusals import error_body as graphql_error_body
 
 log = logging.getLogger("casp.request")
 
@@ -130,8 +131,7 @@ class BodyLimit(HttpMiddleware):
 
 async def _refuse(send: Send, exc: AppError, scope: Scope) -> None:
     if scope.get("path", "").startswith("/graphql"):
-        body: Any = {"data": None, "errors": [{"message": exc.message,
-                                                "extensions": {"code": exc.code}}]}
+        body: Any = graphql_error_body(exc)
     else:
         body = error_body(exc.code, exc.message, exc.details)
     await send_json(send, exc.status, body, headers_for(exc))
@@ -167,7 +167,7 @@ async def _known_token(scope: Scope) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        await accounts.authenticate_once(scope.setdefault("state", {}), token.strip())
+        await accounts.authenticate_once(scope, token.strip())
     except AppError:
         return None
     return authorization

@@ -43,8 +43,8 @@ class Context:
         """The token's user; UNAUTHORIZED without a valid bearer token. Looked up once per
         request, however many root fields ask for it at the same time."""
         if self._user is None:
-            self._user = asyncio.ensure_future(accounts.authenticate_once(
-                self.request.scope.setdefault("state", {}), self.token()))
+            self._user = asyncio.ensure_future(
+                accounts.authenticate_once(self.request.scope, self.token()))
         return await asyncio.shield(self._user)
 
 

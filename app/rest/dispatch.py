@@ -83,8 +83,7 @@ class Resource:
         action = self.pick(request.method, request.query_params.get("action") or None)
         user = None
         if action.auth:
-            user = await accounts.authenticate_once(request.scope.setdefault("state", {}),
-                                                    bearer_token(request))
+            user = await accounts.authenticate_once(request.scope, bearer_token(request))
         params = await parse(request, action.params)
         return await action.handler(Call(request, params, user))
 

@@ -133,9 +133,11 @@ async def authenticate(*, token: str | None) -> User:
     return user
 
 
-async def authenticate_once(state: MutableMapping[str, Any], token: str | None) -> User:
-    """authenticate(), remembered in a request's state: a second call for the same token in
-    the same request answers from the first instead of querying again."""
+async def authenticate_once(scope: MutableMapping[str, Any], token: str | None) -> User:
+    """authenticate(), remembered in the request's state (its ASGI scope's "state", which
+    Starlette's request.state reads): a second call for the same token in the same request
+    answers from the first instead of querying again."""
+    state = scope.setdefault("state", {})
     seen = state.get(AUTH_STATE)
     if seen is not None and seen[0] == token and token:
         if seen[1] is None:

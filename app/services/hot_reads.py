@@ -10,6 +10,7 @@ look-up 0.46 ms of CPU against 0.2 ms here, a list page of 20 with its count 1.8
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -59,6 +60,7 @@ class ListFilter:
         return sql, [value for _, _, value in used]
 
 
+@lru_cache(maxsize=8)  # a handful of column sets, asked for on every list request
 def _converters(columns: tuple[str, ...]) -> list[tuple[str, Field[Any]]]:
     """The columns whose database values need Tortoise's conversion (JSON, datetimes,
     booleans); text and integers come from both drivers as they are."""
