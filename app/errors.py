@@ -8,7 +8,9 @@
     ├── RateLimited           RATE_LIMIT_EXCEEDED  429
     └── ServerError           SERVER_ERROR         500
 
-REST renders them in app/rest/errors.py, GraphQL in schema/errors.py; nowhere else.
+REST renders them in app/rest/errors.py, GraphQL in schema/errors.py; nowhere else. An error
+raised before either door runs (app/middleware.py) goes to the renderer of its path's door,
+which app/main.py hands the middleware.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ class AppError(Exception):
         self.message = message or self.default_message
         self.details = details
         super().__init__(self.message)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with the error in either door (Retry-After, Allow)."""
+        return {}
 
 
 class Unauthorized(AppError):
@@ -62,6 +69,10 @@ class MethodNotAllowed(NotFound):
         )
         self.allowed = allowed
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
+
 
 class RateLimited(AppError):
     code = "RATE_LIMIT_EXCEEDED"
@@ -71,6 +82,10 @@ class RateLimited(AppError):
     def __init__(self, message: str | None = None, *, retry_after: int = 60):
         super().__init__(message, details={"retry_after": retry_after})
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class ServerError(AppError):

@@ -8,20 +8,26 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Scope
 
 from app import db, ops
 from app.acme.interface import Acme
+from app.auth import Authenticate
 from app.clock import Clock
 from app.config import Settings
+from app.errors import AppError
 from app.jobs.tasks import make_worker
 from app.mail import Mailer
 from app.metrics import RequestMetrics
 from app.middleware import BodyLimit, RateLimit, RequestContext
+from app.rest import errors as rest_errors
 from app.rest import openapi, well_known
 from app.rest.errors import EXCEPTION_HANDLERS
 from app.rest.v1 import RESOURCES
 from app.runtime import Runtime, install
+from schema import errors as graphql_errors
 from schema.build import graphql_app
 from schema.explorer import assets_route
 
@@ -40,6 +46,14 @@ def routes() -> list[BaseRoute]:
         Route("/.well-known/acme-challenge/{token}", well_known.acme_challenge,
               methods=["GET"]),
     ]
+
+
+def refusal(scope: Scope, exc: AppError) -> Response:
+    """An error met before any door ran (body too large, rate limit, an unexpected failure),
+    rendered by the door of the request's path."""
+    if scope.get("path", "").startswith("/graphql"):
+        return graphql_errors.error_response(exc)
+    return rest_errors.error_response(exc)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
@@ -67,8 +81,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     return Starlette(
         routes=routes(),
-        middleware=[Middleware(RequestContext), Middleware(RequestMetrics),
-                    Middleware(RateLimit), Middleware(BodyLimit)],
+        middleware=[Middleware(RequestContext, refuse=refusal), Middleware(RequestMetrics),
+                    Middleware(Authenticate), Middleware(RateLimit, refuse=refusal),
+                    Middleware(BodyLimit, refuse=refusal)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

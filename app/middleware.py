@@ -1,39 +1,28 @@
-"""Pure ASGI middleware: request ids and the last-resort 500, body size, rate limiting."""
+"""Pure ASGI middleware: request ids and the last-resort 500, body size, rate limiting.
+
+No door and no service is imported here: an error met before the doors is answered by the
+`refuse` renderer that app/main.py hands each middleware (the door of the request's path
+renders it), and the caller's identity comes from app/auth.py's Authenticate, which runs
+before these."""
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from typing import Any
+from collections.abc import Callable
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import AppError, RateLimited, ValidationFailed
+from app.auth import header, identity_of
+from app.errors import AppError, RateLimited, ServerError, ValidationFailed
 from app.logs import request_id
-from app.ratelimit import Decision, client_key
-from app.rest.envelope import error_body
-from app.rest.errors import headers_for
+from app.ratelimit import Decision
 from app.runtime import current
-from app.services import accounts
-from schema.refusals import error_body as graphql_error_body
 
 log = logging.getLogger("casp.request")
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
-async def send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
-    payload = json.dumps(body, ensure_ascii=False).encode()
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": payload})
+# Renders an AppError raised before any door, in the shape of the request's door.
+Refuse = Callable[[Scope, AppError], Response]
 
 
 def _add_headers(message: Message, headers: dict[str, str]) -> None:
@@ -46,8 +35,20 @@ class HttpMiddleware:
     """Pure ASGI middleware for HTTP requests: other scopes (lifespan, WebSocket) and the
     requests `applies` turns down pass straight through to the app."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, refuse: Refuse | None = None):
         self.app = app
+        self._refuse = refuse
+
+    async def refuse(self, scope: Scope, send: Send, exc: AppError,
+                     headers: dict[str, str] | None = None) -> None:
+        """Answer `exc` in the shape of the request's door (main.py's renderer)."""
+        assert self._refuse is not None, f"{type(self).__name__} needs a refuse renderer"
+        response = self._refuse(scope, exc)
+        response.headers.update(headers or {})
+
+        async def no_body() -> Message:
+            return {"type": "http.disconnect"}
+        await response(scope, no_body, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.applies(scope):
@@ -84,16 +85,16 @@ class RequestContext(HttpMiddleware):
             log.exception("unhandled error on %s %s (request id %s)", scope.get("method"),
                           scope.get("path"), rid)
             if not started:
-                body = error_body("SERVER_ERROR", f"Internal server error (request id {rid})",
-                                  {"request_id": rid})
-                await send_json(send, 500, body, {"X-Request-ID": rid})
+                error = ServerError(f"Internal server error (request id {rid})",
+                                    details={"request_id": rid})
+                await self.refuse(scope, send, error, {"X-Request-ID": rid})
         finally:
             request_id.reset(token)
 
 
 class _BodyTooLarge(Exception):
     """Raised from BodyLimit's receive. Not an AppError, so that REST's exception handlers
-    let it through to BodyLimit, which answers in the shape of the path (see _refuse)."""
+    let it through to BodyLimit, which answers in the shape of the path (HttpMiddleware.refuse)."""
 
 
 class BodyLimit(HttpMiddleware):
@@ -102,9 +103,9 @@ class BodyLimit(HttpMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = current().settings.max_body_bytes
         too_big = ValidationFailed(f"The request body is larger than {limit} bytes")
-        declared = _header(scope, b"content-length")
+        declared = header(scope, b"content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            await _refuse(send, too_big, scope)
+            await self.refuse(scope, send, too_big)
             return
         seen, started = 0, False
 
@@ -126,15 +127,7 @@ class BodyLimit(HttpMiddleware):
         except _BodyTooLarge:
             if started:  # nothing left to say: RequestContext logs it
                 raise
-            await _refuse(send, too_big, scope)
-
-
-async def _refuse(send: Send, exc: AppError, scope: Scope) -> None:
-    if scope.get("path", "").startswith("/graphql"):
-        body: Any = graphql_error_body(exc)
-    else:
-        body = error_body(exc.code, exc.message, exc.details)
-    await send_json(send, exc.status, body, headers_for(exc))
+            await self.refuse(scope, send, too_big)
 
 
 class RateLimit(HttpMiddleware):
@@ -148,29 +141,14 @@ class RateLimit(HttpMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         client = scope.get("client") or ("unknown", 0)
-        key = client_key(await _known_token(scope), client[0])
+        key = identity_of(scope).bucket(client[0])
         decision: Decision = await current().limiter.hit_api(key)
         if not decision.allowed:
             exc = RateLimited(f"Rate limit of {decision.limit} requests exceeded; retry in "
                               f"{decision.retry_after} s", retry_after=decision.retry_after)
-            await _refuse(_with_headers(send, decision.headers()), exc, scope)
+            await self.refuse(scope, _with_headers(send, decision.headers()), exc)
             return
         await self.app(scope, receive, _with_headers(send, decision.headers()))
-
-
-async def _known_token(scope: Scope) -> str | None:
-    """The Authorization header when it carries a real token; made-up tokens count against
-    the IP, so that inventing tokens does not buy fresh budgets. The user found is kept in
-    the request's state for the endpoint (accounts.authenticate_once)."""
-    authorization = _header(scope, b"authorization")
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    try:
-        await accounts.authenticate_once(scope, token.strip())
-    except AppError:
-        return None
-    return authorization
 
 
 def _with_headers(send: Send, headers: dict[str, str]) -> Send:

@@ -3,7 +3,6 @@ and stricter budgets per email and per IP for the account actions that guessing 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import time
@@ -40,14 +39,6 @@ class Decision:
 
 def _async_uri(uri: str) -> str:
     return uri if uri.startswith("async+") else f"async+{uri}"
-
-
-def client_key(authorization: str | None, client_ip: str) -> str:
-    """The bucket of a request: its bearer token (hashed, never stored) or else its IP."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "tok:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
-    return f"ip:{client_ip}"
 
 
 class Limiter:

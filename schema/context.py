@@ -10,8 +10,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
 
-from app.rest.dispatch import bearer_token
-from app.services import accounts
+from app.auth import bearer_token, user_of
 from models.user import User
 from schema.loaders import Loaders
 
@@ -30,21 +29,16 @@ class Context:
     def client_ip(self) -> str | None:
         return self.request.client.host if self.request.client else None
 
-    def token(self) -> str | None:
-        header = bearer_token(self.request)  # type: ignore[arg-type]
-        if header or not self.connection_params:
-            return header
-        params = {k.lower(): v for k, v in self.connection_params.items()}
-        value = str(params.get("authorization") or "")
-        scheme, _, token = value.partition(" ")
-        return token.strip() or None if scheme.lower() == "bearer" else None
+    def init_token(self) -> str | None:
+        """The token of the WebSocket's connection_init payload, if it sent one."""
+        params = {k.lower(): v for k, v in (self.connection_params or {}).items()}
+        return bearer_token(str(params.get("authorization") or ""))
 
     async def user(self) -> User:
-        """The token's user; UNAUTHORIZED without a valid bearer token. Looked up once per
-        request, however many root fields ask for it at the same time."""
+        """The token's user (app/auth.py); UNAUTHORIZED without a valid bearer token. One
+        look-up however many root fields ask for it at the same time."""
         if self._user is None:
-            self._user = asyncio.ensure_future(
-                accounts.authenticate_once(self.request.scope, self.token()))
+            self._user = asyncio.ensure_future(user_of(self.request.scope, self.init_token()))
         return await asyncio.shield(self._user)
 
 

@@ -1,12 +1,15 @@
 """The one place errors become GraphQL errors: AppError's code in extensions.code; anything
-unexpected masked as SERVER_ERROR with a request id, its traceback logged."""
+unexpected masked as SERVER_ERROR with a request id, its traceback logged. Also the answer
+for an AppError raised before an operation runs (a refusal, or the middleware's)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
+from starlette.responses import JSONResponse, Response
 from strawberry.extensions import SchemaExtension
 
 from app.errors import AppError
@@ -20,10 +23,7 @@ def translate(error: GraphQLError) -> GraphQLError:
         return error
     original = error.original_error
     if isinstance(original, AppError):
-        details = dict(original.details or {})
-        if "fields" in details:  # per-field errors named as the GraphQL arguments are
-            details["fields"] = {_camel(k): v for k, v in details["fields"].items()}
-        message, extensions = original.message, {"code": original.code, **details}
+        message, extensions = original.message, extensions_of(original)
     elif original is None or isinstance(original, GraphQLError):
         # The query itself is wrong: syntax, unknown field, a variable of the wrong type
         # (graphql-core wraps variable coercion errors in another GraphQLError).
@@ -35,6 +35,24 @@ def translate(error: GraphQLError) -> GraphQLError:
         extensions = {"code": "SERVER_ERROR", "request_id": rid}
     return GraphQLError(message, nodes=error.nodes, source=error.source,
                         positions=error.positions, path=error.path, extensions=extensions)
+
+
+def extensions_of(exc: AppError) -> dict[str, Any]:
+    """extensions: the code and the details; per-field errors named as the GraphQL
+    arguments are (camelCase)."""
+    details = dict(exc.details or {})
+    if "fields" in details:
+        details["fields"] = {_camel(k): v for k, v in details["fields"].items()}
+    return {"code": exc.code, **details}
+
+
+def error_body(exc: AppError) -> dict[str, Any]:
+    return {"data": None, "errors": [{"message": exc.message, "extensions": extensions_of(exc)}]}
+
+
+def error_response(exc: AppError) -> Response:
+    """An AppError met before any operation ran, as a GraphQL answer."""
+    return JSONResponse(error_body(exc), status_code=exc.status, headers=exc.headers)
 
 
 def _camel(name: str) -> str:

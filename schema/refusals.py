@@ -9,7 +9,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from graphql import GraphQLError
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.base import BaseSchema
@@ -18,6 +18,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.errors import AppError, NotFound, ValidationFailed
+from schema.errors import error_response
 
 SUBSCRIPTIONS_OVER_WEBSOCKET = ("Subscriptions work over WebSocket only: connect to /graphql "
                                 "with the graphql-transport-ws protocol")
@@ -28,20 +29,18 @@ HTTP_OPERATIONS = {"GET": frozenset({OperationType.QUERY}),
                    "POST": frozenset({OperationType.QUERY, OperationType.MUTATION})}
 
 
-def error_body(exc: AppError) -> dict[str, Any]:
-    return {"data": None, "errors": [{"message": exc.message,
-                                      "extensions": {"code": exc.code}}]}
-
-
-def refusal(exc: HTTPException) -> JSONResponse:
+def refusal(exc: HTTPException) -> Response:
     """One of Strawberry's refusals in the GraphQL shape, with its reason and status: 400;
     405 for HEAD (Starlette routes it here with GET); 404 for a disabled explorer."""
     if exc.status_code in {404, 405}:  # NOT_FOUND, as REST's MethodNotAllowed
         error: AppError = NotFound(exc.reason)
     else:
         error = ValidationFailed(exc.reason)
-    headers = {"Allow": "GET, POST"} if exc.status_code == 405 else None
-    return JSONResponse(error_body(error), status_code=exc.status_code, headers=headers)
+    response = error_response(error)
+    response.status_code = exc.status_code
+    if exc.status_code == 405:
+        response.headers["Allow"] = "GET, POST"
+    return response
 
 
 def unreadable(exc: RecursionError | UnicodeDecodeError) -> HTTPException:

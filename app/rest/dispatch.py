@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.auth import user_of
 from app.errors import MethodNotAllowed, NotFound
 from app.rest.params import Param, parse
-from app.services import accounts
 from models.user import User
 
 
@@ -58,11 +58,6 @@ class Action:
         return (self.status, *self.also)
 
 
-def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 @dataclass(frozen=True)
 class Resource:
     path: str
@@ -81,9 +76,7 @@ class Resource:
 
     async def endpoint(self, request: Request) -> Response:
         action = self.pick(request.method, request.query_params.get("action") or None)
-        user = None
-        if action.auth:
-            user = await accounts.authenticate_once(request.scope, bearer_token(request))
+        user = await user_of(request.scope) if action.auth else None
         params = await parse(request, action.params)
         return await action.handler(Call(request, params, user))
 

@@ -1,4 +1,4 @@
-"""The seed's envelope: {"success", "message", "data"} and {"success": false, "error": {...}}."""
+"""The seed's success envelope: {"success", "message", "data"} (errors: app/rest/errors.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from typing import Any
 
 import orjson
 from starlette.responses import JSONResponse
-
-from app.errors import AppError
 
 DEFAULT_MESSAGE = "操作成功"  # the seed's own success message
 
@@ -26,15 +24,3 @@ def ok(data: Any = None, message: str = DEFAULT_MESSAGE, status: int = 200) -> J
 def bare_ok() -> JSONResponse:
     """`{"success": true}` and nothing else, where the seed shows exactly that."""
     return FastJSON({"success": True})
-
-
-def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if details:
-        error["details"] = details
-    return {"success": False, "error": error}
-
-
-def error_response(exc: AppError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return FastJSON(error_body(exc.code, exc.message, exc.details), status_code=exc.status,
-                        headers=headers)

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.errors import AppError, MethodNotAllowed, NotFound, RateLimited, ServerError
-from app.rest.envelope import error_response
+from app.errors import AppError, MethodNotAllowed, NotFound, ServerError
+from app.rest.envelope import FastJSON
 
 
-def headers_for(exc: AppError) -> dict[str, str]:
-    if isinstance(exc, RateLimited):
-        return {"Retry-After": str(exc.retry_after)}
-    if isinstance(exc, MethodNotAllowed):
-        return {"Allow": ", ".join(exc.allowed)}
-    return {}
+def error_body(exc: AppError) -> dict[str, Any]:
+    """{"success": false, "error": {"code", "message"[, "details"]}} (the seed's shape)."""
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.details:
+        error["details"] = exc.details
+    return {"success": False, "error": error}
+
+
+def error_response(exc: AppError) -> Response:
+    return FastJSON(error_body(exc), status_code=exc.status, headers=exc.headers)
 
 
 async def app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return error_response(exc, headers_for(exc))
+    return error_response(exc)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -33,7 +39,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         err = MethodNotAllowed(request.method, [m for m in allowed if m])
     else:
         err = ServerError("Request failed")
-    return error_response(err, headers_for(err))
+    return error_response(err)
 
 
 EXCEPTION_HANDLERS = {AppError: app_error, HTTPException: http_error}

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from app.crypto import new_token, token_hash
 from app.errors import Unauthorized, ValidationFailed
 from app.runtime import current
-from app.services import hot_reads, mails, one_time_tokens
+from app.services import hot_reads, mails, messages, one_time_tokens
 from app.services.validation import check_password, clean_name, normalize_email, required
 from models.user import OneTimeToken, User
 
 TOKEN_PREFIX = "casp_"  # noqa: S105 (a prefix, not a secret)
-FORGOT_MESSAGE = "If the email exists, a reset link has been sent."
 BAD_LOGIN = "Invalid email or password"
 BAD_TOKEN = "Invalid or revoked API token"  # noqa: S105 (a message, not a secret)
-# Where a request's scope["state"] keeps (token, user or None) once the token was looked up,
-# so that the rate limiter's look-up serves the endpoint too (one query, not two).
-AUTH_STATE = "casp.auth"
 
 
 @dataclass(frozen=True)
@@ -107,7 +101,7 @@ async def forgot_password(*, email: str | None, client_ip: str | None = None) ->
     if user is not None:
         token = await one_time_tokens.issue(user, OneTimeToken.RESET_PASSWORD)
         rt.spawn(mails.send_password_reset(user.email, token), "mail:reset")
-    return FORGOT_MESSAGE
+    return messages.FORGOT_PASSWORD
 
 
 async def reset_password(*, token: str | None, password: str | None,
@@ -123,33 +117,10 @@ async def reset_password(*, token: str | None, password: str | None,
     return user
 
 
-async def authenticate(*, token: str | None) -> User:
-    """The user whose API token this is, looked up by hash."""
-    if not token:
-        raise Unauthorized()
-    user = await hot_reads.user_by_token_hash(token_hash(token))
-    if user is None:
-        raise Unauthorized(BAD_TOKEN)
-    return user
-
-
-async def authenticate_once(scope: MutableMapping[str, Any], token: str | None) -> User:
-    """authenticate(), remembered in the request's state (its ASGI scope's "state", which
-    Starlette's request.state reads): a second call for the same token in the same request
-    answers from the first instead of querying again."""
-    state = scope.setdefault("state", {})
-    seen = state.get(AUTH_STATE)
-    if seen is not None and seen[0] == token and token:
-        if seen[1] is None:
-            raise Unauthorized(BAD_TOKEN)
-        return seen[1]
-    try:
-        user = await authenticate(token=token)
-    except Unauthorized:
-        state[AUTH_STATE] = (token, None)
-        raise
-    state[AUTH_STATE] = (token, user)
-    return user
+async def user_of_token(token: str) -> User | None:
+    """The user whose API token this is (looked up by hash), or None (app/auth.py decides
+    what that means for the request)."""
+    return await hot_reads.user_by_token_hash(token_hash(token))
 
 
 async def regenerate_token(*, user: User) -> str:

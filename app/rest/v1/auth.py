@@ -8,7 +8,7 @@ from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR, obj
-from app.services import accounts
+from app.services import accounts, messages
 
 EMAIL = Param("email", required=True, max_length=254, description="Email address")
 PASSWORD = Param("password", required=True, max_length=256,
@@ -37,7 +37,7 @@ async def forgot_password(call: Call) -> Response:
 
 async def reset_password(call: Call) -> Response:
     user = await accounts.reset_password(**call.params, client_ip=call.client_ip)
-    return ok({"user_id": user.id}, "Password has been reset.")
+    return ok({"user_id": user.id}, messages.PASSWORD_RESET)
 
 
 RESOURCE = Resource("/api/v1/auth.php", (
@@ -51,7 +51,7 @@ RESOURCE = Resource("/api/v1/auth.php", (
            params=(EMAIL, Param("password", required=True, max_length=256)),
            data=obj(user_id=INT, email=STR, token=STR)),
     Action(("POST",), "forgot-password", forgot_password, "Mail a password-reset token",
-           auth=False, params=(EMAIL,), data=NULL, message=accounts.FORGOT_MESSAGE),
+           auth=False, params=(EMAIL,), data=NULL, message=messages.FORGOT_PASSWORD),
     Action(("POST",), "reset-password", reset_password, "Set a new password with a reset token",
            auth=False, params=(TOKEN, PASSWORD), data=obj(user_id=INT)),
 ))

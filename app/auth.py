@@ -1,0 +1,95 @@
+"""Authentication, once per request, for every door.
+
+The one bearer-token parser, and the step that puts the token's user on the ASGI scope
+(`scope["state"]`, which Starlette's `request.state` reads) before the rate limiter runs: the
+limiter buckets by it, REST's dispatcher and GraphQL's context (over HTTP and WebSocket) read
+it from there. Nothing else parses the Authorization header or looks a token up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.errors import Unauthorized
+from app.services import accounts
+from models.user import User
+
+STATE_KEY = "casp.auth"
+PREFIXES = ("/api/", "/graphql")  # where a token means something
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request says it is: the bearer token it sent, and that token's user (None when
+    it sent none, or one that is unknown or retired)."""
+
+    token: str | None = None
+    user: User | None = None
+
+    def bucket(self, client_ip: str) -> str:
+        """The rate-limit budget: a real token's (hashed, never stored), else the IP's, so
+        that made-up tokens buy no fresh budgets."""
+        if self.user is None or not self.token:
+            return f"ip:{client_ip}"
+        return "tok:" + hashlib.sha256(self.token.encode()).hexdigest()[:32]
+
+    def require_user(self) -> User:
+        """The user, or UNAUTHORIZED saying whether a token was missing or wrong."""
+        if self.user is not None:
+            return self.user
+        raise Unauthorized(accounts.BAD_TOKEN if self.token else None)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value; None for anything else."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def identify(scope: Scope, token: str | None) -> Identity:
+    """Look `token` up, once per request: the answer is kept on the scope, and a second
+    call for the same token answers from it."""
+    state = scope.setdefault("state", {})
+    seen = state.get(STATE_KEY)
+    if isinstance(seen, Identity) and seen.token == token:
+        return seen
+    identity = Identity(token, await accounts.user_of_token(token) if token else None)
+    state[STATE_KEY] = identity
+    return identity
+
+
+def identity_of(scope: Scope) -> Identity:
+    """What Authenticate found for this request (nobody, outside the API's paths)."""
+    seen = scope.get("state", {}).get(STATE_KEY)
+    return seen if isinstance(seen, Identity) else Identity()
+
+
+async def user_of(scope: Scope, fallback_token: str | None = None) -> User:
+    """The acting user, or UNAUTHORIZED. `fallback_token` is used when no Authorization
+    header came: a browser's WebSocket sends its token in graphql-transport-ws's
+    connection_init payload instead."""
+    token = bearer_token(header(scope, b"authorization")) or fallback_token
+    return (await identify(scope, token)).require_user()
+
+
+class Authenticate:
+    """ASGI middleware: identifies the caller of /api and /graphql (HTTP and WebSocket)
+    before anything else uses the request."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope["path"].startswith(PREFIXES):
+            await identify(scope, bearer_token(header(scope, b"authorization")))
+        await self.app(scope, receive, send)

@@ -1,0 +1,17 @@
+"""The success messages both doors show (REST's `message`, GraphQL's payloads): written
+once, so that the two cannot drift apart."""
+
+FORGOT_PASSWORD = "If the email exists, a reset link has been sent."  # noqa: S105 (messages, not secrets)
+PASSWORD_RESET = "Password has been reset."  # noqa: S105
+TOKEN_REGENERATED = "API token regenerated; the old one no longer works."  # noqa: S105
+EAB_SAVED = "EAB credentials saved (the HMAC key is stored encrypted)"
+NOTIFICATION_SETTINGS_SAVED = "Notification settings saved"
+DOMAIN_VERIFIED = "Domain verified"
+DOMAIN_NOT_VERIFIED = "Verification failed: see checks"
+DOMAIN_DELETED = "Domain deleted successfully"
+CERTIFICATE_REQUESTED = "Certificate requested; issuance runs in the background"
+RENEWAL_RUNNING = "Renewal is running; it finishes in the background"
+CERTIFICATE_RENEWED = "Certificate renewed"
+DNS_CHECK_STARTED = "Checking the DNS records now"
+CERTIFICATE_REVOKED = "Certificate revoked"
+CERTIFICATE_DELETED = "Certificate deleted successfully"
