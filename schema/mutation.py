@@ -9,6 +9,7 @@ from app.services import (
     acme_accounts,
     certificates,
     domains,
+    messages,
     notification_settings,
     notifications,
     renewal,
@@ -71,7 +72,7 @@ class AccountMutations:
                              password: str) -> ResetPasswordPayload:
         user = await accounts.reset_password(token=token, password=password,
                                              client_ip=info.context.client_ip)
-        return ResetPasswordPayload(user_id=user.id, message="Password has been reset.")
+        return ResetPasswordPayload(user_id=user.id, message=messages.PASSWORD_RESET)
 
     @strawberry.mutation
     async def regenerate_api_token(self, info: Info) -> TokenPayload:
@@ -94,20 +95,19 @@ class DomainMutations:
     async def add_domain(self, info: Info, domain: str,
                          verification_method: ChallengeType | None = None,  # type: ignore[valid-type]
                          ) -> Domain:
-        row = await domains.add_domain(user=await info.context.user(), domain=domain,
-                                       verification_method=value(verification_method))
-        return Domain.of(row)
+        view = await domains.add_domain(user=await info.context.user(), domain=domain,
+                                        verification_method=value(verification_method))
+        return Domain.of(view)
 
     @strawberry.mutation
     async def verify_domain(self, info: Info, id: int) -> DomainVerification:
-        row, report = await domains.verify_domain(user=await info.context.user(), id=id)
-        return DomainVerification(domain=Domain.of(row), ok=bool(report["ok"]),
-                                  verification=report)
+        return DomainVerification.of(await domains.verify_domain(
+            user=await info.context.user(), id=id))
 
     @strawberry.mutation
     async def delete_domain(self, info: Info, id: int) -> MessagePayload:
         await domains.delete_domain(user=await info.context.user(), id=id)
-        return MessagePayload(message="Domain deleted successfully")
+        return MessagePayload(message=messages.DOMAIN_DELETED)
 
 
 @strawberry.type
@@ -119,11 +119,11 @@ class CertificateMutations:
             challenge_type: ChallengeType | None = None,  # type: ignore[valid-type]
             key_type: KeyType | None = None,  # type: ignore[valid-type]
             auto_renew: bool | None = None) -> Certificate:
-        row = await certificates.request_certificate(
+        view = await certificates.request_certificate(
             user=await info.context.user(), ca_provider=value(ca_provider), domains=domains,
             challenge_type=value(challenge_type), key_type=value(key_type),
             auto_renew=auto_renew)
-        return Certificate.of(row)
+        return Certificate.of(view)
 
     @strawberry.mutation(description="Look for the manual dns-01 TXT records now")
     async def verify_certificate(self, info: Info, id: int) -> Certificate:
@@ -147,7 +147,7 @@ class CertificateMutations:
     @strawberry.mutation(description="Delete the certificate and erase its key")
     async def delete_certificate(self, info: Info, id: int) -> MessagePayload:
         await certificates.delete_certificate(user=await info.context.user(), id=id)
-        return MessagePayload(message="Certificate deleted successfully")
+        return MessagePayload(message=messages.CERTIFICATE_DELETED)
 
 
 @strawberry.type

@@ -6,8 +6,6 @@ import base64
 
 import strawberry
 
-from app.acme.registry import REGISTRY
-from app.runtime import current
 from app.services import (
     accounts,
     bundles,
@@ -47,7 +45,7 @@ class Query:
 
     @strawberry.field
     async def certificate(self, info: Info, id: int) -> Certificate:
-        return Certificate.of(await certificates.get_certificate(
+        return Certificate.of(await certificates.show_certificate(
             user=await info.context.user(), id=id))
 
     @strawberry.field(description="A certificate file, base64 (as ?action=download)")
@@ -91,6 +89,4 @@ class Query:
 
     @strawberry.field(description="The CAs casp can issue from")
     def ca_providers(self) -> list[CaProviderInfo]:
-        overrides = current().settings.ca_directories
-        return [CaProviderInfo.of(ca, bool(overrides.get(name)))
-                for name, ca in REGISTRY.items()]
+        return [CaProviderInfo.of(offer) for offer in certificates.ca_providers()]

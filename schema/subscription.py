@@ -10,7 +10,6 @@ import strawberry
 
 from app.runtime import current
 from app.services import certificates
-from models.certificate import Certificate as CertificateRow
 from schema.context import Info
 from schema.types.certificate import Certificate
 from schema.types.enums import CertificateStatus
@@ -25,9 +24,9 @@ class CertificateEvent:
 
     @strawberry.field(description="The certificate as it is now (null once deleted)")
     async def certificate(self, info: Info) -> Certificate | None:
-        row = await CertificateRow.get_or_none(
-            id=self.certificate_id, user=await info.context.user())
-        return Certificate.of(row) if row else None
+        view = await certificates.find_certificate(user=await info.context.user(),
+                                                   id=self.certificate_id)
+        return Certificate.of(view) if view else None
 
 
 @strawberry.type
@@ -37,7 +36,7 @@ class Subscription:
                                  ) -> AsyncGenerator[CertificateEvent, None]:
         user = await info.context.user()
         if id is not None:  # another user's id: NOT_FOUND, as everywhere
-            await certificates.get_certificate(user=user, id=id)
+            await certificates.show_certificate(user=user, id=id)
         async with current().events.subscribe(user.id) as queue:
             while True:
                 event = await queue.get()

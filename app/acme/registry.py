@@ -23,13 +23,17 @@ class CA:
     discontinued: str | None = None  # why requests fail unless the directory is overridden
     ari: bool = False
 
+    def available(self, overrides: Mapping[str, str]) -> bool:
+        """A discontinued CA still issues through its CASP_CA_<NAME>_DIRECTORY override."""
+        return bool(overrides.get(self.name)) or not self.discontinued
+
     def directory_for(self, key_type: str, overrides: Mapping[str, str]) -> str:
         """The directory to use: CASP_CA_<NAME>_DIRECTORY when set, else the CA's own."""
         override = overrides.get(self.name)
         if override:
             return override
-        if self.discontinued:
-            raise ValidationFailed(self.discontinued, field="ca_provider")
+        if not self.available(overrides):
+            raise ValidationFailed(str(self.discontinued), field="ca_provider")
         if self.directory_ecc and key_type.startswith("ec-"):
             return self.directory_ecc
         return self.directory

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from app.acme.errors import AcmeError, AcmeProblem
-from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
+from app.acme.registry import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.errors import NotFound, ServerError, ValidationFailed
 from app.jobs.queue import enqueue
 from app.runtime import current
 from app.services import acme_accounts, hot_reads, names
 from app.services import domains as domain_service
+from app.services.certificate_view import (
+    SUMMARY_COLUMNS,
+    CertificateDetail,
+    CertificateSummary,
+    Version,
+    detail_of,
+    summary_of,
+    version_of,
+)
 from app.services.hot_reads import ListFilter
 from app.services.notifications import notify
 from app.services.records import save
@@ -74,7 +85,7 @@ async def _check_eab(user: User, ca_name: str, directory_url: str) -> None:
 async def request_certificate(*, user: User, ca_provider: str | None,
                               domains: list[str] | None, challenge_type: str | None = None,
                               key_type: str | None = None,
-                              auto_renew: bool | None = None) -> Certificate:
+                              auto_renew: bool | None = None) -> CertificateDetail:
     ca = get_ca(ca_provider)
     challenge = _choice(challenge_type, CHALLENGE_TYPES, "dns-01", "challenge_type")
     key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
@@ -89,22 +100,43 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
         created_at=now, updated_at=now)
     await enqueue("issue", {"certificate_id": cert.id}, key=f"issue:{cert.id}")
-    return cert
+    return detail_of(cert)
+
+
+async def _find(user: User, id: int) -> Certificate | None:
+    """The user's certificate of this id; None for an unknown id or another user's."""
+    return await Certificate.get_or_none(id=id, user=user) if storable_id(id) else None
+
+
+@dataclass(frozen=True)
+class CaOffer:
+    """A CA as the request form offers it."""
+
+    ca: CA
+    available: bool  # False: the CA stopped its service (and no directory replaces it)
+
+
+def ca_providers() -> list[CaOffer]:
+    overrides = current().settings.ca_directories
+    return [CaOffer(ca, ca.available(overrides)) for ca in REGISTRY.values()]
 
 
 async def get_certificate(*, user: User, id: int) -> Certificate:
-    cert = await Certificate.get_or_none(id=id, user=user) if storable_id(id) else None
+    """The user's certificate (the record, for other services); NOT_FOUND otherwise."""
+    cert = await _find(user, id)
     if cert is None:
         raise NotFound(f"certificate {id} not found")
     return cert
 
 
-# The columns a list answers with (REST's summary): reading only these skips the PEMs, key,
-# CSR and renewal fields (about 5 kB a row) that a page would load and drop.
-SUMMARY_COLUMNS = (
-    "id", "domains", "ca_provider", "challenge_type", "key_type", "status", "stage",
-    "auto_renew", "issued_at", "expires_at", "serial", "fingerprint_sha256", "issuer",
-    "last_error", "dns_records", "revoked_at", "created_at")
+async def show_certificate(*, user: User, id: int) -> CertificateDetail:
+    return detail_of(await get_certificate(user=user, id=id))
+
+
+async def find_certificate(*, user: User, id: int) -> CertificateDetail | None:
+    """The user's certificate as it is now; None once deleted (or another user's)."""
+    cert = await _find(user, id)
+    return detail_of(cert) if cert else None
 
 
 @dataclass(frozen=True)
@@ -129,19 +161,19 @@ class _Listing:
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
 
-    async def models(self) -> Page[Certificate]:
+    async def details(self) -> Page[CertificateDetail]:
         if self.where is None:
             return Page([], 0, self.page, self.per_page)
         total, items = await hot_reads.certificate_models(self.where, self.per_page,
                                                           self.offset)
-        return Page(items, total, self.page, self.per_page)
+        return Page([detail_of(c) for c in items], total, self.page, self.per_page)
 
-    async def summaries(self) -> Page[dict[str, Any]]:
+    async def summaries(self) -> Page[CertificateSummary]:
         if self.where is None:
             return Page([], 0, self.page, self.per_page)
         total, rows = await hot_reads.certificate_page(self.where, SUMMARY_COLUMNS,
                                                        self.per_page, self.offset)
-        return Page(rows, total, self.page, self.per_page)
+        return Page([summary_of(r) for r in rows], total, self.page, self.per_page)
 
 
 def _listing(user: User, status: str | None, ca_provider: str | None, search: str | None,
@@ -160,27 +192,27 @@ def _listing(user: User, status: str | None, ca_provider: str | None, search: st
 async def list_certificates(*, user: User, status: str | None = None,
                             ca_provider: str | None = None, search: str | None = None,
                             page: int | None = None,
-                            per_page: int | None = None) -> Page[Certificate]:
+                            per_page: int | None = None) -> Page[CertificateDetail]:
     """A page of whole certificates, newest first, and the total."""
-    return await _listing(user, status, ca_provider, search, page, per_page).models()
+    return await _listing(user, status, ca_provider, search, page, per_page).details()
 
 
 async def list_summaries(*, user: User, status: str | None = None,
                          ca_provider: str | None = None, search: str | None = None,
                          page: int | None = None,
-                         per_page: int | None = None) -> Page[dict[str, Any]]:
-    """The same page as list_certificates, as dicts of SUMMARY_COLUMNS only (in SQL: the
-    list is the busiest read of the API, see hot_reads)."""
+                         per_page: int | None = None) -> Page[CertificateSummary]:
+    """The same page as list_certificates, as summaries read from SUMMARY_COLUMNS only (in
+    SQL: the list is the busiest read of the API, see hot_reads)."""
     return await _listing(user, status, ca_provider, search, page, per_page).summaries()
 
 
-async def verify_certificate(*, user: User, id: int) -> Certificate:
+async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
     """Look for the manual dns-01 records now instead of at the next scheduled check."""
     cert = await get_certificate(user=user, id=id)
     if cert.status != "pending":
         raise ValidationFailed(f"certificate {id} is {cert.status}, not pending", field="id")
     await enqueue("issue", {"certificate_id": cert.id}, key=f"issue:{cert.id}")
-    return cert
+    return detail_of(cert)
 
 
 def reason_code(reason: str | int | None) -> int:
@@ -197,7 +229,7 @@ def reason_code(reason: str | int | None) -> int:
 
 
 async def revoke_certificate(*, user: User, id: int,
-                             reason: str | int | None = None) -> Certificate:
+                             reason: str | int | None = None) -> CertificateDetail:
     cert = await get_certificate(user=user, id=id)
     code = reason_code(reason)
     if cert.status != "issued" or not cert.certificate_pem:
@@ -215,12 +247,18 @@ async def revoke_certificate(*, user: User, id: int,
     await notify(user_id=user.id, type="revoked", title=f"Certificate revoked: {cert.domains[0]}",
                  certificate_id=cert.id, message=f"The certificate for "
                  f"{', '.join(cert.domains)} was revoked ({cert.revocation_reason}).")
-    return cert
+    return detail_of(cert)
 
 
-async def history(cert: Certificate) -> list[CertificateVersion]:
-    """The versions a renewal replaced, newest first."""
-    return await CertificateVersion.filter(certificate=cert).order_by("-replaced_at", "-id")
+async def versions_of(cert_ids: Sequence[int]) -> list[list[Version]]:
+    """The versions renewals replaced, newest first, for each certificate id (in one query:
+    GraphQL's DataLoader and REST's detail both use it)."""
+    rows = await CertificateVersion.filter(certificate_id__in=list(cert_ids)).order_by(
+        "-replaced_at", "-id")
+    found: dict[int, list[Version]] = defaultdict(list)
+    for row in rows:
+        found[row.certificate_id].append(version_of(row))  # type: ignore[attr-defined]
+    return [found[i] for i in cert_ids]
 
 
 async def delete_certificate(*, user: User, id: int) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -19,6 +23,37 @@ METHODS = ("dns-01", "http-01")
 LIVE = ("pending", "issued")
 
 
+@dataclass(frozen=True, slots=True)
+class DomainView:
+    """A domain as its owner sees it (REST calls `name` "domain")."""
+
+    id: int
+    user_id: int
+    name: str
+    verification_method: str
+    status: str  # pending | verified
+    created_at: datetime
+    verified_at: datetime | None
+    instructions: dict[str, Any]  # what to set up for verification
+    last_check: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The outcome of checking a domain's setup now: the report is the JSON both doors show."""
+
+    domain: DomainView
+    ok: bool
+    report: dict[str, Any]
+
+
+def view_of(domain: Domain) -> DomainView:
+    return DomainView(domain.id, domain.user_id,  # type: ignore[attr-defined]
+                      domain.name, domain.verification_method, domain.status,
+                      domain.created_at, domain.verified_at, instructions(domain),
+                      domain.last_check)
+
+
 def method_of(value: str | None, field: str = "verification_method") -> str:
     value = (value or "dns-01").strip().lower()
     if value not in METHODS:
@@ -27,7 +62,7 @@ def method_of(value: str | None, field: str = "verification_method") -> str:
 
 
 async def add_domain(*, user: User, domain: str | None,
-                     verification_method: str | None = None) -> Domain:
+                     verification_method: str | None = None) -> DomainView:
     if not domain:
         raise ValidationFailed("domain is required", field="domain")
     name = names.normalize(domain)
@@ -35,26 +70,44 @@ async def add_domain(*, user: User, domain: str | None,
     if await Domain.exists(user=user, name=name):
         raise ValidationFailed(f"you already have the domain {name}", field="domain")
     try:
-        return await Domain.create(user=user, name=name, verification_method=method,
-                                   delegation_label=secrets.token_hex(10),
-                                   created_at=current().clock.now())
+        return view_of(await Domain.create(user=user, name=name, verification_method=method,
+                                           delegation_label=secrets.token_hex(10),
+                                           created_at=current().clock.now()))
     except IntegrityError as exc:
         raise ValidationFailed(f"you already have the domain {name}", field="domain") from exc
 
 
-async def list_domains(*, user: User) -> list[Domain]:
-    return await Domain.filter(user=user).order_by("name")
+async def list_domains(*, user: User) -> list[DomainView]:
+    (owned,) = await domains_of_users([user.id])
+    return owned
 
 
-async def get_domain(*, user: User, id: int) -> Domain:
+async def domains_of_users(user_ids: Sequence[int]) -> list[list[DomainView]]:
+    """Each user's domains by name, in one query (GraphQL's DataLoader uses it too)."""
+    found: dict[int, list[DomainView]] = defaultdict(list)
+    for row in await Domain.filter(user_id__in=list(user_ids)).order_by("name"):
+        found[row.user_id].append(view_of(row))  # type: ignore[attr-defined]
+    return [found[i] for i in user_ids]
+
+
+def covering(owned: Sequence[DomainView], wanted: Sequence[str]) -> list[DomainView]:
+    """The domains among `owned` that cover at least one of the names `wanted`."""
+    return [d for d in owned if any(names.covers(d.name, n) for n in wanted)]
+
+
+async def _owned(user: User, id: int) -> Domain:
     domain = await Domain.get_or_none(id=id, user=user) if storable_id(id) else None
     if domain is None:
         raise NotFound(f"domain {id} not found")
     return domain
 
 
+async def get_domain(*, user: User, id: int) -> DomainView:
+    return view_of(await _owned(user, id))
+
+
 async def delete_domain(*, user: User, id: int) -> None:
-    domain = await get_domain(user=user, id=id)
+    domain = await _owned(user, id)
     live = await Certificate.filter(user=user, status__in=LIVE).only("id", "domains")
     users = [c.id for c in live if any(names.covers(domain.name, n) for n in c.domains)]
     if users:
@@ -64,16 +117,16 @@ async def delete_domain(*, user: User, id: int) -> None:
     await domain.delete()
 
 
-async def verify_domain(*, user: User, id: int) -> tuple[Domain, dict[str, Any]]:
+async def verify_domain(*, user: User, id: int) -> Verification:
     """Check the domain's setup now; say what is wrong when it fails."""
-    domain = await get_domain(user=user, id=id)
+    domain = await _owned(user, id)
     report = await domain_checks.run(domain)
     domain.last_check = report
     if report["ok"]:
         domain.status = "verified"
         domain.verified_at = current().clock.now()
     await domain.save(update_fields=["last_check", "status", "verified_at"])
-    return domain, report
+    return Verification(view_of(domain), bool(report["ok"]), report)
 
 
 async def domains_for(user: User, wanted: list[str]) -> dict[str, Domain]:

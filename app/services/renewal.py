@@ -16,6 +16,7 @@ from app.jobs.queue import RetryLater, enqueue
 from app.jobs.worker import MAX_ATTEMPTS, backoff
 from app.runtime import current
 from app.services import outcomes, renewal_policy
+from app.services.certificate_view import CertificateDetail, detail_of
 from app.services.certificates import get_certificate
 from app.services.issuance import (
     RENEWAL,
@@ -148,12 +149,19 @@ async def _event(cert: Certificate, problem: dict[str, Any] | None = None) -> No
 
 @dataclass(frozen=True)
 class RenewOutcome:
-    certificate: Certificate
+    certificate: CertificateDetail
     finished: bool  # False: still running when the wait ended (the API answers 202)
 
 
+def _renewal_failed(cert: Certificate) -> ValidationFailed:
+    problem = cert.last_error or {}
+    return ValidationFailed(f"renewal failed: {problem.get('detail') or problem}", field="id",
+                            details={"last_error": problem})
+
+
 async def renew_now(*, user: User, id: int) -> RenewOutcome:
-    """Renew at once and wait for the result up to CASP_RENEW_WAIT_SECONDS."""
+    """Renew at once and wait for the result up to CASP_RENEW_WAIT_SECONDS; a renewal that
+    failed in that time is a VALIDATION_ERROR carrying the CA's problem."""
     cert = await get_certificate(user=user, id=id)
     if cert.status not in RENEWABLE:
         raise ValidationFailed(f"certificate {id} is {cert.status}; only an issued (or "
@@ -165,5 +173,7 @@ async def renew_now(*, user: User, id: int) -> RenewOutcome:
         await asyncio.sleep(0.05)
         await cert.refresh_from_db()
         if (cert.serial, cert.renewal_failures) != before:
-            return RenewOutcome(cert, True)
-    return RenewOutcome(cert, False)
+            if cert.stage == "renewal_failed":
+                raise _renewal_failed(cert)
+            return RenewOutcome(detail_of(cert), True)
+    return RenewOutcome(detail_of(cert), False)

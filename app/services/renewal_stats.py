@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from tortoise.functions import Count
 
@@ -14,7 +14,24 @@ from models.certificate import Certificate, RenewalEvent
 from models.user import User
 
 
-async def stats(*, user: User) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class CaCounts:
+    successful_renewals: int
+    pending_renewals: int
+    failed_renewals: int
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalStats:
+    successful_renewals: int
+    pending_renewals: int
+    failed_renewals: int
+    next_renewal_at: datetime | None
+    expiring_within_30_days: int
+    by_ca: dict[str, CaCounts]  # only the CAs with something to count
+
+
+async def stats(*, user: User) -> RenewalStats:
     now = current().clock.now()
     events = await RenewalEvent.filter(user_id=user.id).annotate(n=Count("id")).group_by(
         "ca_provider", "succeeded").values("ca_provider", "succeeded", "n")
@@ -31,13 +48,12 @@ async def stats(*, user: User) -> dict[str, Any]:
         by_ca[row["ca_provider"]][key] += row["n"]
     for row in pending_by_ca:
         by_ca[row["ca_provider"]]["pending_renewals"] += row["n"]
-    return {
-        "successful_renewals": sum(c["successful_renewals"] for c in by_ca.values()),
-        "pending_renewals": sum(c["pending_renewals"] for c in by_ca.values()),
-        "failed_renewals": sum(c["failed_renewals"] for c in by_ca.values()),
-        "next_renewal_at": upcoming.renew_at.isoformat() if upcoming and upcoming.renew_at
-        else None,
-        "expiring_within_30_days": await Certificate.filter(
+    return RenewalStats(
+        successful_renewals=sum(c["successful_renewals"] for c in by_ca.values()),
+        pending_renewals=sum(c["pending_renewals"] for c in by_ca.values()),
+        failed_renewals=sum(c["failed_renewals"] for c in by_ca.values()),
+        next_renewal_at=upcoming.renew_at if upcoming else None,
+        expiring_within_30_days=await Certificate.filter(
             user=user, status="issued", expires_at__lte=now + timedelta(days=30)).count(),
-        "by_ca": {name: counts for name, counts in by_ca.items() if any(counts.values())},
-    }
+        by_ca={name: CaCounts(**counts) for name, counts in by_ca.items()
+               if any(counts.values())})

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 
 import strawberry
 from strawberry.scalars import JSON
 
-from app.services import names
-from models.certificate import Certificate as CertificateRow
+from app.services import domains
+from app.services.certificate_view import CertificateDetail
 from schema.context import Info
+from schema.types.copy import copy, copy_list
 from schema.types.domain import Domain
 from schema.types.enums import CaProvider, CertificateStatus, ChallengeType, KeyType
 
@@ -37,7 +39,7 @@ class RenewalWindow:
 
 @strawberry.type
 class Certificate:
-    row: strawberry.Private[CertificateRow]
+    view: strawberry.Private[CertificateDetail]
     id: int
     domains: list[str]
     ca_provider: CaProvider  # type: ignore[valid-type]
@@ -63,39 +65,25 @@ class Certificate:
         description="The CA's suggested window (ACME Renewal Information), if it has one")
 
     @classmethod
-    def of(cls, row: CertificateRow) -> Certificate:
-        window = None
-        if row.ari_window_start and row.ari_window_end:
-            window = RenewalWindow(start=row.ari_window_start, end=row.ari_window_end)
-        show_dns = row.status == "pending" or row.stage == "awaiting_dns"
-        records = None  # as REST: null until there are records to publish
-        if show_dns and row.dns_records is not None:
-            records = [DnsRecord(**r) for r in row.dns_records]
-        return cls(
-            row=row, id=row.id, domains=list(row.domains),
-            ca_provider=CaProvider(row.ca_provider),
-            challenge_type=ChallengeType(row.challenge_type), key_type=KeyType(row.key_type),
-            status=CertificateStatus(row.status), stage=row.stage, auto_renew=row.auto_renew,
-            issued_at=row.issued_at, expires_at=row.expires_at, serial=row.serial,
-            fingerprint_sha256=row.fingerprint_sha256, issuer=row.issuer,
-            last_error=row.last_error, dns_records=records, revoked_at=row.revoked_at,
-            created_at=row.created_at, certificate_pem=row.certificate_pem,
-            chain_pem=row.chain_pem, renew_at=row.renew_at if row.auto_renew else None,
-            renewal_window=window)
+    def of(cls, view: CertificateDetail) -> Certificate:
+        """One to one from the service's view; the enums and nested types converted."""
+        same = {f.name: getattr(view, f.name) for f in fields(view) if f.name != "user_id"}
+        return cls(**same | {
+            "view": view, "ca_provider": CaProvider(view.ca_provider),
+            "challenge_type": ChallengeType(view.challenge_type),
+            "key_type": KeyType(view.key_type), "status": CertificateStatus(view.status),
+            "dns_records": copy_list(DnsRecord, view.dns_records),
+            "renewal_window": copy(RenewalWindow, view.renewal_window)})
 
     @strawberry.field(description="Earlier versions that renewals replaced, newest first")
     async def history(self, info: Info) -> list[CertificateVersion]:
-        rows = await info.context.loaders.versions.load(self.id)
-        return [CertificateVersion(serial=v.serial, issued_at=v.issued_at,
-                                   expires_at=v.expires_at, replaced_at=v.replaced_at)
-                for v in rows]
+        versions = await info.context.loaders.versions.load(self.id)
+        return copy_list(CertificateVersion, versions) or []
 
     @strawberry.field(description="The user's domains that cover this certificate's names")
     async def domain_records(self, info: Info) -> list[Domain]:
-        owned = await info.context.loaders.domains_of_user.load(
-            self.row.user_id)  # type: ignore[attr-defined]
-        return [Domain.of(d) for d in owned
-                if any(names.covers(d.name, n) for n in self.domains)]
+        owned = await info.context.loaders.domains_of_user.load(self.view.user_id)
+        return [Domain.of(d) for d in domains.covering(owned, self.domains)]
 
 
 @strawberry.type

@@ -7,8 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from app.services import domains
-from models.domain import Domain as DomainRow
+from app.services.domains import DomainView, Verification
 from schema.types.enums import ChallengeType
 
 
@@ -24,11 +23,11 @@ class Domain:
     last_check: JSON | None
 
     @classmethod
-    def of(cls, row: DomainRow) -> Domain:
-        return cls(id=row.id, domain=row.name,
-                   verification_method=ChallengeType(row.verification_method),
-                   status=row.status, created_at=row.created_at, verified_at=row.verified_at,
-                   instructions=domains.instructions(row), last_check=row.last_check)
+    def of(cls, view: DomainView) -> Domain:
+        return cls(id=view.id, domain=view.name,
+                   verification_method=ChallengeType(view.verification_method),
+                   status=view.status, created_at=view.created_at, verified_at=view.verified_at,
+                   instructions=view.instructions, last_check=view.last_check)
 
 
 @strawberry.type
@@ -42,3 +41,8 @@ class DomainVerification:
     domain: Domain
     ok: bool
     verification: JSON = strawberry.field(description="Each check's outcome, as in REST")
+
+    @classmethod
+    def of(cls, checked: Verification) -> DomainVerification:
+        return cls(domain=Domain.of(checked.domain), ok=checked.ok,
+                   verification=checked.report)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
-from app.acme.registry import CA, CHALLENGE_TYPES, KEY_TYPES
+from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES
+from app.services import renewal_stats
+from app.services.certificates import CaOffer
 from schema.types.enums import CaProvider, ChallengeType, KeyType
 
 
@@ -29,16 +31,14 @@ class RenewalStats:
     by_ca: list[CaRenewalStats]
 
     @classmethod
-    def of(cls, figures: dict[str, Any]) -> RenewalStats:
-        nxt = figures["next_renewal_at"]
+    def of(cls, figures: renewal_stats.RenewalStats) -> RenewalStats:
         return cls(
-            successful_renewals=figures["successful_renewals"],
-            pending_renewals=figures["pending_renewals"],
-            failed_renewals=figures["failed_renewals"],
-            next_renewal_at=datetime.fromisoformat(nxt) if nxt else None,
-            expiring_within_30_days=figures["expiring_within_30_days"],
-            by_ca=[CaRenewalStats(ca_provider=CaProvider(name), **counts)
-                   for name, counts in figures["by_ca"].items()])
+            successful_renewals=figures.successful_renewals,
+            pending_renewals=figures.pending_renewals, failed_renewals=figures.failed_renewals,
+            next_renewal_at=figures.next_renewal_at,
+            expiring_within_30_days=figures.expiring_within_30_days,
+            by_ca=[CaRenewalStats(ca_provider=CaProvider(name), **asdict(counts))
+                   for name, counts in figures.by_ca.items()])
 
 
 @strawberry.type
@@ -54,9 +54,10 @@ class CaProviderInfo:
     note: str | None
 
     @classmethod
-    def of(cls, ca: CA, overridden: bool) -> CaProviderInfo:
+    def of(cls, offer: CaOffer) -> CaProviderInfo:
+        ca = offer.ca
         return cls(name=CaProvider(ca.name), title=ca.title, eab_required=ca.eab_required,
                    key_types=[KeyType(k) for k in KEY_TYPES],
                    challenge_types=[ChallengeType(c) for c in CHALLENGE_TYPES],
                    staging_directory=ca.staging, renewal_info=ca.ari,
-                   available=overridden or not ca.discontinued, note=ca.discontinued)
+                   available=offer.available, note=ca.discontinued)

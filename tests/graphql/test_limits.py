@@ -264,9 +264,7 @@ async def test_unexpected_errors_are_masked(quiet: httpx.AsyncClient, token: str
     elif where == "mutation":
         monkeypatch.setattr(domains, "add_domain", boom)
     else:
-        import schema.loaders
-
-        monkeypatch.setattr(schema.loaders, "_versions", boom)
+        monkeypatch.setattr(certificates, "versions_of", boom)
     with caplog.at_level(logging.ERROR, logger="casp.graphql"):
         response = await post(quiet, query, token)
     result = response.json()

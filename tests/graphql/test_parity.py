@@ -6,7 +6,9 @@ pending unless a test writes an issued one itself."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import dataclasses
 import io
 import re
 import zipfile
@@ -20,7 +22,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from app.acme.interface import Account
+from app.acme.errors import AcmeProblem
+from app.acme.interface import Account, ChallengeHooks, IssueRequest
 from app.acme.registry import REGISTRY
 from app.clock import ManualClock
 from app.config import Settings
@@ -647,6 +650,39 @@ async def test_renewing_a_pending_certificate_is_refused_by_both(quiet: httpx.As
     error = await same_field_error(quiet, token, RENEW, {"id": cert["id"]}, "POST",
                                    f"{CERTS}?action=renew", body={"id": cert["id"]})
     assert "pending" in error["message"]
+
+
+class RefusingAcme(OfflineAcme):
+    """A CA that refuses every order with a problem document: renewals fail at once."""
+
+    async def issue(self, request: IssueRequest, hooks: ChallengeHooks) -> str:
+        raise AcmeProblem({"type": "urn:ietf:params:acme:error:rejectedIdentifier",
+                           "detail": "refused by the CA's policy"})
+
+
+async def test_a_failed_renewal_is_refused_alike_by_both(settings: Settings,
+                                                         clock: ManualClock):
+    # REST answered VALIDATION_ERROR while GraphQL's renewCertificate said finished: true
+    working = dataclasses.replace(quiet_settings(settings), embedded_worker=True,
+                                  renew_wait_seconds=20)
+    async with running(working, clock, acme=RefusingAcme()) as client:
+        token = await user(client, "rf@example.com", "example.com")
+        cert = await rest_request(client, token, "example.com")
+        for _ in range(200):  # the worker's issuance fails first (the same CA refuses)
+            shown = await rest(client, "GET", CERTS, token, params={"id": cert["id"]})
+            if shown["status"] == "failed":
+                break
+            await asyncio.sleep(0.05)
+        await make_issued(cert["id"])
+        status, r = await rest_error(client, "POST", f"{CERTS}?action=renew", token,
+                                     body={"id": cert["id"]})
+        g = error_of(await gql(client, RENEW, token, id=cert["id"]))
+    assert status == 400 and r["code"] == "VALIDATION_ERROR"
+    assert r["message"] == g["message"] == "renewal failed: refused by the CA's policy"
+    assert g["extensions"]["code"] == "VALIDATION_ERROR"
+    assert g["extensions"]["fields"] == {"id": r["details"]["fields"]["id"]}
+    assert g["extensions"]["last_error"] == r["details"]["last_error"]
+    assert r["details"]["last_error"]["type"].endswith(":rejectedIdentifier")
 
 
 async def test_revoke_matches_rest(quiet: httpx.AsyncClient, acme: RevokingAcme):

@@ -12,7 +12,7 @@ from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import BOOL, DATETIME, INT, NULL, STR, obj
-from app.services import accounts, acme_accounts, notification_settings
+from app.services import accounts, acme_accounts, messages, notification_settings
 from app.services.notifications import TYPES
 
 
@@ -24,13 +24,12 @@ async def show(call: Call) -> Response:
 
 async def regenerate_token(call: Call) -> Response:
     token = await accounts.regenerate_token(user=call.me)
-    return ok({"token": token}, "API token regenerated; the old one no longer works.")
+    return ok({"token": token}, messages.TOKEN_REGENERATED)
 
 
 async def set_eab(call: Call) -> Response:
     row = await acme_accounts.set_eab(user=call.me, **call.params)
-    return ok({"ca_provider": row.ca_provider, "eab_kid": row.kid},
-              "EAB credentials saved (the HMAC key is stored encrypted)")
+    return ok({"ca_provider": row.ca_provider, "eab_kid": row.kid}, messages.EAB_SAVED)
 
 
 async def show_notification_settings(call: Call) -> Response:
@@ -40,7 +39,7 @@ async def show_notification_settings(call: Call) -> Response:
 
 async def update_notification_settings(call: Call) -> Response:
     prefs = await notification_settings.update(user=call.me, **call.params)
-    return ok(asdict(prefs), "Notification settings saved")
+    return ok(asdict(prefs), messages.NOTIFICATION_SETTINGS_SAVED)
 
 
 DELIVERY_PARAMS = (

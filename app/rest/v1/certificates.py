@@ -2,65 +2,64 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from starlette.responses import Response
 
 from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
-from app.errors import ValidationFailed
 from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR
-from app.services import bundles, certificates, renewal
-from app.services.certificates import SUMMARY_COLUMNS
-from models.certificate import Certificate
-
-DELETED = "Certificate deleted successfully"
+from app.services import bundles, certificates, messages, renewal
+from app.services.certificate_view import CertificateDetail, CertificateSummary, Version
 
 
-def _iso(value: Any) -> str | None:
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def summary(cert: Certificate | Mapping[str, Any]) -> dict[str, Any]:
-    """The list's fields, from a certificate or from its SUMMARY_COLUMNS (a list row)."""
-    c = cert if isinstance(cert, Mapping) else {k: getattr(cert, k) for k in SUMMARY_COLUMNS}
+def _day(value: datetime | None) -> str | None:
+    """expires_at as the seed shows it: the date alone."""
+    return value.date().isoformat() if value else None
+
+
+def summary(cert: CertificateSummary) -> dict[str, Any]:
+    """The list's fields, under the seed's names."""
     return {
-        "id": c["id"], "domains": c["domains"], "ca_provider": c["ca_provider"],
-        "challenge_type": c["challenge_type"], "key_type": c["key_type"],
-        "status": c["status"], "stage": c["stage"], "auto_renew": c["auto_renew"],
-        "issued_at": _iso(c["issued_at"]),
-        "expires_at": c["expires_at"].date().isoformat() if c["expires_at"] else None,
-        "serial": c["serial"], "fingerprint_sha256": c["fingerprint_sha256"],
-        "issuer": c["issuer"], "last_error": c["last_error"],
-        "dns_records": c["dns_records"]
-        if c["status"] == "pending" or c["stage"] == "awaiting_dns" else None,
-        "revoked_at": _iso(c["revoked_at"]), "created_at": _iso(c["created_at"]),
+        "id": cert.id, "domains": cert.domains, "ca_provider": cert.ca_provider,
+        "challenge_type": cert.challenge_type, "key_type": cert.key_type,
+        "status": cert.status, "stage": cert.stage, "auto_renew": cert.auto_renew,
+        "issued_at": _iso(cert.issued_at), "expires_at": _day(cert.expires_at),
+        "serial": cert.serial, "fingerprint_sha256": cert.fingerprint_sha256,
+        "issuer": cert.issuer, "last_error": cert.last_error,
+        "dns_records": None if cert.dns_records is None
+        else [{"name": r.name, "type": r.type, "value": r.value} for r in cert.dns_records],
+        "revoked_at": _iso(cert.revoked_at), "created_at": _iso(cert.created_at),
     }
 
 
-def detail(cert: Certificate) -> dict[str, Any]:
+def detail(cert: CertificateDetail) -> dict[str, Any]:
     """The whole record; never the private key (that is ?action=download&format=key)."""
-    window = None
-    if cert.ari_window_start and cert.ari_window_end:  # the CA's renewalInfo (RFC 9773)
-        window = {"start": _iso(cert.ari_window_start), "end": _iso(cert.ari_window_end)}
-    return summary(cert) | {"certificate_pem": cert.certificate_pem,
-                            "chain_pem": cert.chain_pem,
-                            "renew_at": _iso(cert.renew_at) if cert.auto_renew else None,
-                            "renewal_window": window}
+    window = cert.renewal_window
+    return summary(cert) | {
+        "certificate_pem": cert.certificate_pem, "chain_pem": cert.chain_pem,
+        "renew_at": _iso(cert.renew_at),
+        "renewal_window": window and {"start": _iso(window.start), "end": _iso(window.end)}}
+
+
+def version(v: Version) -> dict[str, Any]:
+    return {"serial": v.serial, "issued_at": _iso(v.issued_at),
+            "expires_at": _day(v.expires_at), "replaced_at": _iso(v.replaced_at)}
 
 
 async def list_or_show(call: Call) -> Response:
     p = call.params
     if p["id"] is not None:
-        cert = await certificates.get_certificate(user=call.me, id=p["id"])
-        history = [{"serial": v.serial, "issued_at": _iso(v.issued_at),
-                    "expires_at": v.expires_at.date().isoformat(),
-                    "replaced_at": _iso(v.replaced_at)}
-                   for v in await certificates.history(cert)]
-        return ok(detail(cert) | {"history": history})
+        cert = await certificates.show_certificate(user=call.me, id=p["id"])
+        (history,) = await certificates.versions_of([cert.id])
+        return ok(detail(cert) | {"history": [version(v) for v in history]})
     page = await certificates.list_summaries(
         user=call.me, status=p["status"], ca_provider=p["ca_provider"],
         search=p["search"] or p["domain"], page=p["page"], per_page=p["per_page"])
@@ -70,22 +69,17 @@ async def list_or_show(call: Call) -> Response:
 
 async def request(call: Call) -> Response:
     cert = await certificates.request_certificate(user=call.me, **call.params)
-    return ok(detail(cert), "Certificate requested; issuance runs in the background", 201)
+    return ok(detail(cert), messages.CERTIFICATE_REQUESTED, 201)
 
 
 async def renew(call: Call) -> Response:
     outcome = await renewal.renew_now(user=call.me, id=call.params["id"])
     cert = outcome.certificate
-    expires = cert.expires_at.date().isoformat() if cert.expires_at else None
     if not outcome.finished:
-        return ok({"id": cert.id, "status": "pending", "expires_at": expires},
-                  "Renewal is running; it finishes in the background", 202)
-    if cert.stage == "renewal_failed":
-        problem = cert.last_error or {}
-        raise ValidationFailed(f"renewal failed: {problem.get('detail') or problem}",
-                               field="id", details={"last_error": problem})
-    return ok({"expires_at": expires, "id": cert.id, "status": cert.status},
-              "Certificate renewed")
+        return ok({"id": cert.id, "status": "pending", "expires_at": _day(cert.expires_at)},
+                  messages.RENEWAL_RUNNING, 202)
+    return ok({"expires_at": _day(cert.expires_at), "id": cert.id, "status": cert.status},
+              messages.CERTIFICATE_RENEWED)
 
 
 async def download(call: Call) -> Response:
@@ -96,17 +90,17 @@ async def download(call: Call) -> Response:
 
 async def verify(call: Call) -> Response:
     cert = await certificates.verify_certificate(user=call.me, id=call.params["id"])
-    return ok(summary(cert), "Checking the DNS records now")
+    return ok(summary(cert), messages.DNS_CHECK_STARTED)
 
 
 async def revoke(call: Call) -> Response:
     cert = await certificates.revoke_certificate(user=call.me, **call.params)
-    return ok(summary(cert), "Certificate revoked")
+    return ok(summary(cert), messages.CERTIFICATE_REVOKED)
 
 
 async def delete(call: Call) -> Response:
     await certificates.delete_certificate(user=call.me, id=call.params["id"])
-    return ok(None, DELETED)
+    return ok(None, messages.CERTIFICATE_DELETED)
 
 
 def _id(where: str = "body") -> Param:
@@ -155,5 +149,5 @@ RESOURCE = Resource("/api/v1/certificates.php", (
             "unspecified, keyCompromise, superseded, affiliationChanged or "
             "cessationOfOperation, or its code")))),
     Action(("DELETE",), None, delete, "Delete the certificate and erase its key",
-           params=(_id("query"),), data=NULL, message=DELETED),
+           params=(_id("query"),), data=NULL, message=messages.CERTIFICATE_DELETED),
 ))

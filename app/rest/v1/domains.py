@@ -10,19 +10,20 @@ from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR
-from app.services import domains
-from models.domain import Domain
+from app.services import domains, messages
+from app.services.domains import DomainView
 
 ID = Param("id", "integer", minimum=1, description="Domain id", in_query=True)
 
 
-def view(domain: Domain) -> dict[str, Any]:
+def view(domain: DomainView) -> dict[str, Any]:
+    """A domain under the seed's names."""
     return {
         "id": domain.id, "domain": domain.name,
         "verification_method": domain.verification_method, "status": domain.status,
         "created_at": domain.created_at.isoformat(),
         "verified_at": domain.verified_at.isoformat() if domain.verified_at else None,
-        "instructions": domains.instructions(domain), "last_check": domain.last_check,
+        "instructions": domain.instructions, "last_check": domain.last_check,
     }
 
 
@@ -39,14 +40,14 @@ async def add(call: Call) -> Response:
 
 
 async def verify(call: Call) -> Response:
-    domain, report = await domains.verify_domain(user=call.me, id=call.params["id"])
-    message = "Domain verified" if report["ok"] else "Verification failed: see checks"
-    return ok(view(domain) | {"verification": report}, message)
+    checked = await domains.verify_domain(user=call.me, id=call.params["id"])
+    message = messages.DOMAIN_VERIFIED if checked.ok else messages.DOMAIN_NOT_VERIFIED
+    return ok(view(checked.domain) | {"verification": checked.report}, message)
 
 
 async def delete(call: Call) -> Response:
     await domains.delete_domain(user=call.me, id=call.params["id"])
-    return ok(None, "Domain deleted successfully")
+    return ok(None, messages.DOMAIN_DELETED)
 
 
 BODY_ID = Param("id", "integer", required=True, minimum=1, description="Domain id")
@@ -65,5 +66,5 @@ RESOURCE = Resource("/api/v1/domains.php", (
     Action(("POST",), "verify", verify, "Check the domain's setup now (and its CAA records)",
            params=(BODY_ID,), data=DOMAIN | {"required": ["id", "verification"]}),
     Action(("DELETE",), None, delete, "Delete a domain no live certificate uses",
-           params=(QUERY_ID,), data=NULL, message="Domain deleted successfully"),
+           params=(QUERY_ID,), data=NULL, message=messages.DOMAIN_DELETED),
 ))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from starlette.responses import Response
 
 from app.rest.dispatch import Action, Call, Resource
@@ -11,7 +13,9 @@ from app.services import renewal_stats
 
 
 async def show(call: Call) -> Response:
-    return ok(await renewal_stats.stats(user=call.me))
+    figures = await renewal_stats.stats(user=call.me)
+    nxt = figures.next_renewal_at
+    return ok(asdict(figures) | {"next_renewal_at": nxt.isoformat() if nxt else None})
 
 
 RESOURCE = Resource("/api/v1/renewal.php", (
