@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate
 
@@ -71,3 +72,11 @@ async def connect(settings: Settings) -> None:
 
 async def disconnect() -> None:
     await Tortoise.close_connections()
+
+
+def placeholders(db: BaseDBAsyncClient, count: int) -> list[str]:
+    """Parameter placeholders in the connection's style, for the few statements written in
+    plain SQL: ? (SQLite) or $1.. (PostgreSQL)."""
+    if db.capabilities.dialect == "sqlite":
+        return ["?"] * count
+    return [f"${i}" for i in range(1, count + 1)]

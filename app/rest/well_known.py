@@ -5,12 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
-from models.certificate import HttpChallenge
+from app.services import challenge_hooks
 
 
 async def acme_challenge(request: Request) -> PlainTextResponse:
-    token = request.path_params["token"]
-    row = await HttpChallenge.get_or_none(token=token) if len(token) <= 128 else None
-    if row is None:
+    answer = await challenge_hooks.http01_answer(request.path_params["token"])
+    if answer is None:
         return PlainTextResponse("not found", status_code=404)
-    return PlainTextResponse(row.key_authorization)
+    return PlainTextResponse(answer)

@@ -8,9 +8,10 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 
 from app.crypto import new_token, token_hash
+from app.db import placeholders
 from app.errors import Unauthorized, ValidationFailed
 from app.runtime import current
-from app.services import hot_reads, mails, messages, one_time_tokens
+from app.services import mails, messages, one_time_tokens
 from app.services.validation import check_password, clean_name, normalize_email, required
 from models.user import OneTimeToken, User
 
@@ -118,9 +119,15 @@ async def reset_password(*, token: str | None, password: str | None,
 
 
 async def user_of_token(token: str) -> User | None:
-    """The user whose API token this is (looked up by hash), or None (app/auth.py decides
-    what that means for the request)."""
-    return await hot_reads.user_by_token_hash(token_hash(token))
+    """The user whose API token this is, or None (app/auth.py decides what that means for
+    the request). In plain SQL: nearly every request makes this read, and the ORM's query
+    building took 0.46 ms of CPU against 0.2 ms here (docs/benchmarks.md)."""
+    db = User._meta.db
+    (mark,) = placeholders(db, 1)
+    rows = await db.execute_query_dict(
+        f'SELECT * FROM "users" WHERE "token_hash"={mark} LIMIT 1',  # noqa: S608 (a mark)
+        [token_hash(token)])
+    return User._init_from_db(**rows[0]) if rows else None
 
 
 async def regenerate_token(*, user: User) -> str:

@@ -109,3 +109,10 @@ def _updater() -> DnsUpdater:
     assert settings.dns_update_server and settings.dns_zone and settings.dns_tsig_key
     return DnsUpdater(settings.dns_update_server, settings.dns_zone,
                       parse_tsig(settings.dns_tsig_key))
+
+
+async def http01_answer(token: str) -> str | None:
+    """The key authorization to serve at /.well-known/acme-challenge/<token>, if casp is
+    answering that challenge now."""
+    row = await HttpChallenge.get_or_none(token=token) if len(token) <= 128 else None
+    return row.key_authorization if row else None

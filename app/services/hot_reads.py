@@ -1,10 +1,9 @@
-"""The two reads nearly every API request makes, in plain SQL: the user of an API token, and a
-page of the certificate list with its total.
+"""A page of the certificate list with its total, in plain SQL: the busiest read of the API.
 
 Through the ORM, building the query (pypika) and converting each row cost two to three times
-what the database itself takes on these (docs/benchmarks.md, "API throughput"): a token
-look-up 0.46 ms of CPU against 0.2 ms here, a list page of 20 with its count 1.8 ms against
-0.7 ms. The statements are fixed text per database dialect; every value is a parameter.
+what the database itself takes (docs/benchmarks.md, "API throughput"): a list page of 20 with
+its count 1.8 ms of CPU against 0.7 ms here. The statements are fixed text per database
+dialect; every value is a parameter.
 """
 
 from __future__ import annotations
@@ -17,24 +16,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.fields import Field
 from tortoise.filters import escape_like
 
+from app.db import placeholders
 from models.certificate import Certificate
-from models.user import User
-
-
-def _marks(db: BaseDBAsyncClient, count: int) -> list[str]:
-    """Parameter placeholders in the connection's style: ? (SQLite) or $1.. (PostgreSQL)."""
-    if db.capabilities.dialect == "sqlite":
-        return ["?"] * count
-    return [f"${i}" for i in range(1, count + 1)]
-
-
-async def user_by_token_hash(digest: str) -> User | None:
-    db = User._meta.db
-    (mark,) = _marks(db, 1)
-    rows = await db.execute_query_dict(
-        f'SELECT * FROM "users" WHERE "token_hash"={mark} LIMIT 1',  # noqa: S608 (a mark)
-        [digest])
-    return User._init_from_db(**rows[0]) if rows else None
 
 
 @dataclass(frozen=True)
@@ -52,7 +35,7 @@ class ListFilter:
                  ("search_text", "LIKE", f"%{escape_like(self.search)}%" if self.search
                   else None)]
         used = [(column, op, value) for column, op, value in terms if value is not None]
-        marks = _marks(db, len(used))
+        marks = placeholders(db, len(used))
         sql = " AND ".join(f'"{column}" {op} {mark}' for (column, op, _), mark in
                            zip(used, marks, strict=True))
         if any(column == "search_text" for column, _, _ in used):
@@ -80,7 +63,7 @@ async def _page(where: ListFilter, select: str, limit: int,
     total = int(counted[0]["n"])
     if total <= offset:
         return total, []
-    limit_mark, offset_mark = _marks(db, len(values) + 2)[-2:]
+    limit_mark, offset_mark = placeholders(db, len(values) + 2)[-2:]
     rows = await db.execute_query_dict(
         f'SELECT {select} FROM "certificates" WHERE {condition} '  # noqa: S608
         f'ORDER BY "created_at" DESC, "id" DESC LIMIT {limit_mark} OFFSET {offset_mark}',

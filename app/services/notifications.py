@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
@@ -38,9 +39,25 @@ async def notify(*, user_id: int, type: str, title: str, message: str,
     return note
 
 
+@dataclass(frozen=True, slots=True)
+class NotificationView:
+    id: int
+    type: str
+    title: str
+    message: str
+    certificate_id: int | None
+    read: bool
+    created_at: datetime
+
+
+def view_of(note: Notification) -> NotificationView:
+    return NotificationView(note.id, note.type, note.title, note.message,
+                            note.certificate_id, note.read, note.created_at)
+
+
 @dataclass(frozen=True)
 class Inbox:
-    items: list[Notification]
+    items: list[NotificationView]
     total: int
     unread_count: int
     page: int
@@ -61,7 +78,7 @@ async def list_notifications(*, user: User, unread_only: bool | None = False,
     unread = total if unread_only else await Notification.filter(user=user, read=False).count()
     items = await query.order_by("-created_at", "-id").offset((page - 1) * per_page).limit(
         per_page)
-    return Inbox(items, total, unread, page, per_page)
+    return Inbox([view_of(n) for n in items], total, unread, page, per_page)
 
 
 async def mark_read(*, user: User, id: str | int | None) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from app.services.notification_settings import DeliverySettings
-from models.notification import Notification as NotificationRow
+from app.services.notifications import NotificationView
 from schema.types.enums import NotificationType
 
 
@@ -22,10 +22,10 @@ class Notification:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: NotificationRow) -> Notification:
-        return cls(id=row.id, type=NotificationType(row.type), title=row.title,
-                   message=row.message, certificate_id=row.certificate_id, read=row.read,
-                   created_at=row.created_at)
+    def of(cls, view: NotificationView) -> Notification:
+        return cls(id=view.id, type=NotificationType(view.type), title=view.title,
+                   message=view.message, certificate_id=view.certificate_id, read=view.read,
+                   created_at=view.created_at)
 
 
 @strawberry.type

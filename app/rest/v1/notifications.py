@@ -10,10 +10,10 @@ from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import bare_ok, ok
 from app.rest.params import Param
 from app.services import notifications
-from models.notification import Notification
+from app.services.notifications import NotificationView
 
 
-def view(item: Notification) -> dict[str, Any]:
+def view(item: NotificationView) -> dict[str, Any]:
     return {"id": item.id, "type": item.type, "title": item.title, "message": item.message,
             "certificate_id": item.certificate_id, "read": item.read,
             "created_at": item.created_at.isoformat()}
