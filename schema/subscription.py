@@ -19,7 +19,7 @@ from schema.types.enums import CertificateStatus
 @strawberry.type
 class CertificateEvent:
     certificate_id: int
-    status: CertificateStatus  # type: ignore[valid-type]
+    status: CertificateStatus
     stage: str
     at: datetime
 
