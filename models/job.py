@@ -3,6 +3,8 @@ job is taken over when its lease ends."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -10,7 +12,7 @@ from tortoise.models import Model
 class Job(Model):
     id = fields.IntField(primary_key=True)
     kind = fields.CharField(max_length=40)
-    payload = fields.JSONField()
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()
     # A job with a key is unique while not finished: one issuance per certificate at a time.
     key = fields.CharField(max_length=100, null=True, unique=True)
     status = fields.CharField(max_length=10, default="queued")  # queued | running | done | failed

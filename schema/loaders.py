@@ -18,7 +18,7 @@ async def _versions(cert_ids: Sequence[int]) -> list[list[CertificateVersion]]:
         "-replaced_at", "-id")
     found: dict[int, list[CertificateVersion]] = defaultdict(list)
     for row in rows:
-        found[row.certificate_id].append(row)  # type: ignore[attr-defined]
+        found[row.certificate_id].append(row)
     return [found[i] for i in cert_ids]
 
 
@@ -26,7 +26,7 @@ async def _domains(user_ids: Sequence[int]) -> list[list[Domain]]:
     rows = await Domain.filter(user_id__in=list(user_ids)).order_by("name")
     found: dict[int, list[Domain]] = defaultdict(list)
     for row in rows:
-        found[row.user_id].append(row)  # type: ignore[attr-defined]
+        found[row.user_id].append(row)
     return [found[i] for i in user_ids]
 
 

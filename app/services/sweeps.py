@@ -79,7 +79,7 @@ async def mark_expired(now: datetime) -> int:
     expired = await Certificate.filter(status="issued", expires_at__lte=now).limit(BATCH)
     for cert in expired:
         await save(cert, status="expired")
-        await notify(user_id=cert.user_id, type="expired",  # type: ignore[attr-defined]
+        await notify(user_id=cert.user_id, type="expired",
                      title=f"Certificate expired: {cert.domains[0]}", certificate_id=cert.id,
                      message=f"The certificate for {', '.join(cert.domains)} expired on "
                              f"{cert.expires_at:%Y-%m-%d %H:%M} UTC.",
@@ -111,7 +111,7 @@ async def warn_expiring(now: datetime) -> int:
         await save(cert, expiry_notified_days=crossed)
         days = max(0, left.days)
         sent += bool(await notify(
-            user_id=cert.user_id, type="expiring",  # type: ignore[attr-defined]
+            user_id=cert.user_id, type="expiring",
             title=f"Certificate expires in {days} day{'s' if days != 1 else ''}: "
                   f"{cert.domains[0]}", certificate_id=cert.id,
             message=f"The certificate for {', '.join(cert.domains)} expires on "

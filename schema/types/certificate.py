@@ -93,7 +93,7 @@ class Certificate:
     @strawberry.field(description="The user's domains that cover this certificate's names")
     async def domain_records(self, info: Info) -> list[Domain]:
         owned = await info.context.loaders.domains_of_user.load(
-            self.row.user_id)  # type: ignore[attr-defined]
+            self.row.user_id)
         return [Domain.of(d) for d in owned
                 if any(names.covers(d.name, n) for n in self.domains)]
 
