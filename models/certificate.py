@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from models import nullable_text
+
 if TYPE_CHECKING:
     from models.user import User
 
@@ -26,14 +28,14 @@ class Certificate(Model):
     status = fields.CharField(max_length=10, default="pending")
     # pending | issued | failed | expired | revoked
     stage = fields.CharField(max_length=20, default="queued")  # progress inside `pending`
-    key_encrypted = fields.TextField(null=True)
-    csr_pem = fields.TextField(null=True)
+    key_encrypted = nullable_text()
+    csr_pem = nullable_text()
     directory_url = fields.CharField(max_length=500, default="")
     order_url = fields.CharField(max_length=500, null=True)
     # manual dns-01: [{name, type, value}]
     dns_records: fields.JSONField[list[dict[str, str]] | None] = fields.JSONField(null=True)
-    certificate_pem = fields.TextField(null=True)
-    chain_pem = fields.TextField(null=True)
+    certificate_pem = nullable_text()
+    chain_pem = nullable_text()
     serial = fields.CharField(max_length=64, null=True)
     fingerprint_sha256 = fields.CharField(max_length=95, null=True)
     issuer = fields.CharField(max_length=500, null=True)
@@ -45,8 +47,8 @@ class Certificate(Model):
     # CSR and order while it is being made (the live key stays until the swap).
     renew_at = fields.DatetimeField(null=True)
     renewal_failures = fields.IntField(default=0)
-    renewal_key_encrypted = fields.TextField(null=True)
-    renewal_csr_pem = fields.TextField(null=True)
+    renewal_key_encrypted = nullable_text()
+    renewal_csr_pem = nullable_text()
     renewal_order_url = fields.CharField(max_length=500, null=True)
     renewal_started_at = fields.DatetimeField(null=True)
     expiry_notified_days = fields.IntField(null=True)  # the last "expiring" threshold sent
@@ -76,7 +78,7 @@ class CertificateVersion(Model):
     certificate_id: int
     serial = fields.CharField(max_length=64)
     certificate_pem = fields.TextField()
-    chain_pem = fields.TextField(null=True)
+    chain_pem = nullable_text()
     issued_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     replaced_at = fields.DatetimeField()

@@ -8,6 +8,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from models import nullable_text
+
 
 class Job(Model):
     id = fields.IntField(primary_key=True)
@@ -20,7 +22,7 @@ class Job(Model):
     attempts = fields.IntField(default=0)
     locked_by = fields.CharField(max_length=64, null=True)
     lease_until = fields.DatetimeField(null=True)
-    last_error = fields.TextField(null=True)
+    last_error = nullable_text()
     created_at = fields.DatetimeField()
     finished_at = fields.DatetimeField(null=True)
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models import nullable_text
+
 if TYPE_CHECKING:
     from models.user import User
 
@@ -41,7 +43,7 @@ class NotificationSettings(Model):
     email_enabled = fields.BooleanField(default=True)
     webhook_url = fields.CharField(max_length=2000, null=True)
     # Encrypted, not hashed: the secret is needed in clear to sign each delivery.
-    webhook_secret_encrypted = fields.TextField(null=True)
+    webhook_secret_encrypted = nullable_text()
     # the notification types delivered; the service fills it
     types: fields.JSONField[list[str]] = fields.JSONField()
     updated_at = fields.DatetimeField()
