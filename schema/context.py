@@ -31,7 +31,7 @@ class Context:
         return self.request.client.host if self.request.client else None
 
     def token(self) -> str | None:
-        header = bearer_token(self.request)  # type: ignore[arg-type]
+        header = bearer_token(self.request)
         if header or not self.connection_params:
             return header
         params = {k.lower(): v for k, v in self.connection_params.items()}
