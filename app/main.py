@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         routes=routes(),
         middleware=[Middleware(RequestContext), Middleware(RequestMetrics),
                     Middleware(RateLimit), Middleware(BodyLimit)],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
 

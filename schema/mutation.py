@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.scalars import JSON
 
 from app.services import (
     accounts,
@@ -102,7 +103,7 @@ class DomainMutations:
     async def verify_domain(self, info: Info, id: int) -> DomainVerification:
         row, report = await domains.verify_domain(user=await info.context.user(), id=id)
         return DomainVerification(domain=Domain.of(row), ok=bool(report["ok"]),
-                                  verification=report)
+                                  verification=JSON(report))
 
     @strawberry.mutation
     async def delete_domain(self, info: Info, id: int) -> MessagePayload:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from tortoise.exceptions import IntegrityError
 
@@ -35,7 +35,12 @@ class Account:
     created_at: datetime
 
 
-def _token_fields(token: str) -> dict[str, str]:
+class _TokenFields(TypedDict):
+    token_hash: str
+    token_encrypted: str
+
+
+def _token_fields(token: str) -> _TokenFields:
     return {"token_hash": token_hash(token), "token_encrypted": current().box.encrypt(token)}
 
 
@@ -138,7 +143,7 @@ async def authenticate_once(scope: MutableMapping[str, Any], token: str | None) 
     Starlette's request.state reads): a second call for the same token in the same request
     answers from the first instead of querying again."""
     state = scope.setdefault("state", {})
-    seen = state.get(AUTH_STATE)
+    seen: tuple[str | None, User | None] | None = state.get(AUTH_STATE)
     if seen is not None and seen[0] == token and token:
         if seen[1] is None:
             raise Unauthorized(BAD_TOKEN)

@@ -51,14 +51,14 @@ async def due_for_renewal(now: datetime, limit: int = BATCH) -> list[int]:
     rows = await Certificate.filter(status__in=RENEWABLE, auto_renew=True,
                                     renew_at__lte=now).order_by("renew_at").limit(
         limit).values_list("id", flat=True)
-    return [int(r) for r in rows]  # type: ignore[call-overload]
+    return [int(r) for r in rows]  # type: ignore[call-overload]  # Tortoise types flat=True rows as tuples
 
 
 async def due_for_ari(now: datetime, limit: int = BATCH) -> list[int]:
     """Certificates whose renewalInfo should be fetched again (index status, ari_check_at)."""
     rows = await Certificate.filter(status="issued", ari_check_at__lte=now).order_by(
         "ari_check_at").limit(limit).values_list("id", flat=True)
-    return [int(r) for r in rows]  # type: ignore[call-overload]
+    return [int(r) for r in rows]  # type: ignore[call-overload]  # Tortoise types flat=True rows as tuples
 
 
 async def renew_due(now: datetime) -> int:

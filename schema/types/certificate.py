@@ -78,7 +78,7 @@ class Certificate:
             status=CertificateStatus(row.status), stage=row.stage, auto_renew=row.auto_renew,
             issued_at=row.issued_at, expires_at=row.expires_at, serial=row.serial,
             fingerprint_sha256=row.fingerprint_sha256, issuer=row.issuer,
-            last_error=row.last_error, dns_records=records, revoked_at=row.revoked_at,
+            last_error=JSON(row.last_error), dns_records=records, revoked_at=row.revoked_at,
             created_at=row.created_at, certificate_pem=row.certificate_pem,
             chain_pem=row.chain_pem, renew_at=row.renew_at if row.auto_renew else None,
             renewal_window=window)

@@ -28,7 +28,7 @@ class Domain:
         return cls(id=row.id, domain=row.name,
                    verification_method=ChallengeType(row.verification_method),
                    status=row.status, created_at=row.created_at, verified_at=row.verified_at,
-                   instructions=domains.instructions(row), last_check=row.last_check)
+                   instructions=JSON(domains.instructions(row)), last_check=JSON(row.last_check))
 
 
 @strawberry.type
