@@ -10,7 +10,7 @@ import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -61,6 +61,16 @@ class OutboxMailer:
         os.replace(tmp, self.outbox / name)
 
 
+class _SmtpOptions(TypedDict):  # aiosmtplib.send's keyword arguments
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None
+    timeout: float
+
+
 class SmtpMailer:
     """smtp://user:pass@host:587 (STARTTLS when offered), smtps://host:465 (TLS from the start),
     `?starttls=0` to never upgrade."""
@@ -71,7 +81,7 @@ class SmtpMailer:
             raise ValueError("CASP_SMTP_URL must look like smtp://user:pass@host:587")
         query = parse_qs(parts.query)
         self.sender = sender
-        self._options = {
+        self._options: _SmtpOptions = {
             "hostname": parts.hostname,
             "port": parts.port or (465 if parts.scheme == "smtps" else 25),
             "username": unquote(parts.username) if parts.username else None,

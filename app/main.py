@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         middleware=[Middleware(RequestContext, refuse=refusal), Middleware(RequestMetrics),
                     Middleware(Authenticate), Middleware(RateLimit, refuse=refusal),
                     Middleware(BodyLimit, refuse=refusal)],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
 

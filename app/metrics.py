@@ -156,5 +156,5 @@ async def exposition() -> bytes:
     """This process's metrics, then the database's, in the text format."""
     snapshot = await Snapshot().read()
     scrape = CollectorRegistry()
-    scrape.register(snapshot)  # type: ignore[arg-type]
+    scrape.register(snapshot)
     return generate_latest(REGISTRY) + generate_latest(scrape)

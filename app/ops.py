@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 
+from limits.aio.storage import Storage as AsyncStorage
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,13 +29,15 @@ async def _database() -> None:
 
 
 async def _rate_limit_storage() -> None:
-    if not await current().limiter.storage.check():
+    storage = current().limiter.storage
+    assert isinstance(storage, AsyncStorage)  # app/ratelimit.py makes async+ storages
+    if not await storage.check():
         raise ConnectionError("the storage did not answer its check")
 
 
-async def _check(name: str, probe: object) -> tuple[str, str]:
+async def _check(name: str, probe: Awaitable[None]) -> tuple[str, str]:
     try:
-        await asyncio.wait_for(probe, CHECK_SECONDS)  # type: ignore[arg-type]
+        await asyncio.wait_for(probe, CHECK_SECONDS)
         return name, "ok"
     except Exception as exc:  # any failure means not ready; the reason goes to the log
         log.warning("readiness check %s failed: %s", name, exc)

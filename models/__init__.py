@@ -1,5 +1,11 @@
 """Tortoise models, one module per aggregate. MODEL_MODULES feeds Tortoise's config."""
 
+from __future__ import annotations
+
+from typing import Any, cast
+
+from tortoise import fields
+
 MODEL_MODULES = [
     "models.user",
     "models.domain",
@@ -8,3 +14,9 @@ MODEL_MODULES = [
     "models.job",
     "models.notification",
 ]
+
+
+def nullable_text(**kwargs: Any) -> fields.Field[str | None]:
+    """fields.TextField(null=True), typed `str | None` for type checkers: Tortoise types every
+    TextField as str, whatever its `null` (its CharField, IntField ... follow `null`)."""
+    return cast("fields.Field[str | None]", fields.TextField(null=True, **kwargs))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.user import User
 
 
 class AcmeAccount(Model):
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="acme_accounts", on_delete=fields.CASCADE)
+    user_id: int  # set by Tortoise beside `user`; declared for type checkers
     ca_provider = fields.CharField(max_length=20)
     directory_url = fields.CharField(max_length=500)
     key_encrypted = fields.TextField()  # JWK JSON, encrypted with the server key
@@ -23,8 +29,9 @@ class AcmeAccount(Model):
 
 class EabCredential(Model):
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="eab_credentials", on_delete=fields.CASCADE)
+    user_id: int
     ca_provider = fields.CharField(max_length=20)
     kid = fields.CharField(max_length=300)
     hmac_encrypted = fields.TextField()

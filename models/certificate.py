@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+from models import nullable_text
+
+if TYPE_CHECKING:
+    from models.user import User
 
 
 class Certificate(Model):
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="certificates", on_delete=fields.CASCADE)
-    domains = fields.JSONField()  # normalised names, the first is the common name
+    user_id: int  # set by Tortoise beside `user`; declared for type checkers
+    # normalised names, the first is the common name
+    domains: fields.JSONField[list[str]] = fields.JSONField()
     search_text = fields.TextField()  # " a.example b.example " for the domain search
     ca_provider = fields.CharField(max_length=20)
     challenge_type = fields.CharField(max_length=10)
@@ -19,25 +28,27 @@ class Certificate(Model):
     status = fields.CharField(max_length=10, default="pending")
     # pending | issued | failed | expired | revoked
     stage = fields.CharField(max_length=20, default="queued")  # progress inside `pending`
-    key_encrypted = fields.TextField(null=True)
-    csr_pem = fields.TextField(null=True)
+    key_encrypted = nullable_text()
+    csr_pem = nullable_text()
     directory_url = fields.CharField(max_length=500, default="")
     order_url = fields.CharField(max_length=500, null=True)
-    dns_records = fields.JSONField(null=True)  # manual dns-01: [{name, type, value}]
-    certificate_pem = fields.TextField(null=True)
-    chain_pem = fields.TextField(null=True)
+    # manual dns-01: [{name, type, value}]
+    dns_records: fields.JSONField[list[dict[str, str]] | None] = fields.JSONField(null=True)
+    certificate_pem = nullable_text()
+    chain_pem = nullable_text()
     serial = fields.CharField(max_length=64, null=True)
     fingerprint_sha256 = fields.CharField(max_length=95, null=True)
     issuer = fields.CharField(max_length=500, null=True)
     issued_at = fields.DatetimeField(null=True)
     expires_at = fields.DatetimeField(null=True)
-    last_error = fields.JSONField(null=True)  # {"type", "detail", ...}: the CA's problem
+    # {"type", "detail", ...}: the CA's problem
+    last_error: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     # Renewal: when it is due, how often it failed in a row, and the next version's key,
     # CSR and order while it is being made (the live key stays until the swap).
     renew_at = fields.DatetimeField(null=True)
     renewal_failures = fields.IntField(default=0)
-    renewal_key_encrypted = fields.TextField(null=True)
-    renewal_csr_pem = fields.TextField(null=True)
+    renewal_key_encrypted = nullable_text()
+    renewal_csr_pem = nullable_text()
     renewal_order_url = fields.CharField(max_length=500, null=True)
     renewal_started_at = fields.DatetimeField(null=True)
     expiry_notified_days = fields.IntField(null=True)  # the last "expiring" threshold sent
@@ -64,9 +75,10 @@ class CertificateVersion(Model):
     id = fields.IntField(primary_key=True)
     certificate: fields.ForeignKeyRelation[Certificate] = fields.ForeignKeyField(
         "models.Certificate", related_name="versions", on_delete=fields.CASCADE)
+    certificate_id: int
     serial = fields.CharField(max_length=64)
     certificate_pem = fields.TextField()
-    chain_pem = fields.TextField(null=True)
+    chain_pem = nullable_text()
     issued_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     replaced_at = fields.DatetimeField()

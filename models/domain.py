@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.user import User
 
 
 class Domain(Model):
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="domains", on_delete=fields.CASCADE)
+    user_id: int  # set by Tortoise beside `user`; declared for type checkers
     name = fields.CharField(max_length=253)
     verification_method = fields.CharField(max_length=10)  # dns-01 | http-01
     status = fields.CharField(max_length=10, default="pending")  # pending | verified
     # dns-01 delegation: _acme-challenge.<name> CNAME <delegation_label>.<CASP_DNS_ZONE>
     delegation_label = fields.CharField(max_length=40, unique=True)
     http_probe = fields.CharField(max_length=64, null=True)
-    last_check = fields.JSONField(null=True)
+    last_check: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     verified_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
 

@@ -32,6 +32,7 @@ class OneTimeToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="one_time_tokens", on_delete=fields.CASCADE
     )
+    user_id: int  # set by Tortoise beside `user`; declared for type checkers
     purpose = fields.CharField(max_length=20)
     token_hash = fields.CharField(max_length=64, unique=True)
     expires_at = fields.DatetimeField()

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -23,7 +23,7 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionContext, ExecutionResult
-from strawberry.types.unset import UNSET, UnsetType
+from strawberry.types.unset import UnsetType
 
 from app.errors import AppError
 from schema import explorer, refusals
@@ -51,7 +51,8 @@ MAX_TOKENS = 1000  # the full introspection query is about 200
 
 # The depth and alias rules are built once: QueryDepthLimiter and MaxAliasesLimiter make a
 # new rule class per instance, which would defeat the validation cache (keyed on the rules).
-LIMIT_RULES = [depth_rule(MAX_DEPTH, None, None), aliases_rule(MAX_ALIASES)]
+LIMIT_RULES: list[type[ASTValidationRule]] = [depth_rule(MAX_DEPTH, None, None),
+                                               aliases_rule(MAX_ALIASES)]
 CACHED_DOCUMENTS = 256  # bounded: made-up documents cannot grow the caches
 
 schema = Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[
@@ -105,7 +106,7 @@ class GraphQLApp(GraphQL[Context, None]):
             await context.user()
         except AppError as exc:
             raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
-        return UNSET
+        return UnsetType()  # UNSET itself (a singleton), typed: strawberry's UNSET is Any
 
 
 def graphql_app() -> GraphQLApp:

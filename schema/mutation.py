@@ -38,7 +38,7 @@ from schema.types.notification import MarkReadResult, NotificationSettings
 
 @strawberry.type
 class EabCredentials:
-    ca_provider: CaProvider  # type: ignore[valid-type]
+    ca_provider: CaProvider
     eab_kid: str
 
 
@@ -81,7 +81,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Store External Account Binding credentials for a CA")
     async def set_eab_credentials(self, info: Info,
-                                  ca_provider: CaProvider,  # type: ignore[valid-type]
+                                  ca_provider: CaProvider,
                                   eab_kid: str, eab_hmac_key: str) -> EabCredentials:
         row = await acme_accounts.set_eab(user=await info.context.user(),
                                           ca_provider=value(ca_provider), eab_kid=eab_kid,
@@ -93,7 +93,7 @@ class AccountMutations:
 class DomainMutations:
     @strawberry.mutation
     async def add_domain(self, info: Info, domain: str,
-                         verification_method: ChallengeType | None = None,  # type: ignore[valid-type]
+                         verification_method: ChallengeType | None = None,
                          ) -> Domain:
         view = await domains.add_domain(user=await info.context.user(), domain=domain,
                                         verification_method=value(verification_method))
@@ -115,9 +115,9 @@ class CertificateMutations:
     @strawberry.mutation(description="Request a certificate; issuance runs in the background")
     async def request_certificate(
             self, info: Info, domains: list[str],
-            ca_provider: CaProvider,  # type: ignore[valid-type]
-            challenge_type: ChallengeType | None = None,  # type: ignore[valid-type]
-            key_type: KeyType | None = None,  # type: ignore[valid-type]
+            ca_provider: CaProvider,
+            challenge_type: ChallengeType | None = None,
+            key_type: KeyType | None = None,
             auto_renew: bool | None = None) -> Certificate:
         view = await certificates.request_certificate(
             user=await info.context.user(), ca_provider=value(ca_provider), domains=domains,
@@ -139,7 +139,7 @@ class CertificateMutations:
     @strawberry.mutation(description="Revoke at the CA")
     async def revoke_certificate(
             self, info: Info, id: int,
-            reason: RevocationReason | None = None,  # type: ignore[valid-type]
+            reason: RevocationReason | None = None,
             ) -> Certificate:
         return Certificate.of(await certificates.revoke_certificate(
             user=await info.context.user(), id=id, reason=value(reason)))
@@ -167,7 +167,7 @@ class NotificationMutations:
     async def update_notification_settings(
             self, info: Info, email_enabled: bool | None = None,
             webhook_url: str | None = None, webhook_secret: str | None = None,
-            types: list[NotificationType] | None = None,  # type: ignore[valid-type]
+            types: list[NotificationType] | None = None,
             ) -> NotificationSettings:
         view = await notification_settings.update(
             user=await info.context.user(), email_enabled=email_enabled,

@@ -32,8 +32,8 @@ class Query:
 
     @strawberry.field(description="Your certificates, newest first (as certificates.php)")
     async def certificates(
-            self, info: Info, status: CertificateStatus | None = None,  # type: ignore[valid-type]
-            ca_provider: CaProvider | None = None,  # type: ignore[valid-type]
+            self, info: Info, status: CertificateStatus | None = None,
+            ca_provider: CaProvider | None = None,
             search: str | None = None, page: int | None = None,
             per_page: int | None = None) -> CertificatePage:
         found = await certificates.list_certificates(
@@ -51,7 +51,7 @@ class Query:
     @strawberry.field(description="A certificate file, base64 (as ?action=download)")
     async def certificate_download(
             self, info: Info, id: int,
-            format: DownloadFormat | None = None,  # type: ignore[valid-type]
+            format: DownloadFormat | None = None,
             password: str | None = None) -> Download:
         file = await bundles.download(user=await info.context.user(), id=id,
                                       format=value(format), password=password)

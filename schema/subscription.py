@@ -18,7 +18,7 @@ from schema.types.enums import CertificateStatus
 @strawberry.type
 class CertificateEvent:
     certificate_id: int
-    status: CertificateStatus  # type: ignore[valid-type]
+    status: CertificateStatus
     stage: str
     at: datetime
 

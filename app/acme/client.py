@@ -112,7 +112,7 @@ class _Network(acme_client.ClientNetwork):
         try:
             return super()._check_response(response, content_type=content_type)
         except messages.Error as exc:
-            exc.retry_after = _retry_after(response)  # type: ignore[attr-defined]
+            exc.retry_after = _retry_after(response)
             raise
 
     def __del__(self) -> None:
@@ -143,7 +143,8 @@ class AcmeSession:
     def __init__(self, directory_url: str, key: jose.JWK, account_url: str | None,
                  verify: bool | str = True, timeout: int = 30):
         self.directory_url = directory_url
-        self.net = _Network(key, alg=jws_alg(key), verify_ssl=verify,  # type: ignore[arg-type]
+        self.key = key
+        self.net = _Network(key, alg=jws_alg(key), verify_ssl=verify,  # type: ignore[arg-type]  # acme says bool; requests also takes a CA bundle path
                             user_agent=USER_AGENT, timeout=timeout)
         self.net.session.close()
         self.net.session = _http_session(directory_url)
@@ -180,7 +181,7 @@ class AcmeSession:
             binding = None
             if eab:
                 binding = messages.ExternalAccountBinding.from_data(
-                    account_public_key=self.net.key.public_key(), kid=eab[0],
+                    account_public_key=self.key.public_key(), kid=eab[0],
                     hmac_key=eab[1], directory=self.c.directory)
             reg = messages.NewRegistration.from_data(
                 email=email, terms_of_service_agreed=True, external_account_binding=binding)

@@ -9,10 +9,9 @@ import josepy as jose
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
-PrivateKey = CertificateIssuerPrivateKeyTypes
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey  # the key types casp makes
 _CURVES = {"ec-256": ec.SECP256R1, "ec-384": ec.SECP384R1}
 _RSA_BITS = {"rsa-2048": 2048, "rsa-3072": 3072, "rsa-4096": 4096}
 
@@ -61,7 +60,7 @@ def account_key_from_json(data: str | bytes) -> jose.JWK:
 def jws_alg(key: jose.JWK) -> jose.JWASignature:
     """The acme library signs RS256 unless told: EC keys need the matching ES algorithm."""
     if isinstance(key, jose.JWKEC):
-        size = key.key.curve.key_size  # type: ignore[union-attr]
+        size = key.key.curve.key_size
         return {256: jose.ES256, 384: jose.ES384, 521: jose.ES512}[size]
     return jose.RS256
 

@@ -6,6 +6,7 @@ anyOf whose branches are titled by action."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -117,10 +118,10 @@ def _responses(actions: list[Action]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status in sorted({s for a in actions for s in a.statuses}):
         responses[str(status)] = _success(status, [a for a in actions if status in a.statuses])
-    for status, code in ERRORS.items():
-        responses[status] = {"description": code, "headers": _headers(status),
-                             "content": {"application/json": {
-                                 "schema": {"$ref": "#/components/schemas/Error"}}}}
+    for error_status, code in ERRORS.items():
+        responses[error_status] = {
+            "description": code, "headers": _headers(int(error_status)),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return responses
 
 
@@ -168,7 +169,7 @@ def document(resources: tuple[Resource, ...]) -> dict[str, Any]:
     }
 
 
-def endpoint(resources: tuple[Resource, ...]):  # type: ignore[no-untyped-def]
+def endpoint(resources: tuple[Resource, ...]) -> Callable[[Request], Awaitable[JSONResponse]]:
     doc = document(resources)
 
     async def openapi(request: Request) -> JSONResponse:

@@ -221,7 +221,7 @@ def _string(spec: Param, value: Any) -> str:
     return value
 
 
-def _integer(spec: Param, value: Any) -> int:
+def _integer(spec: Param, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _fail(spec, "must be an integer")
     if isinstance(value, str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from tortoise.exceptions import IntegrityError
 
@@ -30,7 +31,12 @@ class Account:
     created_at: datetime
 
 
-def _token_fields(token: str) -> dict[str, str]:
+class _TokenFields(TypedDict):
+    token_hash: str
+    token_encrypted: str
+
+
+def _token_fields(token: str) -> _TokenFields:
     return {"token_hash": token_hash(token), "token_encrypted": current().box.encrypt(token)}
 
 

@@ -181,7 +181,7 @@ def _listing(user: User, status: str | None, ca_provider: str | None, search: st
     page, per_page = paging(page, per_page)
     status = _choice(status, STATUSES, "", "status") if status else None
     ca_name = get_ca(ca_provider).name if ca_provider else None
-    if at_most(search, MAX_SEARCH, "search") and "\x00" in search:  # type: ignore[operator]
+    if (search := at_most(search, MAX_SEARCH, "search")) and "\x00" in search:
         return _Listing(None, page, per_page)  # no name holds a NUL (PostgreSQL refuses one)
     # search_text is stored lower case, so a plain LIKE on the lowered term is the
     # case-insensitive match (no UPPER() on every row).
@@ -257,7 +257,7 @@ async def versions_of(cert_ids: Sequence[int]) -> list[list[Version]]:
         "-replaced_at", "-id")
     found: dict[int, list[Version]] = defaultdict(list)
     for row in rows:
-        found[row.certificate_id].append(version_of(row))  # type: ignore[attr-defined]
+        found[row.certificate_id].append(version_of(row))
     return [found[i] for i in cert_ids]
 
 

@@ -26,7 +26,7 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 async def schedule(note: Notification) -> None:
     """Queue the deliveries the user wants for this notification; never raises."""
     try:
-        user = await User.get(id=note.user_id)  # type: ignore[attr-defined]
+        user = await User.get(id=note.user_id)
         prefs = await notification_settings.get(user=user)
         for channel in prefs.channels_for(note.type):
             await enqueue("deliver", {"notification_id": note.id, "channel": channel},
@@ -42,7 +42,7 @@ async def run_delivery(job: Job) -> None:
     channel = job.payload["channel"]
     if note is None:  # deleted with its user
         return
-    user = await User.get(id=note.user_id)  # type: ignore[attr-defined]
+    user = await User.get(id=note.user_id)
     prefs = await notification_settings.get(user=user)
     if channel not in prefs.channels_for(note.type):
         log.info("notification %s: %s delivery dropped (turned off)", note.id, channel)

@@ -48,7 +48,7 @@ class Verification:
 
 
 def view_of(domain: Domain) -> DomainView:
-    return DomainView(domain.id, domain.user_id,  # type: ignore[attr-defined]
+    return DomainView(domain.id, domain.user_id,
                       domain.name, domain.verification_method, domain.status,
                       domain.created_at, domain.verified_at, instructions(domain),
                       domain.last_check)
@@ -86,7 +86,7 @@ async def domains_of_users(user_ids: Sequence[int]) -> list[list[DomainView]]:
     """Each user's domains by name, in one query (GraphQL's DataLoader uses it too)."""
     found: dict[int, list[DomainView]] = defaultdict(list)
     for row in await Domain.filter(user_id__in=list(user_ids)).order_by("name"):
-        found[row.user_id].append(view_of(row))  # type: ignore[attr-defined]
+        found[row.user_id].append(view_of(row))
     return [found[i] for i in user_ids]
 
 

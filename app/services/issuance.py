@@ -153,7 +153,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
     log.info("certificate %s failed: %s", cert.id, problem.get("detail"))
     await save(cert, status="failed", stage="failed", last_error=problem)
     await outcomes.issuance(cert, problem)
-    await notify(user_id=cert.user_id, type="issuance_failed",  # type: ignore[attr-defined]
+    await notify(user_id=cert.user_id, type="issuance_failed",
                  title=f"Issuance failed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} could not be issued: "
                          f"{problem.get('detail') or problem.get('type')}")
@@ -165,7 +165,7 @@ async def _issued(cert: Certificate, fullchain: str) -> None:
     await save(cert, status="issued", **fields)
     await outcomes.issuance(cert)
     log.info("certificate %s issued, expires %s", cert.id, info.not_after.date())
-    await notify(user_id=cert.user_id, type="certificate_issued",  # type: ignore[attr-defined]
+    await notify(user_id=cert.user_id, type="certificate_issued",
                  title=f"Certificate issued: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} was issued by "
                          f"{cert.ca_provider}; it expires on {info.not_after.date()}.")

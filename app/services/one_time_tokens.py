@@ -37,4 +37,4 @@ async def consume(token: str, purpose: str) -> User:
     won = await OneTimeToken.filter(id=row.id, used_at=None).update(used_at=now)
     if not won:
         raise ValidationFailed("token is invalid, expired or already used", field="token")
-    return await User.get(id=row.user_id)  # type: ignore[attr-defined]
+    return await User.get(id=row.user_id)

@@ -23,7 +23,7 @@ def error_kind(problem: dict[str, Any] | None) -> str | None:
 
 
 async def issuance(cert: Certificate, problem: dict[str, Any] | None = None) -> None:
-    await IssuanceEvent.create(user_id=cert.user_id,  # type: ignore[attr-defined]
+    await IssuanceEvent.create(user_id=cert.user_id,
                                certificate_id=cert.id, ca_provider=cert.ca_provider,
                                succeeded=problem is None, error_kind=error_kind(problem),
                                created_at=current().clock.now())

@@ -57,7 +57,7 @@ async def save(cert: Certificate, **changes: Any) -> None:
 
 async def publish(cert: Certificate) -> None:
     """Best effort: a subscriber missing an event never fails the issuance."""
-    event = CertificateEvent(user_id=cert.user_id,  # type: ignore[attr-defined]
+    event = CertificateEvent(user_id=cert.user_id,
                              certificate_id=cert.id, status=cert.status, stage=cert.stage,
                              at=cert.updated_at.isoformat())
     held = _held.get()

@@ -115,7 +115,7 @@ async def _renewed(cert: Certificate, fullchain: str) -> None:
                renewal_key_encrypted=None, renewal_csr_pem=None, renewal_order_url=None,
                renewal_started_at=None, **fields)
     await _event(cert)
-    await notify(user_id=cert.user_id, type="renewal_succeeded",  # type: ignore[attr-defined]
+    await notify(user_id=cert.user_id, type="renewal_succeeded",
                  title=f"Certificate renewed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} was renewed; it now "
                          f"expires on {info.not_after.date()}.")
@@ -132,7 +132,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any],
     await save(cert, renewal_failures=failures, renew_at=retry_at, last_error=problem,
                stage="renewal_failed", renewal_order_url=None, renewal_started_at=None)
     await _event(cert, problem)
-    await notify(user_id=cert.user_id, type="renewal_failed",  # type: ignore[attr-defined]
+    await notify(user_id=cert.user_id, type="renewal_failed",
                  title=f"Renewal failed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"Renewing the certificate for {', '.join(cert.domains)} failed "
                          f"({problem.get('detail') or problem.get('type')}); casp tries "
@@ -140,7 +140,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any],
 
 
 async def _event(cert: Certificate, problem: dict[str, Any] | None = None) -> None:
-    await RenewalEvent.create(user_id=cert.user_id,  # type: ignore[attr-defined]
+    await RenewalEvent.create(user_id=cert.user_id,
                               certificate_id=cert.id, ca_provider=cert.ca_provider,
                               succeeded=problem is None,
                               error_kind=outcomes.error_kind(problem),

@@ -22,4 +22,4 @@ def renew_at(not_before: datetime, not_after: datetime,
 
 def retry_delay(failures: int) -> timedelta:
     """After the n-th failure in a row: 1 h, 2 h, 4 h, ... never more than 24 h."""
-    return min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, failures - 1))
+    return min(MAX_RETRY, FIRST_RETRY * (1 << max(0, failures - 1)))

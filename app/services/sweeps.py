@@ -51,14 +51,14 @@ async def due_for_renewal(now: datetime, limit: int = BATCH) -> list[int]:
     rows = await Certificate.filter(status__in=RENEWABLE, auto_renew=True,
                                     renew_at__lte=now).order_by("renew_at").limit(
         limit).values_list("id", flat=True)
-    return [int(r) for r in rows]  # type: ignore[call-overload]
+    return [int(r) for r in rows]  # type: ignore[call-overload]  # Tortoise types flat=True rows as tuples
 
 
 async def due_for_ari(now: datetime, limit: int = BATCH) -> list[int]:
     """Certificates whose renewalInfo should be fetched again (index status, ari_check_at)."""
     rows = await Certificate.filter(status="issued", ari_check_at__lte=now).order_by(
         "ari_check_at").limit(limit).values_list("id", flat=True)
-    return [int(r) for r in rows]  # type: ignore[call-overload]
+    return [int(r) for r in rows]  # type: ignore[call-overload]  # Tortoise types flat=True rows as tuples
 
 
 async def renew_due(now: datetime) -> int:
@@ -79,7 +79,7 @@ async def mark_expired(now: datetime) -> int:
     expired = await Certificate.filter(status="issued", expires_at__lte=now).limit(BATCH)
     for cert in expired:
         await save(cert, status="expired")
-        await notify(user_id=cert.user_id, type="expired",  # type: ignore[attr-defined]
+        await notify(user_id=cert.user_id, type="expired",
                      title=f"Certificate expired: {cert.domains[0]}", certificate_id=cert.id,
                      message=f"The certificate for {', '.join(cert.domains)} expired on "
                              f"{cert.expires_at:%Y-%m-%d %H:%M} UTC.",
@@ -111,7 +111,7 @@ async def warn_expiring(now: datetime) -> int:
         await save(cert, expiry_notified_days=crossed)
         days = max(0, left.days)
         sent += bool(await notify(
-            user_id=cert.user_id, type="expiring",  # type: ignore[attr-defined]
+            user_id=cert.user_id, type="expiring",
             title=f"Certificate expires in {days} day{'s' if days != 1 else ''}: "
                   f"{cert.domains[0]}", certificate_id=cert.id,
             message=f"The certificate for {', '.join(cert.domains)} expires on "

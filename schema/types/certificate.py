@@ -42,10 +42,10 @@ class Certificate:
     view: strawberry.Private[CertificateDetail]
     id: int
     domains: list[str]
-    ca_provider: CaProvider  # type: ignore[valid-type]
-    challenge_type: ChallengeType  # type: ignore[valid-type]
-    key_type: KeyType  # type: ignore[valid-type]
-    status: CertificateStatus  # type: ignore[valid-type]
+    ca_provider: CaProvider
+    challenge_type: ChallengeType
+    key_type: KeyType
+    status: CertificateStatus
     stage: str = strawberry.field(description="Progress inside pending, or the last step")
     auto_renew: bool
     issued_at: datetime | None

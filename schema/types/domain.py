@@ -27,7 +27,7 @@ class Domain:
         return cls(id=view.id, domain=view.name,
                    verification_method=ChallengeType(view.verification_method),
                    status=view.status, created_at=view.created_at, verified_at=view.verified_at,
-                   instructions=view.instructions, last_check=view.last_check)
+                   instructions=JSON(view.instructions), last_check=JSON(view.last_check))
 
 
 @strawberry.type
@@ -45,4 +45,4 @@ class DomainVerification:
     @classmethod
     def of(cls, checked: Verification) -> DomainVerification:
         return cls(domain=Domain.of(checked.domain), ok=checked.ok,
-                   verification=checked.report)
+                   verification=JSON(checked.report))

@@ -14,7 +14,7 @@ from schema.types.enums import NotificationType
 @strawberry.type
 class Notification:
     id: int
-    type: NotificationType  # type: ignore[valid-type]
+    type: NotificationType
     title: str
     message: str
     certificate_id: int | None
@@ -52,7 +52,7 @@ class NotificationSettings:
     webhook_url: str | None
     webhook_secret: str | None = strawberry.field(
         description="Signs each webhook body: X-Casp-Signature: sha256=HMAC-SHA256(body)")
-    types: list[NotificationType]  # type: ignore[valid-type]
+    types: list[NotificationType]
 
     @classmethod
     def of(cls, view: DeliverySettings) -> NotificationSettings:

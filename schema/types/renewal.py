@@ -15,7 +15,7 @@ from schema.types.enums import CaProvider, ChallengeType, KeyType
 
 @strawberry.type
 class CaRenewalStats:
-    ca_provider: CaProvider  # type: ignore[valid-type]
+    ca_provider: CaProvider
     successful_renewals: int
     pending_renewals: int
     failed_renewals: int
@@ -43,11 +43,11 @@ class RenewalStats:
 
 @strawberry.type
 class CaProviderInfo:
-    name: CaProvider  # type: ignore[valid-type]
+    name: CaProvider
     title: str
     eab_required: bool
-    key_types: list[KeyType]  # type: ignore[valid-type]
-    challenge_types: list[ChallengeType]  # type: ignore[valid-type]
+    key_types: list[KeyType]
+    challenge_types: list[ChallengeType]
     staging_directory: str | None
     renewal_info: bool = strawberry.field(description="Offers ACME Renewal Information")
     available: bool = strawberry.field(description="False when the CA stopped its service")

@@ -1,0 +1,40 @@
+"""The GraphQL enums (declared member by member in schema/types/enums.py) are the REST
+vocabularies they mirror, in the same order, named by one rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import Enum
+
+import pytest
+
+from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
+from app.services.bundles import FORMATS
+from app.services.certificates import REASONS, STATUSES
+from app.services.notifications import TYPES
+from schema.types import enums
+
+
+def graphql_name(value: str) -> str:
+    # "http-01" -> HTTP_01, "keyCompromise" -> KEY_COMPROMISE, "renewal_failed" -> RENEWAL_FAILED
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", value).replace("-", "_").upper()
+
+
+@pytest.mark.parametrize(("enum", "vocabulary"), [
+    (enums.CertificateStatus, STATUSES),
+    (enums.CaProvider, REGISTRY),
+    (enums.ChallengeType, CHALLENGE_TYPES),
+    (enums.KeyType, KEY_TYPES),
+    (enums.NotificationType, TYPES),
+    (enums.DownloadFormat, FORMATS),
+    (enums.RevocationReason, REASONS),
+])
+def test_enum_is_the_vocabulary(enum: type[Enum], vocabulary: Iterable[str]):
+    expected = [(graphql_name(v), v) for v in vocabulary]
+    assert [(m.name, m.value) for m in enum] == expected
+
+
+def test_value():
+    assert enums.value(enums.ChallengeType.HTTP_01) == "http-01"
+    assert enums.value(None) is None
