@@ -78,9 +78,9 @@ async def _await_dns(cert: Certificate, exc: AwaitingDns, policy: AttemptPolicy,
         return
     waited = (current().clock.now() - since).total_seconds()
     delay = min(1800.0, max(15.0, waited / 10))
-    moved = {"renew_at": current().clock.now() + timedelta(seconds=delay)}
-    await save(cert, stage="awaiting_dns", last_error=exc.problem(),
-               **(moved if policy.dns_moves_renew_at else {}))
+    moved = ({"renew_at": current().clock.now() + timedelta(seconds=delay)}
+             if policy.dns_moves_renew_at else {})
+    await save(cert, stage="awaiting_dns", last_error=exc.problem(), **moved)
     raise RetryLater(delay, str(exc), count_attempt=False)
 
 
