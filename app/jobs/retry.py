@@ -9,4 +9,4 @@ MAX_ATTEMPTS = 8
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 300.0) -> float:
     """2 s after the first attempt, doubling with each, at most 5 minutes."""
-    return min(cap, base * 2 ** max(0, attempts - 1))
+    return min(cap, base * (1 << max(0, attempts - 1)))
