@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import dns.asyncquery
 import dns.asyncresolver
@@ -17,9 +18,14 @@ import dns.resolver
 import dns.tsig
 import dns.update
 
+from app.acme.errors import Transient
 
-class DnsError(Exception):
+
+class DnsError(Transient):
     """A DNS update or look-up failed; the message says which and why."""
+
+    def problem(self) -> dict[str, Any]:
+        return {"type": "casp:dns", "detail": str(self)}
 
 
 def host_port(value: str, default_port: int = 53) -> tuple[str, int]:

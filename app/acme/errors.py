@@ -6,11 +6,26 @@
     ├── AcmeUnavailable   network trouble or a transient CA error: retry later
     ├── AcmeTimeout       the CA did not finish within the deadline
     └── AwaitingDns       manual dns-01: the TXT records are not visible yet
+
+    Transient             the CA or DNS is unreachable for now: the attempt is tried again
+    ├── AcmeUnavailable   (also an AcmeError, above)
+    ├── AcmeTimeout       (also an AcmeError, above)
+    └── DnsError          a DNS update or look-up failed (dns.py; not an AcmeError)
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+class Transient(Exception):
+    """Whatever means "unreachable for now", ACME or DNS: one except clause takes them all.
+    Its problem document is what the record shows while the attempt waits."""
+
+    retry_after: float | None = None  # seconds the CA asked to wait (its Retry-After)
+
+    def problem(self) -> dict[str, Any]:
+        return {"type": "casp:unavailable", "detail": str(self)}
 
 
 class AcmeError(Exception):
@@ -33,11 +48,11 @@ class ChallengeFailed(AcmeProblem):
     pass
 
 
-class AcmeUnavailable(AcmeError):
+class AcmeUnavailable(AcmeError, Transient):
     pass
 
 
-class AcmeTimeout(AcmeError):
+class AcmeTimeout(AcmeError, Transient):
     pass
 
 

@@ -12,15 +12,11 @@ from collections.abc import Awaitable, Callable
 
 from app.jobs import queue
 from app.jobs.queue import RetryLater
+from app.jobs.retry import MAX_ATTEMPTS, backoff
 from models.job import Job
 
 log = logging.getLogger(__name__)
 Task = Callable[[Job], Awaitable[None]]
-MAX_ATTEMPTS = 8
-
-
-def backoff(attempts: int, base: float = 2.0, cap: float = 300.0) -> float:
-    return min(cap, base * (1 << max(0, attempts - 1)))
 
 
 class Worker:

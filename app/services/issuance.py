@@ -7,18 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from app.acme import ari
-from app.acme.dns import DnsError
-from app.acme.errors import AcmeError, AcmeTimeout, AcmeUnavailable, AwaitingDns
 from app.acme.interface import IssueRequest
 from app.acme.keys import CertFacts, facts, generate_key, key_to_pem, make_csr, split_chain
-from app.jobs.queue import RetryLater
-from app.jobs.worker import MAX_ATTEMPTS, backoff
 from app.runtime import current
-from app.services import acme_accounts, outcomes, renewal_policy
+from app.services import acme_accounts, attempts, outcomes, renewal_policy
 from app.services.challenge_hooks import IssuanceHooks, dns_routes
 from app.services.notifications import notify
 from app.services.records import atomic_then_publish, save
@@ -26,8 +22,9 @@ from models.certificate import Certificate
 from models.job import Job
 
 log = logging.getLogger(__name__)
-TRANSIENT = (AcmeUnavailable, AcmeTimeout, DnsError)
-TRANSIENT_LIMIT = timedelta(hours=24)
+# A request waits out an outage of the CA or DNS for a day, measured from when it was made.
+POLICY = attempts.AttemptPolicy("issuance", since="created_at",
+                                transient_window=timedelta(hours=24))
 
 
 @dataclass(frozen=True)
@@ -94,62 +91,14 @@ async def run_issuance(job: Job) -> None:
     cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
     if cert is None or cert.status != "pending":
         return  # deleted or already finished: nothing to do
-    try:
-        chain = await issue(cert, FIRST)
-    except AwaitingDns as exc:
-        overdue = dns_overdue(cert.created_at, exc)
-        if overdue:
-            await _failed(cert, overdue)
-            return
-        await await_dns(cert, exc, cert.created_at)
-    except TRANSIENT as exc:
-        await _transient(cert, job, exc)
-    except AcmeError as exc:
-        await _failed(cert, exc.problem())
-    except Exception:
-        if job.attempts >= MAX_ATTEMPTS:
-            await _failed(cert, {"type": "casp:internal",
-                                 "detail": "internal error during issuance (see the log)"})
-        raise
-    else:
-        await _issued(cert, chain)
-
-
-def dns_overdue(since: datetime, exc: AwaitingDns) -> dict[str, Any] | None:
-    """The problem to fail with when manual records were awaited past the bound."""
-    hours = current().settings.manual_dns_hours
-    if (current().clock.now() - since).total_seconds() <= hours * 3600:
-        return None
-    return {"type": "casp:dnsNotFound",
-            "detail": f"the TXT records were not seen within {hours} hours: {exc}"}
-
-
-async def await_dns(cert: Certificate, exc: AwaitingDns, since: datetime) -> None:
-    """Manual dns-01: look again later, with backoff (the user may also ask now)."""
-    waited = (current().clock.now() - since).total_seconds()
-    await save(cert, stage="awaiting_dns", last_error=exc.problem())
-    raise RetryLater(min(1800.0, max(15.0, waited / 10)), str(exc), count_attempt=False)
-
-
-async def _transient(cert: Certificate, job: Job, exc: Exception) -> None:
-    """The CA or DNS is unreachable for now: try again, with backoff from seconds to
-    5 minutes, for as long as TRANSIENT_LIMIT since the request (an outage of the CA must
-    not fail what it would issue an hour later); those tries do not count as attempts."""
-    problem = exc.problem() if isinstance(exc, AcmeError) else {
-        "type": "casp:dns", "detail": str(exc)}
-    waited = (current().clock.now() - cert.created_at).total_seconds()
-    if waited > TRANSIENT_LIMIT.total_seconds():
-        await _failed(cert, problem)
-        return
-    await save(cert, last_error=problem)
-    delay = min(backoff(9), max(backoff(job.attempts), waited / 10))
-    # ... or longer when the CA asked for more (Retry-After).
-    raise RetryLater(max(delay, getattr(exc, "retry_after", None) or 0), str(exc),
-                     count_attempt=False)
+    await attempts.run(job, cert, POLICY, issue(cert, FIRST), succeeded=_issued,
+                       failed=_failed)
 
 
 @atomic_then_publish  # the outcome, its record and its notification: all or none
-async def _failed(cert: Certificate, problem: dict[str, Any]) -> None:
+async def _failed(cert: Certificate, problem: dict[str, Any],
+                  retry_after: float | None = None) -> None:
+    """For good: a failed request is not tried again, whatever the CA's Retry-After."""
     log.info("certificate %s failed: %s", cert.id, problem.get("detail"))
     await save(cert, status="failed", stage="failed", last_error=problem)
     await outcomes.issuance(cert, problem)

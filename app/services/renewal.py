@@ -10,21 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from app.acme.errors import AcmeError, AwaitingDns
 from app.errors import ValidationFailed
-from app.jobs.queue import RetryLater, enqueue
-from app.jobs.worker import MAX_ATTEMPTS, backoff
+from app.jobs.queue import enqueue
+from app.jobs.retry import MAX_ATTEMPTS
 from app.runtime import current
-from app.services import outcomes, renewal_policy
+from app.services import attempts, outcomes, renewal_policy
 from app.services.certificate_view import CertificateDetail, detail_of
 from app.services.certificates import get_certificate
-from app.services.issuance import (
-    RENEWAL,
-    TRANSIENT,
-    certificate_fields,
-    dns_overdue,
-    issue,
-)
+from app.services.issuance import RENEWAL, certificate_fields, issue
 from app.services.notifications import notify
 from app.services.records import atomic_then_publish, save
 from models.certificate import Certificate, CertificateVersion, RenewalEvent
@@ -33,6 +26,13 @@ from models.user import User
 
 log = logging.getLogger(__name__)
 RENEWABLE = ("issued", "expired")
+# A renewal has time: past a few quick tries it fails, and the failure backoff (1 h to 24 h)
+# and the sweep bring it back. An unexpected error on the last attempt is recorded as a
+# failure too (or the sweep would queue it forever), and its job ends done.
+POLICY = attempts.AttemptPolicy(
+    "renewal", since="renewal_started_at", transient_attempts=MAX_ATTEMPTS // 2,
+    transient_gives_up_as="casp:unavailable", dns_moves_renew_at=True,
+    internal_fails_job=False)
 
 
 def job_key(cert_id: int) -> str:
@@ -49,32 +49,8 @@ async def run_renewal(job: Job) -> None:
         return
     if cert.renewal_started_at is None:
         await save(cert, renewal_started_at=current().clock.now())
-    try:
-        chain = await issue(cert, RENEWAL)
-    except AwaitingDns as exc:
-        await _await_dns(cert, exc)
-    except TRANSIENT as exc:
-        if job.attempts < MAX_ATTEMPTS // 2:
-            await save(cert, last_error=exc.problem() if isinstance(exc, AcmeError)
-                       else {"type": "casp:dns", "detail": str(exc)})
-            raise RetryLater(_wait(backoff(job.attempts), exc), str(exc)) from exc
-        await _failed(cert, {"type": "casp:unavailable", "detail": str(exc)},
-                      getattr(exc, "retry_after", None))
-    except AcmeError as exc:
-        await _failed(cert, exc.problem(), exc.retry_after)
-    except Exception:
-        if job.attempts >= MAX_ATTEMPTS:  # record it, or the sweep would queue it forever
-            await _failed(cert, {"type": "casp:internal",
-                                 "detail": "internal error during renewal (see the log)"})
-            return
-        raise
-    else:
-        await _renewed(cert, chain)
-
-
-def _wait(backoff_seconds: float, exc: Exception) -> float:
-    """Our backoff, or longer when the CA asked for more."""
-    return max(backoff_seconds, getattr(exc, "retry_after", None) or 0)
+    await attempts.run(job, cert, POLICY, issue(cert, RENEWAL), succeeded=_renewed,
+                       failed=_failed)
 
 
 async def _done_already(cert: Certificate, job: Job) -> bool:
@@ -84,21 +60,6 @@ async def _done_already(cert: Certificate, job: Job) -> bool:
         return False
     return await CertificateVersion.exists(
         certificate=cert, replaced_at__gt=job.created_at)
-
-
-async def _await_dns(cert: Certificate, exc: AwaitingDns) -> None:
-    """Manual dns-01: fail past the bound; else come back later, moving renew_at too so
-    that the sweep does not bring the job forward every tick."""
-    since = cert.renewal_started_at or current().clock.now()
-    overdue = dns_overdue(since, exc)
-    if overdue is not None:
-        await _failed(cert, overdue)
-        return
-    waited = (current().clock.now() - since).total_seconds()
-    delay = min(1800.0, max(15.0, waited / 10))
-    await save(cert, stage="awaiting_dns", last_error=exc.problem(),
-               renew_at=current().clock.now() + timedelta(seconds=delay))
-    raise RetryLater(delay, str(exc), count_attempt=False)
 
 
 @atomic_then_publish  # the outcome, its record and its notification: all or none
