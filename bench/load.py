@@ -610,7 +610,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    from tests.conftest import free_port
+    from tests.support.net import free_port
 
     pg = None
     database_url = ""

@@ -8,7 +8,7 @@ from tortoise import connections
 
 from app import db
 from app.config import Settings
-from tests.conftest import require_tcp
+from tests.support.net import require_tcp
 from tests.support.pg import databases
 
 

@@ -36,9 +36,9 @@ import yaml
 from jsonschema import Draft201909Validator
 
 from app.acme.registry import REGISTRY
-from tests.acme.conftest import require_binary
-from tests.conftest import free_port
-from tests.test_cli import CASP, env_for
+from tests.support import require_binary
+from tests.support.cli import CASP, env_for
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"

@@ -32,7 +32,8 @@ from bench.due_selection import (
     pg_literal,
     sweep_without_writes,
 )
-from tests.conftest import make_settings, migrated, require_tcp
+from tests.support.app import make_settings, migrated
+from tests.support.net import require_tcp
 
 ROWS = 3000
 DUE = Due(renewal=20, ari=10, expired=5, warning=8)

@@ -33,14 +33,16 @@ import pytest
 from bench import load
 from models.certificate import Certificate
 from models.job import Job
-from tests.acme.conftest import require_binary
-from tests.acme.helpers import add_domain, casp_settings, request_cert, unique, user_token
-from tests.acme.helpers import wait_for as wait_for_certificate
-from tests.conftest import PASSWORD, bearer, free_port, fresh_database, tcp_up
+from tests.support import require_binary
+from tests.support.acme import add_domain, casp_settings, request_cert, unique, user_token
+from tests.support.acme import wait_for as wait_for_certificate
+from tests.support.app import fresh_database
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
+from tests.support.net import free_port, tcp_up
 from tests.support.pebble import PebbleServer
 from tests.support.pgserver import PgServer, find_bin_dir
+from tests.support.rest import PASSWORD, bearer
 from tests.support.tcpproxy import TcpProxy
 
 CASP = str(Path(sys.executable).parent / "casp")

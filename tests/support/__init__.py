@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 # Debian puts named in /usr/sbin, which a non-root PATH often lacks.
 _EXTRA_BIN_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 
@@ -20,6 +22,17 @@ def find_binary(name: str) -> str | None:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return None
+
+
+def require_binary(name: str, package: str) -> str:
+    """Skip without the Debian package; in CI (CI set) its absence is a failure."""
+    path = find_binary(name)
+    if path is None:
+        why = f"`{name}` not found: apt-get install {package} (./dev test does it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}; it is needed in CI")
+        pytest.skip(why)
+    return path
 
 
 def tail(path: Path, limit: int = 4000) -> str:
