@@ -30,6 +30,7 @@ def tables_in(env: dict[str, str]) -> set[str]:
         con.close()
 
 
+@pytest.mark.slow  # casp processes, about 3 s
 def test_migrate_creates_the_schema(tmp_path: Path):
     env = env_for(tmp_path / "d", empty_database=True)
     result = subprocess.run([CASP, "migrate"], env=env, capture_output=True,
@@ -70,6 +71,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         proc.communicate(timeout=15)  # reads and closes the pipe
 
 
+@pytest.mark.slow  # casp serve as a process, about 2 s
 def test_quickstart_over_real_http(server: str):
     """The README quickstart: register, log in, take the token, call an endpoint."""
     with httpx.Client(base_url=server, timeout=10) as http:

@@ -454,6 +454,7 @@ def test_healthcheck_passes_for_the_worker_and_migrate(monkeypatch: pytest.Monke
         assert module.main() == 0
 
 
+@pytest.mark.slow  # casp serve as a process, about 2 s
 def test_healthcheck_against_a_real_casp_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     module = healthcheck_module()
     port = free_port()

@@ -28,6 +28,8 @@ from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
 from tests.support.rest import bearer
 
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
+
 URL = "/api/v1/certificates.php"
 
 

@@ -36,6 +36,8 @@ from tests.support.net import free_port
 from tests.support.pebble import PebbleFactory, PebbleServer
 from tests.support.rest import assert_error, bearer
 
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
+
 
 @pytest.fixture(scope="module")
 def casp_port() -> int:

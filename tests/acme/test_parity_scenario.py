@@ -38,6 +38,8 @@ from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
 from tests.support.rest import PASSWORD, bearer, login, register
 
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
+
 CERTS = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"
 NOTES = "/api/v1/notifications.php"

@@ -25,6 +25,8 @@ from tests.support.dns import BindServer
 from tests.support.net import free_port
 from tests.support.pebble import PebbleFactory, PebbleServer
 
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
+
 USER_AGENT = "casp-tests/pebble-smoke"
 
 

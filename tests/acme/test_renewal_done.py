@@ -9,6 +9,8 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from app.clock import ManualClock
 from app.jobs.queue import enqueue
 from models.certificate import Certificate
@@ -18,6 +20,8 @@ from tests.support.dns import BindServer
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleFactory
 from tests.support.rest import bearer
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 URL = "/api/v1/certificates.php"
 

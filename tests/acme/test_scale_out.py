@@ -31,6 +31,8 @@ from tests.support.pebble import PebbleFactory, PebbleServer
 from tests.support.pg import databases, fetch
 from tests.support.rest import PASSWORD, bearer
 
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
+
 CASP = str(Path(sys.executable).parent / "casp")
 CERTS, USERS = 50, 5
 

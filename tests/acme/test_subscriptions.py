@@ -32,6 +32,8 @@ from tests.support.live import live_casp
 from tests.support.net import free_port, require_tcp
 from tests.support.pebble import PebbleFactory, PebbleServer
 
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
+
 EVENTS = """subscription($id: Int) { certificateEvents(id: $id) {
   certificateId status stage at certificate { id status serial } } }"""
 REQUEST = """mutation($names: [String!]!, $challenge: ChallengeType) {

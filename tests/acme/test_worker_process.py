@@ -25,6 +25,8 @@ from tests.support.net import free_port
 from tests.support.pebble import PebbleFactory, PebbleServer
 from tests.support.rest import bearer
 
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
+
 
 @pytest.fixture
 def slow_ca(pebble_factory: PebbleFactory) -> PebbleServer:

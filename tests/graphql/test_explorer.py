@@ -209,6 +209,7 @@ RESULT = """() => {
 }"""
 
 
+@pytest.mark.slow  # Chromium
 async def test_explorer_runs_a_query_in_a_browser_with_the_network_cut_off(
         settings: Settings):
     from playwright.async_api import Error as PlaywrightError

@@ -412,6 +412,7 @@ async def served(settings: Settings, clock: ManualClock,
         await asyncio.wait_for(task, 30)
 
 
+@pytest.mark.slow  # about 2 s
 async def test_subscription_to_another_users_certificate(settings: Settings,
                                                          clock: ManualClock,
                                                          monkeypatch: pytest.MonkeyPatch):

@@ -44,6 +44,8 @@ from tests.support.pgserver import PgServer, find_bin_dir
 from tests.support.rest import PASSWORD, bearer
 from tests.support.tcpproxy import TcpProxy
 
+pytestmark = pytest.mark.slow  # Pebble, BIND, a PostgreSQL server of its own, a 30-s outage
+
 CASP = str(Path(sys.executable).parent / "casp")
 CAS = ("letsencrypt", "zerossl", "litessl", "buypass", "google", "sslcom")
 OUTAGE_S = 30.0  # what the issue asks: real seconds

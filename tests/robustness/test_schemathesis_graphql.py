@@ -23,6 +23,8 @@ from tests.support.rest import bearer
 from tests.support.robustness import fuzz
 from tests.support.robustness.harness import SyncApp, sync_app
 
+pytestmark = pytest.mark.slow  # schemathesis fuzzing
+
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 # The five codes (app/errors.py): every AppError subclass's code.
 CODES = {AppError.code} | {cls.code for cls in AppError.__subclasses__()}

@@ -28,6 +28,8 @@ from tests.support.rest import bearer
 from tests.support.robustness import fuzz
 from tests.support.robustness.harness import ON_POSTGRES, SyncApp, sync_app
 
+pytestmark = pytest.mark.slow  # schemathesis fuzzing
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 
