@@ -1,4 +1,9 @@
-"""Real external services (Pebble ACME CA, BIND DNS) run on loopback for integration tests."""
+"""What the tests share, imported by them (fixtures stay in conftest.py files, which nobody
+imports, and no test module imports another: tests/test_layout.py checks it). The app under
+test (app.py), REST and GraphQL as clients speak them (rest.py, graphql.py), real services on
+loopback (pebble.py, dns.py, pgserver.py, ...), the issuance steps (acme.py) and the
+robustness tests' harness (robustness/). Here: finding a service's binary, or skipping
+without it, and the end of its log."""
 
 from __future__ import annotations
 
