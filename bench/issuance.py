@@ -32,11 +32,12 @@ import httpx  # noqa: E402
 
 from bench import common  # noqa: E402
 from bench.probes import Probes, Span, breakdown, p90, per_call  # noqa: E402
-from tests.acme.helpers import add_domain, casp_settings, user_token  # noqa: E402
-from tests.conftest import bearer, free_port  # noqa: E402
+from tests.support.acme import add_domain, casp_settings, user_token  # noqa: E402
 from tests.support.dns import BindServer  # noqa: E402
 from tests.support.live import live_casp  # noqa: E402
+from tests.support.net import free_port  # noqa: E402
 from tests.support.pebble import PebbleServer  # noqa: E402
+from tests.support.rest import bearer  # noqa: E402
 
 TARGET_MEDIAN_S = 0.3
 TARGET_RATE = 25.0

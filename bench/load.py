@@ -5,11 +5,14 @@ the intended 429s of one user whose login budget is low. The server's RSS is sam
 5 s, and the run says whether it kept growing.
 
     .venv/bin/python bench/load.py [--seconds 120] [--connections 200] [--postgres]
+    .venv/bin/python bench/load.py --short      # 20 s, the check the test suite used to run
 
 Writes bench/results/load.json and prints requests, errors by status, the 429s, the RSS series
 and the growth verdict. The load generator is a small asyncio HTTP/1.1 client (below), so
-each answer is accounted for by kind of request; tests/robustness/test_faults.py runs the same
-code for 20 s.
+each answer is accounted for by kind of request. `--short` runs the same load for 20 s with
+the RSS sampled every second and a looser memory bound (the second half's peak within 25 % of
+the first half's; no slope over so few samples), writes no results file unless `--out` says
+where, and exits 1 when a check fails, as the run by hand does.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ LIMITED_CONNECTIONS = 5  # of the connections, those that only log the limited u
 SAMPLE_SECONDS = 5.0
 GROWTH_RATIO = 1.10  # the second half's RSS peak may exceed the first half's by this much
 SLOPE_LIMIT = 2.0  # MiB per minute: the most the RSS may climb over the second half
+SHORT_SECONDS = 20.0  # --short: the run's length,
+SHORT_SAMPLE_SECONDS = 1.0  # its RSS sampling,
+SHORT_GROWTH_RATIO = 1.25  # and its bound on the second half's RSS peak (no slope limit)
+CLOSE_WITHIN = 10.0  # seconds the server has to close its side of the connections afterwards
 REQUEST_TIMEOUT = 30.0  # an answer later than this is a hang, counted as an error
 LIMITED_INTERVAL = 0.25  # seconds between the limited user's logins, per connection
 READYZ_INTERVAL = 1.0  # the readiness probe, as an orchestrator would send it
@@ -296,10 +303,10 @@ def _slope(points: list[tuple[float, float]]) -> float:
 
 
 def growth(samples: list[dict[str, float]], ratio: float = GROWTH_RATIO,
-           slope_limit: float = SLOPE_LIMIT) -> dict[str, Any]:
+           slope_limit: float | None = SLOPE_LIMIT) -> dict[str, Any]:
     """Did the RSS keep growing? The second half's peak against the first half's (within
     `ratio`), and the least-squares slope over the second half (at most `slope_limit` MiB
-    per minute): it kept growing when either is exceeded."""
+    per minute, unless None): it kept growing when either is exceeded."""
     end = samples[-1]["t"]
     first = [s["rss_mib"] for s in samples if s["t"] <= end / 2]
     second = [s for s in samples if s["t"] > end / 2]
@@ -310,7 +317,8 @@ def growth(samples: list[dict[str, float]], ratio: float = GROWTH_RATIO,
             "second_over_first": round(second_max / first_max, 3),
             "second_half_slope_mib_per_min": round(slope, 2),
             "ratio_limit": ratio, "slope_limit_mib_per_min": slope_limit,
-            "kept_growing": second_max > first_max * ratio or slope > slope_limit}
+            "kept_growing": second_max > first_max * ratio
+            or (slope_limit is not None and slope > slope_limit)}
 
 
 # -- the load ---------------------------------------------------------------------------------
@@ -561,11 +569,20 @@ async def _readiness(host: str, port: int, until: float, tally: Tally, limit: fl
             await asyncio.sleep(max(0.0, READYZ_INTERVAL - (time.monotonic() - started)))
 
 
-def verdict(tally: Tally, seconds: float, budget: int = 10) -> list[str]:
+def verdict(tally: Tally, seconds: float, budget: int = 10, kinds: list[Kind] | None = None,
+            connections: int | None = None) -> list[str]:
     """What is wrong with a run: any error, a 429 anywhere but the limited user's logins,
-    or more logins let through than its budget allows in the windows the run spans."""
+    more logins let through than its budget allows in the windows the run spans, a kind of
+    `kinds` never answered, or more connections opened than the run's `connections` (one
+    was dropped and opened again)."""
     problems = [f"{n} x {key}: {tally.samples.get(key, '')[:200]}"
                 for key, n in tally.errors.most_common()]
+    unanswered = [k.name for k in kinds or [] if not sum(tally.statuses.get(k.name, {}).values())]
+    if unanswered:
+        problems.append(f"never answered: {', '.join(unanswered)}")
+    if connections is not None and tally.connects != connections:
+        problems.append(f"{tally.connects} connections opened for {connections}: some were "
+                        "dropped and opened again")
     limited = tally.statuses.get("limited_login", Counter())
     allowed = budget * (int(seconds // 60) + 2)
     if limited and limited[200] > allowed:
@@ -601,7 +618,9 @@ def table(result: dict[str, Any]) -> str:
         f"RSS first half max {g['first_half_max_mib']} MiB, second half max "
         f"{g['second_half_max_mib']} MiB (x{g['second_over_first']}, limit x{g['ratio_limit']}),"
         f" second-half slope {g['second_half_slope_mib_per_min']} MiB/min (limit "
-        f"{g['slope_limit_mib_per_min']}): {'KEPT GROWING' if g['kept_growing'] else 'flat'}",
+        f"{g['slope_limit_mib_per_min'] or 'none'}): "
+        f"{'KEPT GROWING' if g['kept_growing'] else 'flat'}",
+        f"client connections left open by the server afterwards: {result['left_open']}",
         f"fds {rss['series'][0]['fds']} -> {rss['series'][-1]['fds']}, threads "
         f"{rss['series'][0]['threads']} -> {rss['series'][-1]['threads']}",
         "verdict: " + ("PASS" if result["pass"] else "FAIL: " + "; ".join(result["problems"])),
@@ -610,7 +629,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    from tests.conftest import free_port
+    from tests.support.net import free_port
 
     pg = None
     database_url = ""
@@ -623,7 +642,9 @@ async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         settings = server_settings(tmp / "data", database_url)
         seeded = await seed(settings, args.users, args.certificates)
         port = free_port()
-        server = CaspServer(casp_env(tmp / "data", port, database_url), port,
+        extra = {"CASP_RATE_LIMIT_STORAGE": args.rate_limit_storage} \
+            if args.rate_limit_storage else {}
+        server = CaspServer(casp_env(tmp / "data", port, database_url, extra), port,
                             tmp / "casp.log").start()
         try:
             kinds, limited = mix(seeded, f"127.0.0.1:{port}")
@@ -632,47 +653,80 @@ async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             tally = await drive("127.0.0.1", port, kinds, limited, args.connections,
                                 args.seconds)
             series = await sampler.stop()
+            left_open = await closed_within(server, CLOSE_WITHIN)
         finally:
             code = server.stop()
-        problems = verdict(tally, args.seconds)
-        g = growth(series)
+        problems = verdict(tally, args.seconds, kinds=[*kinds, limited],
+                           connections=args.connections)
+        g = growth(series, SHORT_GROWTH_RATIO, None) if args.short else growth(series)
         if g["kept_growing"]:
             problems.append("the RSS kept growing")
+        if left_open:
+            problems.append(f"{left_open} client connections still open {CLOSE_WITHIN:g} s "
+                            "after the load")
         # uvicorn shuts down on SIGTERM, then raises it again: -15 is a clean stop.
         if code not in (0, -signal.SIGTERM, None):
             problems.append(f"casp exited {code} on SIGTERM")
         return {"connections": args.connections, "seconds": args.seconds,
-                "database": "postgresql" if database_url else "sqlite",
+                "short": args.short, "database": "postgresql" if database_url else "sqlite",
                 "data": dataclasses.asdict(seeded) | {"users": len(seeded.users)},
                 "sample_seconds": args.sample_seconds, "load": tally.summary(),
-                "rss": {"series": series, "growth": g}, "problems": problems,
+                "rss": {"series": series, "growth": g}, "left_open": left_open,
+                "problems": problems,
                 "pass": not problems, "casp_log_tail": server.tail(2000)}
     finally:
         if pg is not None:
             pg.cleanup()
 
 
+async def closed_within(server: CaspServer, within: float) -> int:
+    """Wait up to `within` s for the server to close its side of the connections: how many
+    it still holds open."""
+    left_open = server.open_client_connections()
+    for _ in range(int(within / 0.2)):
+        if left_open == 0:
+            break
+        await asyncio.sleep(0.2)
+        left_open = server.open_client_connections()
+    return left_open
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--short", action="store_true",
+                        help=f"a {SHORT_SECONDS:g}-s check (what the test suite ran): RSS "
+                        f"every {SHORT_SAMPLE_SECONDS:g} s, second half's peak within "
+                        f"x{SHORT_GROWTH_RATIO:g} of the first's, no results file by default")
+    parser.add_argument("--seconds", type=float, help="120, or 20 with --short")
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--users", type=int, default=5)
     parser.add_argument("--certificates", type=int, default=30, help="per user")
-    parser.add_argument("--sample-seconds", type=float, default=SAMPLE_SECONDS)
+    parser.add_argument("--sample-seconds", type=float,
+                        help=f"{SAMPLE_SECONDS:g}, or {SHORT_SAMPLE_SECONDS:g} with --short")
     parser.add_argument("--postgres", action="store_true",
                         help="on a PostgreSQL server of the bench's own (initdb in a temp dir)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load.json")
+    parser.add_argument("--rate-limit-storage", metavar="URL",
+                        help="casp's CASP_RATE_LIMIT_STORAGE (e.g. a Redis); memory by default")
+    parser.add_argument("--out", type=Path,
+                        help="bench/results/load.json; with --short none unless given")
     args = parser.parse_args()
+    if args.seconds is None:
+        args.seconds = SHORT_SECONDS if args.short else 120.0
+    if args.sample_seconds is None:
+        args.sample_seconds = SHORT_SAMPLE_SECONDS if args.short else SAMPLE_SECONDS
+    if args.out is None and not args.short:
+        args.out = ROOT / "bench/results/load.json"
     if args.connections <= LIMITED_CONNECTIONS or args.seconds <= 0:
         parser.error(f"--connections must exceed {LIMITED_CONNECTIONS}; --seconds positive")
     result: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                               "machine": machine()}
     with tempfile.TemporaryDirectory(prefix="casp-load-") as tmp:
         result |= asyncio.run(bench(args, Path(tmp)))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
-    print(f"\nwritten to {args.out}")
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"\nwritten to {args.out}")
     return 0 if result["pass"] else 1
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,15 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, free_port, process_env
 from tests.support import pg
-
-CASP = shutil.which("casp", path=str(Path(sys.executable).parent)) or "casp"
-
-
-def env_for(data_dir: Path, empty_database: bool = False, **extra: str) -> dict[str, str]:
-    return process_env(empty_database, CASP_DATA_DIR=str(data_dir),
-                       CASP_ARGON2_MEMORY_KIB="1024", CASP_ARGON2_TIME_COST="1", **extra)
+from tests.support.cli import CASP, env_for
+from tests.support.net import free_port
+from tests.support.rest import PASSWORD
 
 
 def tables_in(env: dict[str, str]) -> set[str]:
@@ -37,6 +30,7 @@ def tables_in(env: dict[str, str]) -> set[str]:
         con.close()
 
 
+@pytest.mark.slow  # casp processes, about 3 s
 def test_migrate_creates_the_schema(tmp_path: Path):
     env = env_for(tmp_path / "d", empty_database=True)
     result = subprocess.run([CASP, "migrate"], env=env, capture_output=True,
@@ -77,6 +71,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         proc.communicate(timeout=15)  # reads and closes the pipe
 
 
+@pytest.mark.slow  # casp serve as a process, about 2 s
 def test_quickstart_over_real_http(server: str):
     """The README quickstart: register, log in, take the token, call an endpoint."""
     with httpx.Client(base_url=server, timeout=10) as http:

@@ -4,12 +4,15 @@ Runs on PostgreSQL in both passes (a database of its own)."""
 
 from __future__ import annotations
 
+import pytest
 from tortoise import connections
 
 from app import db
 from app.config import Settings
-from tests.conftest import require_tcp
+from tests.support.net import require_tcp
 from tests.support.pg import databases
+
+pytestmark = pytest.mark.slow  # a PostgreSQL server
 
 
 async def test_postgres_sessions_have_jit_and_parallel_plans_off():

@@ -4,23 +4,15 @@ driven by moving the clock, the private-address rule, and an SMTP server that is
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import email.message
-import hashlib
-import hmac
-import inspect
 import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
@@ -30,10 +22,11 @@ from app.config import Settings
 from app.services import deliveries
 from app.services.notifications import notify
 from models.job import Job
-from tests.conftest import bearer, free_port, login, register, running
+from tests.support.app import running
 from tests.support.certs import cert_pem, make_ca
-from tests.support.http import QuietHandler, serving
-from tests.test_smtp import Inbox
+from tests.support.deliveries import Hit, Receiver, casp, eventually, signed
+from tests.support.mail import Smtp
+from tests.support.rest import bearer, login, register
 
 SETTINGS_URL = "/api/v1/account.php?action=notification-settings"
 Headers = dict[str, str]
@@ -68,94 +61,6 @@ class SigningCA:
         return None
 
 
-@dataclass
-class Hit:
-    path: str
-    headers: email.message.Message
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """What a real HTTP server on 127.0.0.1 got: each POST; it answers the next scripted
-    status (200 once the script is used up)."""
-
-    statuses: list[int] = field(default_factory=list)
-    hits: list[Hit] = field(default_factory=list)
-    port: int = 0
-
-    def handler(self) -> type[QuietHandler]:
-        receiver = self
-
-        class Handler(QuietHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                receiver.hits.append(Hit(self.path, self.headers, body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-        return Handler
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/casp?team=ops"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    with serving(found.handler()) as server:
-        found.port = int(server.server_address[1])
-        yield found
-
-
-class Smtp:
-    """aiosmtpd on a port chosen beforehand, so a test can start it after casp tried it."""
-
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        self.port = free_port()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def mails(self, subject_start: str) -> list[email.message.Message]:
-        return [m for m in self.inbox.messages if m["Subject"].startswith(subject_start)]
-
-
-@pytest.fixture
-def smtp() -> Iterator[Smtp]:
-    server = Smtp()
-    try:
-        yield server
-    finally:
-        if server.controller is not None:
-            server.controller.stop()
-
-
-def casp(settings: Settings, smtp: Smtp, **overrides: Any) -> Settings:
-    return dataclasses.replace(
-        settings, smtp_url=f"smtp://127.0.0.1:{smtp.port}?starttls=0",
-        mail_from="casp <noreply@casp.test>", rate_limit="1000/minute",
-        webhook_allow_private=True, **overrides)
-
-
-async def eventually(check: Callable[[], Any], within: float = 15) -> Any:
-    """Poll until check() (or what it awaits) is truthy: the worker runs in the background."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not reached within {within} s")
-
-
 def _job(channel: str, **wanted: Any) -> Callable[[], Awaitable[Job | None]]:
     async def check() -> Job | None:
         for job in await Job.filter(kind="deliver"):
@@ -164,11 +69,6 @@ def _job(channel: str, **wanted: Any) -> Callable[[], Awaitable[Job | None]]:
                 return job
         return None
     return check
-
-
-def _signed(hit: Hit, secret: str) -> bool:
-    expected = "sha256=" + hmac.new(secret.encode(), hit.body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, hit.headers["X-Casp-Signature"])
 
 
 def _wake(client: httpx.AsyncClient, clock: ManualClock, seconds: float) -> None:
@@ -222,8 +122,8 @@ async def test_issued_certificate_is_mailed_and_posted_signed(
     assert note["message"] in text
     assert f"/api/v1/certificates.php?id={cert_id}" in text
     [hit] = receiver.hits
-    assert _signed(hit, secret)
-    assert not _signed(Hit(hit.path, hit.headers, hit.body + b" "), secret)
+    assert signed(hit, secret)
+    assert not signed(Hit(hit.path, hit.headers, hit.body + b" "), secret)
     assert hit.path == "/hooks/casp?team=ops"
     assert hit.headers["Host"] == f"127.0.0.1:{receiver.port}"
     assert hit.headers["Content-Type"] == "application/json"
@@ -254,7 +154,7 @@ async def test_webhook_answering_500_is_delivered_on_a_later_attempt(
         await eventually(lambda: len(receiver.hits) >= 2)
         await eventually(_job("webhook", status="done", attempts=2))
     first, second = receiver.hits
-    assert _signed(first, secret) and _signed(second, secret)
+    assert signed(first, secret) and signed(second, secret)
     assert first.headers["X-Casp-Delivery"] == second.headers["X-Casp-Delivery"] == str(note.id)
     assert [json.loads(h.body)["attempt"] for h in receiver.hits] == [1, 2]
     assert not smtp.inbox.messages  # mail was turned off

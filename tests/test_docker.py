@@ -36,9 +36,9 @@ import yaml
 from jsonschema import Draft201909Validator
 
 from app.acme.registry import REGISTRY
-from tests.acme.conftest import require_binary
-from tests.conftest import free_port
-from tests.test_cli import CASP, env_for
+from tests.support import require_binary
+from tests.support.cli import CASP, env_for
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
@@ -454,6 +454,7 @@ def test_healthcheck_passes_for_the_worker_and_migrate(monkeypatch: pytest.Monke
         assert module.main() == 0
 
 
+@pytest.mark.slow  # casp serve as a process, about 2 s
 def test_healthcheck_against_a_real_casp_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     module = healthcheck_module()
     port = free_port()

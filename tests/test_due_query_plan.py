@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import pytest
 
 from app import db
 from bench.due_selection import (
@@ -32,7 +33,8 @@ from bench.due_selection import (
     pg_literal,
     sweep_without_writes,
 )
-from tests.conftest import make_settings, migrated, require_tcp
+from tests.support.app import make_settings, migrated
+from tests.support.net import require_tcp
 
 ROWS = 3000
 DUE = Due(renewal=20, ari=10, expired=5, warning=8)
@@ -118,6 +120,7 @@ def _pg_base_url() -> str:
     return url if url.startswith("postgres") else "postgres://postgres@127.0.0.1:5432/test"
 
 
+@pytest.mark.slow  # a PostgreSQL server
 async def test_postgres_selections_use_their_index(tmp_path: Path):
     base = urlsplit(_pg_base_url())
     require_tcp(base.hostname or "127.0.0.1", base.port or 5432, "PostgreSQL")

@@ -17,8 +17,9 @@ from app.clock import ManualClock
 from app.config import Settings
 from app.services import outcomes
 from models.certificate import Certificate
-from tests.conftest import bearer, free_port, login, register, running
-from tests.rest.conftest import OfflineAcme, quiet_settings
+from tests.support.app import OfflineAcme, quiet_settings, running
+from tests.support.net import free_port
+from tests.support.rest import bearer, login, register
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -15,7 +15,7 @@ import pytest
 from app.clock import ManualClock
 from app.config import Settings
 from app.jobs import queue
-from tests.conftest import running
+from tests.support.app import running
 
 
 @pytest.fixture

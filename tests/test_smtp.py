@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import email
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from app.config import Settings
-from tests.conftest import free_port, login, register, reset_token_in, running
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
+from tests.support.app import running
+from tests.support.mail import Inbox, reset_token_in
+from tests.support.net import free_port
+from tests.support.rest import login, register
 
 
 @pytest.fixture

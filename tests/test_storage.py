@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 import stat
 
 import httpx
 
 from app.config import Settings
-from tests.conftest import PASSWORD, bearer, login, register, reset_token_in, running
-from tests.rest.test_password_reset import outbox
-from tests.support import pg
-
-
-async def raw_database(settings: Settings) -> bytes:
-    """What a reader of the stored data sees: the SQLite files (the WAL checkpointed into the
-    database, and whatever is still in it), or on PostgreSQL every row of every table as text."""
-    if settings.database_url:
-        return (await pg.rows_as_text(settings.database_url)).encode()
-    path = settings.data_dir / "casp.sqlite3"
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(FULL)")
-    con.close()
-    return b"".join(p.read_bytes() for p in sorted(settings.data_dir.glob("casp.sqlite3*")))
+from tests.support.app import raw_database, running
+from tests.support.mail import outbox, reset_token_in
+from tests.support.rest import PASSWORD, bearer, login, register
 
 
 async def test_database_holds_hashes_only(settings: Settings):

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
-from tests.support import find_binary
+from tests.support import require_binary
 from tests.support.dns import BindServer
-from tests.support.pebble import PebbleServer
-
-PebbleFactory = Callable[..., PebbleServer]
-
-
-def require_binary(name: str, package: str) -> str:
-    """Skip without the Debian package; in CI (CI set) its absence is a failure."""
-    path = find_binary(name)
-    if path is None:
-        why = f"`{name}` not found: apt-get install {package} (./dev test does it)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{why}; it is needed in CI")
-        pytest.skip(why)
-    return path
+from tests.support.net import free_port
+from tests.support.pebble import PebbleFactory, PebbleServer
 
 
 @pytest.fixture(scope="session")

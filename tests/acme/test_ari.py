@@ -20,13 +20,15 @@ from app.clock import ManualClock
 from app.config import Settings
 from app.jobs.queue import enqueue
 from models.certificate import Certificate
-from tests.acme.helpers import casp_settings, issue_http01, user_token
-from tests.conftest import bearer
+from tests.support.acme import casp_settings, issue_http01, user_token
 from tests.support.ari import AriStub, Window
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
+from tests.support.rest import bearer
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 URL = "/api/v1/certificates.php"
 

@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, pkcs12
 
 from app.config import Settings
-from tests.acme.conftest import PebbleFactory
-from tests.acme.helpers import (
+from tests.support.acme import (
     add_domain,
     casp_settings,
     request_cert,
@@ -29,12 +28,15 @@ from tests.acme.helpers import (
     user_token,
     wait_for,
 )
-from tests.conftest import assert_error, bearer, free_port
+from tests.support.app import raw_database
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
-from tests.support.pebble import PebbleServer
-from tests.test_storage import raw_database
+from tests.support.net import free_port
+from tests.support.pebble import PebbleFactory, PebbleServer
+from tests.support.rest import assert_error, bearer
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 
 @pytest.fixture(scope="module")

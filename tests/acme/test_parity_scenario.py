@@ -20,9 +20,10 @@ import httpx
 import pytest
 
 from app.config import Settings
-from tests.acme.helpers import casp_settings, unique, wait_for
-from tests.conftest import PASSWORD, bearer, login, register
-from tests.graphql.test_parity import (
+from tests.support.acme import casp_settings, unique, wait_for
+from tests.support.certs import verify_chain
+from tests.support.dns import BindServer
+from tests.support.graphql import (
     DETAIL,
     DOMAIN,
     NOTE,
@@ -33,10 +34,11 @@ from tests.graphql.test_parity import (
     note_as_rest,
     stats_as_rest,
 )
-from tests.support.certs import verify_chain
-from tests.support.dns import BindServer
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
+from tests.support.rest import PASSWORD, bearer, login, register
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 CERTS = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"

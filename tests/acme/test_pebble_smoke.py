@@ -20,11 +20,12 @@ from acme import challenges, client, crypto_util, messages
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.acme.conftest import PebbleFactory
-from tests.conftest import free_port
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
-from tests.support.pebble import PebbleServer
+from tests.support.net import free_port
+from tests.support.pebble import PebbleFactory, PebbleServer
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 USER_AGENT = "casp-tests/pebble-smoke"
 

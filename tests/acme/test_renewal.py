@@ -14,19 +14,22 @@ import pytest
 from app.clock import ManualClock
 from app.config import Settings
 from app.jobs.queue import enqueue
-from tests.acme.helpers import (
+from tests.support.acme import (
     add_domain,
     casp_settings,
     issue_http01,
     request_cert,
     unique,
     user_token,
+    wait_renewed,
 )
-from tests.conftest import assert_error, bearer
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
+from tests.support.rest import assert_error, bearer
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 URL = "/api/v1/certificates.php"
 
@@ -34,17 +37,6 @@ URL = "/api/v1/certificates.php"
 @pytest.fixture
 def settings(tmp_path: Path, ca: PebbleServer, bind_server: BindServer, port: int) -> Settings:
     return casp_settings(tmp_path / "data", ca, bind_server, port)
-
-
-async def wait_renewed(client, token: str, cert_id: int, serial: str,  # type: ignore[no-untyped-def]
-                       within: float = 30) -> dict:
-    for _ in range(int(within * 10)):
-        r = await client.get(URL, params={"id": cert_id}, headers=bearer(token))
-        data = r.json()["data"]
-        if data["serial"] != serial:
-            return data
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"certificate {cert_id} was not renewed: {data['last_error']}")
 
 
 async def test_renewed_on_its_own_at_one_third_of_the_lifetime(settings: Settings,

@@ -9,29 +9,26 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from app.clock import ManualClock
 from app.jobs.queue import enqueue
 from models.certificate import Certificate
-from tests.acme.conftest import PebbleFactory
-from tests.acme.helpers import casp_settings, issue_http01, user_token
-from tests.acme.test_renewal import URL, wait_renewed
-from tests.conftest import bearer
+from tests.support.acme import casp_settings, issue_http01, user_token, wait_renewed
+from tests.support.deliveries import Receiver, Smtp, casp, eventually, signed
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
-from tests.test_deliveries import (  # noqa: F401  (fixtures)
-    Receiver,
-    Smtp,
-    _signed,
-    casp,
-    eventually,
-    receiver,
-    smtp,
-)
+from tests.support.pebble import PebbleFactory
+from tests.support.rest import bearer
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
+
+URL = "/api/v1/certificates.php"
 
 
 async def test_renewed_on_its_own_seen_everywhere(tmp_path: Path, pebble_factory: PebbleFactory,
                                                   bind_server: BindServer, port: int,
-                                                  smtp: Smtp, receiver: Receiver):  # noqa: F811
+                                                  smtp: Smtp, receiver: Receiver):
     ca = pebble_factory(http_port=port)
     smtp.start()
     settings = casp(casp_settings(tmp_path / "data", ca, bind_server, port), smtp)
@@ -60,7 +57,7 @@ async def test_renewed_on_its_own_seen_everywhere(tmp_path: Path, pebble_factory
         def renewal_hooks() -> list:  # type: ignore[type-arg]
             return [h for h in receiver.hits if h.headers["X-Casp-Event"] == "renewal_succeeded"]
         [hook] = await eventually(renewal_hooks)
-        assert _signed(hook, secret)
+        assert signed(hook, secret)
         assert json.loads(hook.body)["certificate_id"] == first["id"]
 
         stats = (await client.get("/api/v1/renewal.php", headers=bearer(token))).json()["data"]

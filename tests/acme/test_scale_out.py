@@ -24,12 +24,14 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.acme.conftest import PebbleFactory
-from tests.acme.helpers import unique
-from tests.conftest import PASSWORD, bearer, free_port
+from tests.support.acme import unique
 from tests.support.dns import BindServer
-from tests.support.pebble import PebbleServer
+from tests.support.net import free_port
+from tests.support.pebble import PebbleFactory, PebbleServer
 from tests.support.pg import databases, fetch
+from tests.support.rest import PASSWORD, bearer
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 CASP = str(Path(sys.executable).parent / "casp")
 CERTS, USERS = 50, 5

@@ -15,15 +15,24 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosedError
 
-from tests.acme.conftest import PebbleFactory
-from tests.acme.helpers import add_domain, casp_settings, unique, user_token
-from tests.acme.test_worker_process import CASP, Casp, casp_env, signed_up
-from tests.conftest import free_port, require_tcp
 from tests.support import pg
+from tests.support.acme import (
+    CASP,
+    Casp,
+    add_domain,
+    casp_env,
+    casp_settings,
+    signed_up,
+    unique,
+    user_token,
+)
 from tests.support.dns import BindServer
 from tests.support.gqlws import Subscriber, subscriber
 from tests.support.live import live_casp
-from tests.support.pebble import PebbleServer
+from tests.support.net import free_port, require_tcp
+from tests.support.pebble import PebbleFactory, PebbleServer
+
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 EVENTS = """subscription($id: Int) { certificateEvents(id: $id) {
   certificateId status stage at certificate { id status serial } } }"""

@@ -10,7 +10,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,55 +18,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.acme.conftest import PebbleFactory
-from tests.acme.helpers import unique
-from tests.conftest import PASSWORD, bearer, free_port, process_env
 from tests.support import pg
+from tests.support.acme import CASP, Casp, casp_env, signed_up
 from tests.support.dns import BindServer
-from tests.support.pebble import PebbleServer
+from tests.support.net import free_port
+from tests.support.pebble import PebbleFactory, PebbleServer
+from tests.support.rest import bearer
 
-CASP = str(Path(sys.executable).parent / "casp")
-
-
-def casp_env(data: Path, pebble: PebbleServer, bind: BindServer, port: int) -> dict[str, str]:
-    return process_env() | {
-        "CASP_DATA_DIR": str(data), "CASP_ARGON2_MEMORY_KIB": "1024",
-        "CASP_ARGON2_TIME_COST": "1", "CASP_CA_LETSENCRYPT_DIRECTORY": pebble.directory_url,
-        "CASP_ACME_CA_BUNDLE": pebble.ca_bundle, "CASP_DNS_RESOLVER": bind.address,
-        "CASP_DNS_ZONE": bind.delegation_zone, "CASP_DNS_UPDATE_SERVER": bind.address,
-        "CASP_DNS_TSIG_KEY": f"{bind.tsig_algorithm}:{bind.tsig_key_name}:{bind.tsig_secret}",
-        "CASP_JOB_LEASE_SECONDS": "2", "CASP_PORT": str(port),
-    }
-
-
-class Casp:
-    def __init__(self, env: dict[str, str], port: int, log: Path, command: str = "serve"):
-        self.env, self.port, self.log, self.command = env, port, log, command
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> httpx.Client:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([CASP, self.command], env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT)
-        client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                client.get("/healthz")
-                return client
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise AssertionError(f"casp did not start: {self.log.read_text()[-2000:]}")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
+pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 
 @pytest.fixture
@@ -85,19 +43,6 @@ def casp(tmp_path: Path, slow_ca: PebbleServer, bind_server: BindServer) -> Iter
         yield server
     finally:
         server.stop()
-
-
-def signed_up(client: httpx.Client, bind: BindServer, email: str) -> tuple[str, str]:
-    """A user with a delegated dns-01 domain: (token, domain name)."""
-    client.post("/api/v1/auth.php?action=register", json={"email": email, "password": PASSWORD})
-    token = client.post("/api/v1/auth.php?action=login", json={
-        "email": email, "password": PASSWORD}).json()["data"]["token"]
-    name = unique("k")
-    domain = client.post("/api/v1/domains.php", headers=bearer(token),
-                         json={"domain": name}).json()["data"]
-    record = domain["instructions"]["record"]
-    bind.add_record(record["name"], "CNAME", record["value"] + ".")
-    return token, name
 
 
 def query(casp: Casp, sql: str, *args: Any) -> list[tuple[Any, ...]]:

@@ -7,21 +7,9 @@ from typing import Any
 import httpx
 
 from app.config import Settings
-from tests.conftest import PASSWORD, bearer, reset_token_in
-from tests.rest.test_password_reset import outbox
-
-
-async def gql(client: httpx.AsyncClient, query: str, token: str | None = None,
-              **variables: Any) -> dict[str, Any]:
-    r = await client.post("/graphql", json={"query": query, "variables": variables},
-                          headers=bearer(token) if token else {})
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def code_of(result: dict[str, Any]) -> str:
-    return result["errors"][0]["extensions"]["code"]
-
+from tests.support.graphql import code_of, gql
+from tests.support.mail import outbox, reset_token_in
+from tests.support.rest import PASSWORD, bearer
 
 REGISTER = """mutation($email: String!, $password: String!, $name: String) {
   register(email: $email, password: $password, name: $name) { userId verifyToken } }"""

@@ -26,9 +26,10 @@ import pytest
 
 from app.config import Settings
 from schema import explorer
-from tests.conftest import free_port, login, register
 from tests.support import find_binary
 from tests.support.live import live_casp
+from tests.support.net import free_port
+from tests.support.rest import login, register
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = {"Accept": "text/html"}
@@ -208,6 +209,7 @@ RESULT = """() => {
 }"""
 
 
+@pytest.mark.slow  # Chromium
 async def test_explorer_runs_a_query_in_a_browser_with_the_network_cut_off(
         settings: Settings):
     from playwright.async_api import Error as PlaywrightError

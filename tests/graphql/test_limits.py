@@ -16,9 +16,9 @@ from app.clock import ManualClock
 from app.config import Settings
 from app.services import certificates, domains
 from schema.build import MAX_TOKENS
-from tests.conftest import bearer, login, register, running
-from tests.graphql.test_parity import data_of, error_of, gql, rest, rest_error, user
-from tests.rest.conftest import OfflineAcme, quiet_settings
+from tests.support.app import OfflineAcme, quiet_settings, running
+from tests.support.graphql import data_of, error_of, gql, rest, rest_error, user
+from tests.support.rest import bearer, login, register
 
 
 @pytest.fixture

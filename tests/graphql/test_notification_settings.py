@@ -3,17 +3,18 @@ notification-settings, so both APIs show the same settings; errors name the argu
 
 from __future__ import annotations
 
-from tests.graphql.test_accounts import code_of, gql
-from tests.rest.test_notification_settings import URL, _me, app  # noqa: F401  (fixture)
+from tests.support.graphql import code_of, gql
+from tests.support.rest import user
 
+URL = "/api/v1/account.php?action=notification-settings"
 FIELDS = "emailEnabled email webhookUrl webhookSecret types"
 UPDATE = f"""mutation($url: String, $types: [NotificationType!], $email: Boolean) {{
   updateNotificationSettings(webhookUrl: $url, types: $types, emailEnabled: $email) {{
     {FIELDS} }} }}"""
 
 
-async def test_graphql_and_rest_show_the_same_settings(app):  # noqa: F811
-    headers = await _me(app)
+async def test_graphql_and_rest_show_the_same_settings(app):
+    headers = await user(app)
     token = headers["Authorization"].split()[1]
     changed = await gql(app, UPDATE, token, url="http://127.0.0.1:9/hook",
                         types=["EXPIRING", "EXPIRED"], email=False)
@@ -28,8 +29,8 @@ async def test_graphql_and_rest_show_the_same_settings(app):  # noqa: F811
     assert shown["data"]["notificationSettings"] == got
 
 
-async def test_bad_url_is_a_field_error(app):  # noqa: F811
-    headers = await _me(app)
+async def test_bad_url_is_a_field_error(app):
+    headers = await user(app)
     token = headers["Authorization"].split()[1]
     result = await gql(app, UPDATE, token, url="ftp://example.com/x")
     assert code_of(result) == "VALIDATION_ERROR"

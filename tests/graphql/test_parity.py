@@ -10,7 +10,6 @@ import asyncio
 import base64
 import dataclasses
 import io
-import re
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
@@ -18,8 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from app.acme.errors import AcmeProblem
@@ -27,16 +24,34 @@ from app.acme.interface import Account, ChallengeHooks, IssueRequest
 from app.acme.registry import REGISTRY
 from app.clock import ManualClock
 from app.config import Settings
-from app.runtime import current
 from app.services import domain_checks
-from app.services.issuance import certificate_fields
 from app.services.notifications import notify
 from models.certificate import Certificate, CertificateVersion, RenewalEvent
-from tests.conftest import PASSWORD, bearer, login, register, reset_token_in, running
-from tests.rest.conftest import OfflineAcme, quiet_settings
-from tests.rest.test_password_reset import outbox
-from tests.support.certs import make_ca, make_leaf
+from tests.support.app import OfflineAcme, quiet_settings, running
+from tests.support.graphql import (
+    DETAIL,
+    DOMAIN,
+    NOTE,
+    SUMMARY,
+    cert_as_rest,
+    data_of,
+    date_part,
+    domain_as_rest,
+    error_of,
+    gql,
+    make_issued,
+    note_as_rest,
+    page_as_rest,
+    rest,
+    rest_enum,
+    rest_error,
+    snake,
+    stats_as_rest,
+    user,
+)
 from tests.support.lookup import FakeLookup
+from tests.support.mail import outbox, reset_token_in
+from tests.support.rest import PASSWORD, bearer, login, register
 
 CERTS = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"
@@ -44,13 +59,6 @@ NOTES = "/api/v1/notifications.php"
 ACCOUNT = "/api/v1/account.php"
 AUTH = "/api/v1/auth.php"
 
-SUMMARY = ("id domains caProvider challengeType keyType status stage autoRenew issuedAt "
-           "expiresAt serial fingerprintSha256 issuer lastError dnsRecords { name type value } "
-           "revokedAt createdAt")
-DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } "
-          "history { serial issuedAt expiresAt replacedAt }")
-DOMAIN = "id domain verificationMethod status createdAt verifiedAt instructions lastCheck"
-NOTE = "id type title message certificateId read createdAt"
 PAGE = "total page perPage pages"
 
 
@@ -78,107 +86,7 @@ async def quiet(settings: Settings, clock: ManualClock,
         yield c
 
 
-async def gql(client: httpx.AsyncClient, query: str, token: str | None = None,
-              **variables: Any) -> dict[str, Any]:
-    r = await client.post("/graphql", json={"query": query, "variables": variables},
-                          headers=bearer(token) if token else {})
-    assert r.status_code == 200, r.text
-    return dict(r.json())
-
-
-def data_of(result: dict[str, Any]) -> Any:
-    assert not result.get("errors"), result
-    return result["data"]
-
-
-def error_of(result: dict[str, Any]) -> dict[str, Any]:
-    """The one error of a refused operation, which leaves no data."""
-    assert result.get("data") is None, result
-    assert len(result["errors"]) == 1, result
-    error = result["errors"][0]
-    assert isinstance(error["message"], str) and error["message"]
-    return dict(error)
-
-
-async def rest(client: httpx.AsyncClient, method: str, path: str, token: str, *,
-               params: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
-               status: int = 200) -> Any:
-    r = await client.request(method, path, params=params, json=body, headers=bearer(token))
-    assert r.status_code == status, r.text
-    assert r.json()["success"] is True
-    return r.json()["data"]
-
-
-async def rest_error(client: httpx.AsyncClient, method: str, path: str, token: str | None,
-                     *, params: dict[str, Any] | None = None,
-                     body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-    r = await client.request(method, path, params=params, json=body,
-                             headers=bearer(token) if token else {})
-    assert r.json()["success"] is False, r.text
-    return r.status_code, r.json()["error"]
-
-
-# GraphQL answers in REST's spelling, converted independently of the schema's code
-
-SPECIAL = {"expiringWithin30Days": "expiring_within_30_days"}
-
-
-def snake(name: str) -> str:
-    return SPECIAL.get(name) or re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), name)
-
-
-def rest_enum(value: str | None) -> str | None:
-    """PENDING -> pending, LETSENCRYPT -> letsencrypt, DNS_01 -> dns-01, EC_256 -> ec-256."""
-    return None if value is None else value.lower().replace("_", "-")
-
-
-def date_part(value: str | None) -> str | None:
-    return None if value is None else datetime.fromisoformat(value).date().isoformat()
-
-
-def cert_as_rest(g: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in g.items():
-        if key in ("caProvider", "challengeType", "keyType", "status"):
-            value = rest_enum(value)
-        elif key == "expiresAt":
-            value = date_part(value)
-        elif key == "history":
-            value = [{"serial": h["serial"], "issued_at": h["issuedAt"],
-                      "expires_at": date_part(h["expiresAt"]), "replaced_at": h["replacedAt"]}
-                     for h in value]
-        out[snake(key)] = value
-    return out
-
-
-def domain_as_rest(g: dict[str, Any]) -> dict[str, Any]:
-    return {snake(k): rest_enum(v) if k == "verificationMethod" else v for k, v in g.items()}
-
-
-def note_as_rest(g: dict[str, Any]) -> dict[str, Any]:
-    return {snake(k): v.lower() if k == "type" else v for k, v in g.items()}
-
-
-def page_as_rest(g: dict[str, Any], items: str, convert: Any) -> dict[str, Any]:
-    return {snake(k): [convert(i) for i in v] if k == items else v for k, v in g.items()}
-
-
-def stats_as_rest(g: dict[str, Any]) -> dict[str, Any]:
-    out = {snake(k): v for k, v in g.items() if k != "byCa"}
-    out["by_ca"] = {rest_enum(c["caProvider"]): {snake(k): v for k, v in c.items()
-                                                  if k != "caProvider"} for c in g["byCa"]}
-    return out
-
-
 # Data
-
-async def user(client: httpx.AsyncClient, email: str, *domains: str) -> str:
-    await register(client, email)
-    token = await login(client, email)
-    for name in domains:
-        await rest(client, "POST", DOMAINS, token, body={"domain": name})
-    return token
-
 
 async def rest_request(client: httpx.AsyncClient, token: str, *names: str,
                        **extra: Any) -> dict[str, Any]:
@@ -196,30 +104,6 @@ async def gql_request(client: httpx.AsyncClient, token: str, *names: str,
     extra.setdefault("ca", "LETSENCRYPT")
     return dict(data_of(await gql(client, REQUEST, token, d=list(names),
                                   **extra))["requestCertificate"])
-
-
-async def make_issued(cert_id: int, *, versions: int = 0) -> x509.Certificate:
-    """Give a pending record a real certificate and key, as an issuance would, and
-    `versions` earlier versions in its history."""
-    cert = await Certificate.get(id=cert_id)
-    ca_key, ca_cert = make_ca()
-    key, leaf = make_leaf(ca_key, ca_cert, dns_names=tuple(cert.domains), ips=())
-    fullchain = (leaf.public_bytes(serialization.Encoding.PEM)
-                 + ca_cert.public_bytes(serialization.Encoding.PEM)).decode()
-    _, fields = certificate_fields(fullchain)
-    key_pem = key.private_bytes(serialization.Encoding.PEM,
-                                serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    await Certificate.filter(id=cert_id).update(
-        status="issued", key_encrypted=current().box.encrypt(key_pem), **fields)
-    now = current().clock.now()
-    for i in range(versions):
-        await CertificateVersion.create(
-            certificate_id=cert_id, serial=f"0{i}ab{cert_id:04x}", certificate_pem="OLD",
-            issued_at=now - timedelta(days=90 * (i + 2)),
-            expires_at=now - timedelta(days=90 * (i + 1)),
-            replaced_at=now - timedelta(days=90 * (i + 1), hours=1))
-    return leaf
 
 
 # Account

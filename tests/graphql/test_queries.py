@@ -17,9 +17,8 @@ import pytest
 from app.clock import ManualClock
 from app.config import Settings
 from models.certificate import Certificate, CertificateVersion
-from tests.conftest import running
-from tests.graphql.test_parity import data_of, gql, rest, user
-from tests.rest.conftest import OfflineAcme, quiet_settings
+from tests.support.app import OfflineAcme, quiet_settings, running
+from tests.support.graphql import data_of, gql, rest, user
 
 DOMAINS = ("example.com", "shop.example.com", "example.org", "example.net")
 NESTED = """query($pp: Int) { certificates(perPage: $pp) { total certificates {

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import httpx
 
-from tests.conftest import assert_error, bearer, register
+from tests.support.rest import assert_error, bearer, register
 
 
 async def test_account_view(client: httpx.AsyncClient, token: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, assert_error, bearer, login, register
+from tests.support.rest import PASSWORD, assert_error, bearer, login, register
 
 REGISTER = "/api/v1/auth.php?action=register"
 LOGIN = "/api/v1/auth.php?action=login"

@@ -14,7 +14,7 @@ from app.events import CertificateEvent
 from app.runtime import current
 from app.services.records import atomic_then_publish, save
 from models.certificate import Certificate
-from tests.rest.test_certificate_requests import request, user
+from tests.support.rest import request, user
 
 
 async def next_event(queue: asyncio.Queue[CertificateEvent], within: float) -> CertificateEvent:

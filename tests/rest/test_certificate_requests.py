@@ -12,8 +12,8 @@ from app.clock import ManualClock
 from app.config import Settings
 from models.certificate import Certificate
 from models.job import Job
-from tests.conftest import assert_error, bearer, login, register, running
-from tests.rest.conftest import OfflineAcme, quiet_settings
+from tests.support.app import OfflineAcme, quiet_settings, running
+from tests.support.rest import assert_error, request, user
 
 URL = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"
@@ -24,30 +24,9 @@ RECORD = {"id", "domains", "ca_provider", "challenge_type", "key_type", "status"
 Headers = dict[str, str]
 
 
-
-
-async def user(client: httpx.AsyncClient, email: str = "user@example.com",
-               *domains: str) -> Headers:
-    await register(client, email)
-    headers = bearer(await login(client, email))
-    for domain in domains:
-        r = await client.post(DOMAINS, headers=headers, json={"domain": domain})
-        assert r.status_code == 200, r.text
-    return headers
-
-
 @pytest.fixture
 async def me(quiet: httpx.AsyncClient) -> Headers:
     return await user(quiet, "user@example.com", "example.com", "example.org")
-
-
-async def request(client: httpx.AsyncClient, headers: Headers, *names: str,
-                  **extra: Any) -> dict[str, Any]:
-    body = {"ca_provider": "letsencrypt", "domains": list(names)} | extra
-    r = await client.post(URL, headers=headers, json=body)
-    assert r.status_code == 201, r.text
-    assert r.json()["success"] is True
-    return r.json()["data"]
 
 
 def field_error(response: httpx.Response, field: str, status: int = 400,

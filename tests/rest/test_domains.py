@@ -11,8 +11,8 @@ import pytest
 from app.clock import ManualClock
 from app.config import Settings
 from models.certificate import Certificate
-from tests.conftest import assert_error, bearer, login, register, running
-from tests.rest.conftest import OfflineAcme, quiet_settings
+from tests.support.app import OfflineAcme, quiet_settings, running
+from tests.support.rest import assert_error, bearer, login, register
 
 URL = "/api/v1/domains.php"
 CERTS = "/api/v1/certificates.php"

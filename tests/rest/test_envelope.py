@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.services import accounts
-from tests.conftest import PASSWORD, assert_error, bearer
+from tests.support.rest import PASSWORD, assert_error, bearer
 
 REGISTER = "/api/v1/auth.php?action=register"
 

@@ -3,40 +3,23 @@ hosts too), the secret encrypted at rest, one user's settings hidden from anothe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
 
-from app.clock import ManualClock
 from app.config import Settings
 from app.services.notifications import TYPES
 from models.notification import NotificationSettings
-from tests.conftest import assert_error, bearer, login, register, running
-from tests.rest.conftest import OfflineAcme, quiet_settings
-from tests.rest.test_openapi import response_schema, spec
-from tests.test_storage import raw_database
+from tests.support.app import raw_database
+from tests.support.rest import assert_error, response_schema, spec, user
 
 URL = "/api/v1/account.php?action=notification-settings"
 HOOK = "https://hooks.example.com/casp"
 Headers = dict[str, str]
 DEFAULTS = {"email_enabled": True, "email": "user@example.com", "webhook_url": None,
             "webhook_secret": None, "types": list(TYPES)}
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    """CASP_WEBHOOK_ALLOW_PRIVATE set, so URLs are not resolved (no DNS needed here)."""
-    allowing = quiet_settings(settings, webhook_allow_private=True)
-    async with running(allowing, clock, acme=OfflineAcme()) as c:
-        yield c
-
-
-async def _me(client: httpx.AsyncClient, email: str = "user@example.com") -> Headers:
-    await register(client, email)
-    return bearer(await login(client, email))
 
 
 async def _set(client: httpx.AsyncClient, headers: Headers, **body: Any) -> dict[str, Any]:
@@ -59,13 +42,13 @@ def _field_error(response: httpx.Response, field: str) -> str:
 
 
 async def test_defaults_mail_every_type_and_no_webhook(app: httpx.AsyncClient):
-    me = await _me(app)
+    me = await user(app)
     assert await _shown(app, me) == DEFAULTS
     assert await NotificationSettings.all().count() == 0  # defaults need no row
 
 
 async def test_each_field_changes_alone(app: httpx.AsyncClient):
-    me = await _me(app)
+    me = await user(app)
     off = await _set(app, me, email_enabled=False)
     assert off["email_enabled"] is False and off["types"] == list(TYPES)
     hooked = await _set(app, me, webhook_url=HOOK)
@@ -90,7 +73,7 @@ async def test_each_field_changes_alone(app: httpx.AsyncClient):
 
 
 async def test_types_as_form_fields_comma_string_or_nothing(app: httpx.AsyncClient):
-    me = await _me(app)
+    me = await user(app)
     r = await app.post(URL, headers=me, data={"types": ["expiring", "renewal_failed"]})
     assert r.json()["data"]["types"] == ["renewal_failed", "expiring"]
     r = await app.post(URL, headers=me, data={"types": "revoked, certificate_issued"})
@@ -118,7 +101,7 @@ async def test_types_as_form_fields_comma_string_or_nothing(app: httpx.AsyncClie
 ])
 async def test_bad_input_names_the_field(app: httpx.AsyncClient, body: dict[str, Any],
                                          field: str, says: str):
-    me = await _me(app)
+    me = await user(app)
     r = await app.post(URL, headers=me, json=body)
     assert says in _field_error(r, field)
     assert await _shown(app, me) == DEFAULTS  # nothing was saved
@@ -131,19 +114,19 @@ async def test_bad_input_names_the_field(app: httpx.AsyncClient, body: dict[str,
     "http://[fe80::1]/hook",
 ])
 async def test_private_hosts_refused_without_the_flag(quiet: httpx.AsyncClient, url: str):
-    me = await _me(quiet)
+    me = await user(quiet)
     r = await quiet.post(URL, headers=me, json={"webhook_url": url})
     assert "not a public address" in _field_error(r, "webhook_url")
 
 
 async def test_public_address_accepted_without_the_flag(quiet: httpx.AsyncClient):
-    me = await _me(quiet)
+    me = await user(quiet)
     data = await _set(quiet, me, webhook_url="https://93.184.215.14/hook")
     assert data["webhook_url"] == "https://93.184.215.14/hook"
 
 
 async def test_secret_is_encrypted_at_rest(app: httpx.AsyncClient, settings: Settings):
-    me = await _me(app)
+    me = await user(app)
     secret = "a-webhook-secret-nobody-may-read"
     await _set(app, me, webhook_url=HOOK, webhook_secret=secret)
     row = await NotificationSettings.get()
@@ -154,7 +137,7 @@ async def test_secret_is_encrypted_at_rest(app: httpx.AsyncClient, settings: Set
 
 
 async def test_one_users_settings_are_not_anothers(app: httpx.AsyncClient):
-    alice, bob = await _me(app, "alice@example.com"), await _me(app, "bob@example.com")
+    alice, bob = await user(app, "alice@example.com"), await user(app, "bob@example.com")
     await _set(app, alice, webhook_url=HOOK, email_enabled=False, types=["expired"])
     seen = await _shown(app, bob)
     assert seen["webhook_url"] is None and seen["webhook_secret"] is None
@@ -181,7 +164,7 @@ async def test_openapi_documents_both_actions(app: httpx.AsyncClient):
     branch = next(b for b in body if b["title"] == "action=notification-settings")
     assert set(branch["properties"]) == {"email_enabled", "webhook_url", "webhook_secret",
                                          "types"}
-    me = await _me(app)
+    me = await user(app)
     answers = [("get", await app.get(URL, headers=me)),
                ("post", await app.post(URL, headers=me, json={"webhook_url": HOOK})),
                ("get", await app.get(URL, headers=me))]

@@ -12,7 +12,8 @@ from app.clock import ManualClock
 from app.config import Settings
 from app.services.notifications import notify
 from models.user import User
-from tests.conftest import assert_error, bearer, login, register, running
+from tests.support.app import running
+from tests.support.rest import assert_error, bearer, login, register
 
 URL = "/api/v1/notifications.php"
 

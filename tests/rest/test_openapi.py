@@ -3,21 +3,13 @@ match the shapes it promises."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import jsonschema
 from openapi_spec_validator import validate
 
 from app.rest.dispatch import ALL_METHODS
 from app.rest.v1 import RESOURCES
-from tests.conftest import bearer, register
-
-
-async def spec(client: httpx.AsyncClient) -> dict[str, Any]:
-    r = await client.get("/api/v1/openapi.json")
-    assert r.status_code == 200
-    return r.json()
+from tests.support.rest import bearer, register, response_schema, spec
 
 
 async def test_document_is_valid_openapi(client: httpx.AsyncClient):
@@ -44,11 +36,6 @@ async def test_every_route_method_and_action_is_documented(client: httpx.AsyncCl
     for path, ops in doc["paths"].items():
         for method in ops:
             assert method.upper() in ALL_METHODS, (path, method)
-
-
-def response_schema(doc: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:
-    schema = doc["paths"][path][method]["responses"][str(status)]["content"]["application/json"]
-    return {**schema["schema"], "components": doc["components"]}
 
 
 async def test_answers_match_the_documented_shapes(client: httpx.AsyncClient):

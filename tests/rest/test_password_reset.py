@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import email
-from pathlib import Path
-
 import httpx
 
 from app.clock import ManualClock
 from app.config import Settings
-from tests.conftest import assert_error, login, register, reset_token_in
+from tests.support.mail import outbox, reset_token_in
+from tests.support.rest import assert_error, login, register
 
 FORGOT = "/api/v1/auth.php?action=forgot-password"
 RESET = "/api/v1/auth.php?action=reset-password"
 SEED_MESSAGE = "If the email exists, a reset link has been sent."
-
-
-def outbox(settings: Settings) -> list[email.message.Message]:
-    files = sorted(Path(settings.outbox_dir).glob("*.eml"))
-    return [email.message_from_bytes(f.read_bytes()) for f in files]
 
 
 async def forgot(client: httpx.AsyncClient, address: str) -> httpx.Response:

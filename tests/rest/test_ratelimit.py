@@ -10,7 +10,8 @@ import httpx
 import time_machine
 
 from app.config import Settings
-from tests.conftest import PASSWORD, assert_error, bearer, login, register, running
+from tests.support.app import running
+from tests.support.rest import PASSWORD, assert_error, bearer, login, register
 
 
 async def _spend(client: httpx.AsyncClient, n: int, headers: dict[str, str]) -> list[int]:

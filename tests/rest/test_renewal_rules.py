@@ -19,7 +19,8 @@ from app.services import renewal, sweeps
 from models.certificate import Certificate
 from models.job import Job
 from models.notification import Notification
-from tests.conftest import bearer, login, register, running
+from tests.support.app import running
+from tests.support.rest import bearer, login, register
 
 
 class RefusingCA:

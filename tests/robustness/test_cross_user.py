@@ -31,10 +31,12 @@ from app.rest.openapi import document
 from app.rest.v1 import RESOURCES
 from app.runtime import current
 from models.certificate import RenewalEvent
-from tests.conftest import bearer, free_port, migrated, running
-from tests.rest.conftest import quiet_settings
-from tests.robustness import catalog
-from tests.robustness.harness import (
+from tests.support.app import migrated, quiet_settings, running
+from tests.support.gqlws import subscriber
+from tests.support.net import free_port
+from tests.support.rest import bearer
+from tests.support.robustness import catalog
+from tests.support.robustness.harness import (
     FakeLookup,
     QuietAcme,
     Seeded,
@@ -43,7 +45,6 @@ from tests.robustness.harness import (
     row_counts,
     seed,
 )
-from tests.support.gqlws import subscriber
 
 ALPHA, BRAVO = "alpha-owner.com", "bravo-other.com"  # "alpha" marks the owner's rows
 SCHEMA = graphql.build_schema(
@@ -411,6 +412,7 @@ async def served(settings: Settings, clock: ManualClock,
         await asyncio.wait_for(task, 30)
 
 
+@pytest.mark.slow  # about 2 s
 async def test_subscription_to_another_users_certificate(settings: Settings,
                                                          clock: ManualClock,
                                                          monkeypatch: pytest.MonkeyPatch):

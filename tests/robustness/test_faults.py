@@ -1,13 +1,14 @@
-"""Faults and load (issue 7, point 2), each against real servers on loopback:
+"""Faults (issue 7, point 2), each against real servers on loopback:
 
 - the ACME server unreachable for 30 s in the middle of an issuance (a TCP relay between
   casp and Pebble is switched off: Pebble keeps its orders): the certificate is issued from
   the same order once it is back;
 - PostgreSQL restarted under load (a server of the test's own, under `casp serve`): every
   answer meanwhile is a success or a clean SERVER_ERROR envelope, /readyz says 503, and casp
-  recovers by itself;
-- 20 s at 200 concurrent connections (bench/load.py's mix, for CI): no errors but the
-  intended 429s of the one user over its budget, and the RSS does not keep growing.
+  recovers by itself.
+
+The load (200 concurrent connections: no errors but the intended 429s of the one user over
+its budget, the RSS flat, every connection given back) is bench/load.py's: `--short` for 20 s.
 
 The SMTP server down is tests/test_deliveries.py::
 test_smtp_down_leaves_issuance_alone_and_the_mail_comes_later."""
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -33,15 +33,18 @@ import pytest
 from bench import load
 from models.certificate import Certificate
 from models.job import Job
-from tests.acme.conftest import require_binary
-from tests.acme.helpers import add_domain, casp_settings, request_cert, unique, user_token
-from tests.acme.helpers import wait_for as wait_for_certificate
-from tests.conftest import PASSWORD, bearer, free_port, fresh_database, tcp_up
+from tests.support import require_binary
+from tests.support.acme import add_domain, casp_settings, request_cert, unique, user_token
+from tests.support.acme import wait_for as wait_for_certificate
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
+from tests.support.net import free_port, tcp_up
 from tests.support.pebble import PebbleServer
 from tests.support.pgserver import PgServer, find_bin_dir
+from tests.support.rest import PASSWORD, bearer
 from tests.support.tcpproxy import TcpProxy
+
+pytestmark = pytest.mark.slow  # Pebble, BIND, a PostgreSQL server of its own, a 30-s outage
 
 CASP = str(Path(sys.executable).parent / "casp")
 CAS = ("letsencrypt", "zerossl", "litessl", "buypass", "google", "sslcom")
@@ -308,54 +311,3 @@ async def test_postgresql_restarted_under_load(tmp_path: Path, own_postgres: PgS
     print(f"\nPostgreSQL down {up_at - down_at:.1f} s: {len(answers)} requests, "
           f"{len(failed)} clean 500s, last failure {last_failure - up_at:+.2f} s after it was "
           f"back; /readyz 503 x{sum(s == 503 for _, s, _ in readyz)}")
-
-
-# -- load -------------------------------------------------------------------------------------
-
-LOAD_SECONDS = 20.0
-LOAD_CONNECTIONS = 200
-RSS_BOUND = 1.25  # second half's RSS peak against the first half's: generous for 20 s
-
-
-async def test_load_short(tmp_path: Path):
-    """bench/load.py for 20 s (it runs 120 s by hand): 200 connections, every answer checked,
-    429s only for the user over its login budget; the RSS flat, connections given back."""
-    database_url = fresh_database()
-    settings = load.server_settings(tmp_path / "data", database_url)
-    seeded = await load.seed(settings, users=5, certificates=30)
-    port = free_port()
-    extra = {}
-    if storage := os.environ.get("CASP_TEST_RATE_LIMIT_STORAGE"):
-        extra["CASP_RATE_LIMIT_STORAGE"] = storage
-    server = load.CaspServer(load.casp_env(tmp_path / "data", port, database_url, extra),
-                             port, tmp_path / "casp.log")
-    await asyncio.to_thread(server.start)
-    try:
-        kinds, limited = load.mix(seeded, f"127.0.0.1:{port}")
-        sampler = load.RssSampler(server, every=1.0)
-        sampler.start()
-        tally = await load.drive("127.0.0.1", port, kinds, limited, LOAD_CONNECTIONS,
-                                 LOAD_SECONDS)
-        series = await sampler.stop()
-        for _ in range(50):  # the server closes its side of the 200 connections
-            if (left_open := server.open_client_connections()) == 0:
-                break
-            await asyncio.sleep(0.2)
-    finally:
-        code = await asyncio.to_thread(server.stop)
-
-    summary = tally.summary()
-    print(f"\nload {LOAD_SECONDS:g} s x {LOAD_CONNECTIONS}: {summary['requests']} requests "
-          f"({summary['per_second']}/s), p50 {summary['latency_ms']['p50']} ms, p99 "
-          f"{summary['latency_ms']['p99']} ms, intended 429s {summary['intended_429']}, "
-          f"errors {summary['errors_by_status']}, /readyz {summary['readyz']}; RSS MiB "
-          + " ".join(f"{s['rss_mib']:g}" for s in series))
-    problems = load.verdict(tally, LOAD_SECONDS)
-    assert not problems, (problems, server.tail())
-    assert tally.connects == LOAD_CONNECTIONS  # no connection was dropped and reopened
-    assert sum(tally.statuses["limited_login"].values()) > 0
-    assert all(sum(tally.statuses.get(k.name, {}).values()) > 0 for k in kinds), summary
-    g = load.growth(series, ratio=RSS_BOUND)
-    assert g["second_half_max_mib"] <= g["first_half_max_mib"] * RSS_BOUND, (g, series)
-    assert left_open == 0, f"{left_open} client connections still open after the load"
-    assert code in (0, -signal.SIGTERM), server.tail()

@@ -15,16 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, bearer
-from tests.robustness.harness import (
-    DEEP,
-    SyncApp,
-    Watch,
-    chunks,
-    shared_app_fixture,
-)
-
-shared_app = shared_app_fixture()
+from tests.support.rest import PASSWORD, bearer
+from tests.support.robustness.harness import DEEP, SyncApp, Watch, chunks
 
 ADD = """mutation($d: String!, $m: ChallengeType) {
   addDomain(domain: $d, verificationMethod: $m) { id domain } }"""

@@ -19,9 +19,9 @@ import pytest
 
 from app.rest.params import MAX_PARTS, Param
 from models.certificate import Certificate
-from tests.conftest import PASSWORD, bearer
-from tests.robustness import catalog
-from tests.robustness.harness import (
+from tests.support.rest import PASSWORD, bearer
+from tests.support.robustness import catalog
+from tests.support.robustness.harness import (
     CERTS,
     DEEP,
     DOMAINS,
@@ -29,10 +29,8 @@ from tests.robustness.harness import (
     Watch,
     assert_clean_headers,
     chunks,
-    shared_app_fixture,
 )
 
-shared_app = shared_app_fixture()
 _unique = itertools.count()
 
 

@@ -19,9 +19,11 @@ from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app.errors import AppError
-from tests.conftest import bearer
-from tests.robustness import fuzz
-from tests.robustness.harness import SyncApp, sync_app
+from tests.support.rest import bearer
+from tests.support.robustness import fuzz
+from tests.support.robustness.harness import SyncApp, sync_app
+
+pytestmark = pytest.mark.slow  # schemathesis fuzzing
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 # The five codes (app/errors.py): every AppError subclass's code.

@@ -24,9 +24,11 @@ from schemathesis.specs.openapi.checks import (
 
 from app.rest.openapi import document
 from app.rest.v1 import RESOURCES
-from tests.conftest import bearer
-from tests.robustness import fuzz
-from tests.robustness.harness import ON_POSTGRES, SyncApp, sync_app
+from tests.support.rest import bearer
+from tests.support.robustness import fuzz
+from tests.support.robustness.harness import ON_POSTGRES, SyncApp, sync_app
+
+pytestmark = pytest.mark.slow  # schemathesis fuzzing
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]

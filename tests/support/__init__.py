@@ -1,10 +1,17 @@
-"""Real external services (Pebble ACME CA, BIND DNS) run on loopback for integration tests."""
+"""What the tests share, imported by them (fixtures stay in conftest.py files, which nobody
+imports, and no test module imports another: tests/test_layout.py checks it). The app under
+test (app.py), REST and GraphQL as clients speak them (rest.py, graphql.py), real services on
+loopback (pebble.py, dns.py, pgserver.py, ...), the issuance steps (acme.py) and the
+robustness tests' harness (robustness/). Here: finding a service's binary, or skipping
+without it, and the end of its log."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from pathlib import Path
+
+import pytest
 
 # Debian puts named in /usr/sbin, which a non-root PATH often lacks.
 _EXTRA_BIN_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin")
@@ -20,6 +27,17 @@ def find_binary(name: str) -> str | None:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return None
+
+
+def require_binary(name: str, package: str) -> str:
+    """Skip without the Debian package; in CI (CI set) its absence is a failure."""
+    path = find_binary(name)
+    if path is None:
+        why = f"`{name}` not found: apt-get install {package} (./dev test does it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}; it is needed in CI")
+        pytest.skip(why)
+    return path
 
 
 def tail(path: Path, limit: int = 4000) -> str:

@@ -19,8 +19,8 @@ import dns.rdatatype
 import dns.tsig
 import dns.update
 
-from tests.conftest import free_port
 from tests.support import find_binary
+from tests.support.net import free_port
 from tests.support.procs import ServiceProcess
 
 USERS_ZONE = "example.test."

@@ -14,7 +14,7 @@ import uvicorn
 from app.clock import Clock
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import migrated
+from tests.support.app import migrated
 
 
 @asynccontextmanager

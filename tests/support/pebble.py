@@ -8,13 +8,14 @@ import os
 import secrets
 import ssl
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import free_port
 from tests.support import find_binary, tail
 from tests.support.certs import write_tls_files
+from tests.support.net import free_port
 from tests.support.procs import ServiceProcess
 
 
@@ -136,3 +137,8 @@ class PebbleServer(ServiceProcess):
 
     def __enter__(self) -> PebbleServer:
         return self.start()
+
+
+# What the `pebble_factory` fixture (tests/acme/conftest.py) gives: call it with
+# PebbleServer's options (http_port=..., eab_required=..., ...) for a started Pebble.
+PebbleFactory = Callable[..., PebbleServer]

@@ -14,8 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.conftest import free_port
 from tests.support import tail
+from tests.support.net import free_port
 
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
 SERVICE_USER = "postgres"

@@ -14,7 +14,7 @@ import contextlib
 import socket
 import struct
 
-from tests.conftest import free_port
+from tests.support.net import free_port
 
 _CHUNK = 65536
 

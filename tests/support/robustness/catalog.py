@@ -16,7 +16,7 @@ from typing import Any
 
 from app.rest.params import Param
 from app.rest.v1 import RESOURCES
-from tests.conftest import PASSWORD
+from tests.support.rest import PASSWORD
 
 
 @dataclass(frozen=True)

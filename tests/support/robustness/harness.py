@@ -1,7 +1,8 @@
 """What the robustness tests share: a casp app driven from synchronous code (Hypothesis and
 schemathesis tests are synchronous) in an event loop of its own, with no worker, no CA, no
 DNS and nothing sent out; seeding a user's data; row counts and a scan of the database for
-what hostile input may have left there; the module-scoped app of the hostile-input tests."""
+what hostile input may have left there; the app of the hostile-input tests (their module-scoped
+`shared_app` fixture is in tests/robustness/conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import pytest
 from tortoise.models import Model
 
 from app import outbound
@@ -28,10 +28,11 @@ from app.services import domain_checks
 from app.services.notifications import notify
 from models import MODEL_MODULES
 from models.certificate import Certificate
-from tests.conftest import PASSWORD, bearer, make_settings, migrated
-from tests.rest.conftest import OfflineAcme
 from tests.support import pg
+from tests.support.app import OfflineAcme, make_settings, migrated
+from tests.support.graphql import make_issued
 from tests.support.lookup import FakeLookup
+from tests.support.rest import PASSWORD, bearer
 
 T = TypeVar("T")
 ON_POSTGRES = bool(pg.suite_admin_url())  # the suite's second pass (CASP_TEST_DATABASE_URL)
@@ -139,8 +140,6 @@ async def seed(client: httpx.AsyncClient, email: str, domain: str,
                issued: bool = True) -> Seeded:
     """A user with a domain, a pending certificate, an issued one (with a real key, due for
     renewal; unless not `issued`: a second pending one), a notification about it."""
-    from tests.graphql.test_parity import make_issued
-
     token = await new_user(client, email, domain)
     headers = bearer(token)
     me = (await client.get(ACCOUNT, headers=headers)).json()["data"]
@@ -267,22 +266,3 @@ def sync_app(tmp_path: Path, monkeypatch: Any, **overrides: Any) -> Iterator[Syn
 # Every budget out of the way: the hostile-input tests send many requests on purpose.
 HOSTILE_SETTINGS = {"auth_rate_limit": "100000/minute", "auth_ip_rate_limit": "100000/minute",
                     "renew_wait_seconds": 0}
-
-
-def _shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncApp]:
-    """One quiet casp per module, seeded with an owner's data, for the hostile-input tests
-    (hundreds of small requests; a fresh app for each would cost more than the requests).
-    Module-scoped, it is made before the function-scoped `_isolated` clears its list of
-    databases to drop, so its PostgreSQL database is released here."""
-    path = Path(tmp_path_factory.mktemp("robustness"))
-    with pytest.MonkeyPatch.context() as mp, sync_app(path, mp, **HOSTILE_SETTINGS) as app:
-        app.seed_owner()
-        url = app.settings.database_url
-        yield app
-    if ON_POSTGRES and url:
-        pg.databases().release(url)
-
-
-def shared_app_fixture() -> Any:
-    """`shared_app = shared_app_fixture()` in a test module gives it the fixture."""
-    return pytest.fixture(scope="module", name="shared_app")(_shared_app)

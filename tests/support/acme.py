@@ -1,9 +1,14 @@
-"""Shared steps of the end-to-end issuance tests: a user, a domain, a finished certificate."""
+"""Shared steps of the end-to-end issuance tests against Pebble and BIND: casp's settings for
+them, a user, a domain, a finished (or renewed) certificate; and casp as a process of its
+own (`casp serve` or `casp worker`) pointed at them."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -12,9 +17,13 @@ from typing import Any
 import httpx
 
 from app.config import Settings
-from tests.conftest import bearer, login, make_settings, register
+from tests.support.app import make_settings, process_env
 from tests.support.dns import BindServer
 from tests.support.pebble import PebbleServer
+from tests.support.rest import PASSWORD, bearer, login, register
+
+CERTS = "/api/v1/certificates.php"
+CASP = str(Path(sys.executable).parent / "casp")
 
 
 def casp_settings(tmp: Path, pebble: PebbleServer, bind: BindServer, port: int,
@@ -87,3 +96,70 @@ async def issue_http01(client: httpx.AsyncClient, token: str,
     done = await wait_for(client, token, cert["id"])
     assert done["status"] == "issued", done["last_error"]
     return done
+
+
+async def wait_renewed(client, token: str, cert_id: int, serial: str,  # type: ignore[no-untyped-def]
+                       within: float = 30) -> dict:
+    for _ in range(int(within * 10)):
+        r = await client.get(CERTS, params={"id": cert_id}, headers=bearer(token))
+        data = r.json()["data"]
+        if data["serial"] != serial:
+            return data
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"certificate {cert_id} was not renewed: {data['last_error']}")
+
+
+# casp as a process
+
+def casp_env(data: Path, pebble: PebbleServer, bind: BindServer, port: int) -> dict[str, str]:
+    return process_env() | {
+        "CASP_DATA_DIR": str(data), "CASP_ARGON2_MEMORY_KIB": "1024",
+        "CASP_ARGON2_TIME_COST": "1", "CASP_CA_LETSENCRYPT_DIRECTORY": pebble.directory_url,
+        "CASP_ACME_CA_BUNDLE": pebble.ca_bundle, "CASP_DNS_RESOLVER": bind.address,
+        "CASP_DNS_ZONE": bind.delegation_zone, "CASP_DNS_UPDATE_SERVER": bind.address,
+        "CASP_DNS_TSIG_KEY": f"{bind.tsig_algorithm}:{bind.tsig_key_name}:{bind.tsig_secret}",
+        "CASP_JOB_LEASE_SECONDS": "2", "CASP_PORT": str(port),
+    }
+
+
+class Casp:
+    def __init__(self, env: dict[str, str], port: int, log: Path, command: str = "serve"):
+        self.env, self.port, self.log, self.command = env, port, log, command
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> httpx.Client:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([CASP, self.command], env=self.env, stdout=out,
+                                         stderr=subprocess.STDOUT)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                client.get("/healthz")
+                return client
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise AssertionError(f"casp did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+def signed_up(client: httpx.Client, bind: BindServer, email: str) -> tuple[str, str]:
+    """A user with a delegated dns-01 domain: (token, domain name)."""
+    client.post("/api/v1/auth.php?action=register", json={"email": email, "password": PASSWORD})
+    token = client.post("/api/v1/auth.php?action=login", json={
+        "email": email, "password": PASSWORD}).json()["data"]["token"]
+    name = unique("k")
+    domain = client.post("/api/v1/domains.php", headers=bearer(token),
+                         json={"domain": name}).json()["data"]
+    record = domain["instructions"]["record"]
+    bind.add_record(record["name"], "CNAME", record["value"] + ".")
+    return token, name
