@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import Unauthorized
-from app.services import accounts
+from app.services.accounts import users as accounts
 from models.user import User
 
 STATE_KEY = "casp.auth"

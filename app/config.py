@@ -64,7 +64,7 @@ def _events(env: Mapping[str, str]) -> str:
 
 
 def _ca_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    from app.acme.registry import REGISTRY
+    from app.services.certificates.cas import REGISTRY
 
     directories, eab = {}, {}
     for name in REGISTRY:

@@ -108,11 +108,11 @@ async def _prepare(data_dir: Path, seed: int) -> Fixture:
     """Migrate, then one user, five domains, 1,000 issued certificates and their earlier
     versions, through casp's models (bulk_create: field conversion as casp writes them)."""
     from app import db
-    from app.acme.registry import REGISTRY
     from app.config import Settings
     from app.crypto import SecretBox, load_or_create_secret, new_token, token_hash
     from app.passwords import Passwords
-    from app.services.accounts import TOKEN_PREFIX
+    from app.services.accounts.users import TOKEN_PREFIX
+    from app.services.certificates.cas import REGISTRY
     from models.certificate import Certificate, CertificateVersion
     from models.domain import Domain
     from models.user import User

@@ -47,11 +47,11 @@ import asyncpg  # noqa: E402
 from tortoise import connections  # noqa: E402
 
 from app import db  # noqa: E402
-from app.acme.registry import REGISTRY  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.rest.v1.certificates import summary as rest_summary  # noqa: E402
-from app.services import certificates as certificate_service  # noqa: E402
-from app.services import sweeps  # noqa: E402
+from app.services.certificates import records as certificate_service  # noqa: E402
+from app.services.certificates import sweeps  # noqa: E402
+from app.services.certificates.cas import REGISTRY  # noqa: E402
 from bench import common  # noqa: E402
 from models.user import User  # noqa: E402
 
@@ -1496,7 +1496,8 @@ def main() -> int:
     # The list page's implementation timed (it changes): the files it runs, by digest.
     result["list_sources_sha256"] = {
         str(f.relative_to(ROOT)): hashlib.sha256(f.read_bytes()).hexdigest()[:16]
-        for f in (ROOT / "app/services/certificates.py", ROOT / "app/services/hot_reads.py",
+        for f in (ROOT / "app/services/certificates/records.py",
+                  ROOT / "app/services/certificates/listing.py",
                   ROOT / "app/rest/v1/certificates.py") if f.exists()}
     keep = tempfile.mkdtemp(prefix="casp-due-") if args.keep else None
     with contextlib.ExitStack() as stack:

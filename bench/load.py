@@ -123,7 +123,7 @@ async def seed(settings: Settings, users: int = 5, certificates: int = 30,
     from app import db
     from app.crypto import SecretBox, load_or_create_secret, new_token, token_hash
     from app.passwords import Passwords
-    from app.services.accounts import TOKEN_PREFIX
+    from app.services.accounts.users import TOKEN_PREFIX
     from models.certificate import Certificate
     from models.domain import Domain
     from models.notification import Notification

@@ -17,7 +17,7 @@ from acme import client as acme_lib
 
 from app.acme import client as acme_client
 from app.jobs import queue
-from app.services import acme_accounts, challenge_hooks, issuance
+from app.services.certificates import acme_accounts, challenges, issuance
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,11 @@ _PROBES: list[tuple[Any, str, str, Callable[[Any], bool] | None]] = [
     (acme_client.AcmeSession, "open", "directory", None),
     (acme_client.AcmeSession, "register", "account registration", None),
     (acme_client.AcmeSession, "place_order", "new order", None),
-    (challenge_hooks.IssuanceHooks, "order_created", "save order url", None),
-    (challenge_hooks.IssuanceHooks, "publish", "publish http-01 answer", None),
+    (challenges.IssuanceHooks, "order_created", "save order url", None),
+    (challenges.IssuanceHooks, "publish", "publish http-01 answer", None),
     (acme_client.AcmeSession, "answer", "answer challenge", None),
     (acme_client.AcmeSession, "poll_authorization", "answer -> authz valid", None),
-    (challenge_hooks.IssuanceHooks, "unpublish", "unpublish answer", None),
+    (challenges.IssuanceHooks, "unpublish", "unpublish answer", None),
     (acme_client.AcmeSession, "finalize", "finalize + download", None),
     (issuance, "_issued", "save issued", None),
     (queue, "complete", "job complete", None),

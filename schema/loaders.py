@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from app.services import certificates, domains
-from app.services.certificate_view import Version
-from app.services.domains import DomainView
+from app.services.certificates import records as certificates
+from app.services.certificates.view import Version
+from app.services.domains import ownership as domains
+from app.services.domains.ownership import DomainView
 
 
 @dataclass

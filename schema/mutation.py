@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from app.services import (
-    accounts,
-    acme_accounts,
-    certificates,
-    domains,
-    messages,
-    notification_settings,
-    notifications,
-    renewal,
-)
+from app.services import messages
+from app.services.accounts import users as accounts
+from app.services.certificates import acme_accounts, renewal
+from app.services.certificates import records as certificates
+from app.services.domains import ownership as domains
+from app.services.notifications import inbox as notifications
+from app.services.notifications import settings as notification_settings
 from schema.context import Info
 from schema.types.account import (
     LoginPayload,

@@ -6,15 +6,12 @@ import base64
 
 import strawberry
 
-from app.services import (
-    accounts,
-    bundles,
-    certificates,
-    domains,
-    notification_settings,
-    notifications,
-    renewal_stats,
-)
+from app.services.accounts import users as accounts
+from app.services.certificates import downloads, renewal_stats
+from app.services.certificates import records as certificates
+from app.services.domains import ownership as domains
+from app.services.notifications import inbox as notifications
+from app.services.notifications import settings as notification_settings
 from schema.context import Info
 from schema.types.account import Account
 from schema.types.certificate import Certificate, CertificatePage, Download
@@ -53,7 +50,7 @@ class Query:
             self, info: Info, id: int,
             format: DownloadFormat | None = None,
             password: str | None = None) -> Download:
-        file = await bundles.download(user=await info.context.user(), id=id,
+        file = await downloads.download(user=await info.context.user(), id=id,
                                       format=value(format), password=password)
         return Download(filename=file.filename, content_type=file.media_type,
                         content_base64=base64.b64encode(file.content).decode())

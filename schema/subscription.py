@@ -9,7 +9,7 @@ from datetime import datetime
 import strawberry
 
 from app.runtime import current
-from app.services import certificates
+from app.services.certificates import records as certificates
 from schema.context import Info
 from schema.types.certificate import Certificate
 from schema.types.enums import CertificateStatus

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from app.acme.interface import Account, ChallengeHooks, IssueRequest
 from app.clock import ManualClock
 from app.config import Settings
-from app.services import deliveries
-from app.services.notifications import notify
+from app.services.notifications import deliveries
+from app.services.notifications.inbox import notify
 from models.job import Job
 from tests.support.app import running
 from tests.support.certs import cert_pem, make_ca
@@ -171,7 +171,7 @@ async def test_delivery_gives_up_after_about_a_day(
             job = await eventually(_job("webhook", status="queued", attempts=attempt))
             assert job.run_at == clock.now() + timedelta(seconds=delay)
             _wake(client, clock, delay)
-        with caplog.at_level(logging.WARNING, logger="app.services.deliveries"):
+        with caplog.at_level(logging.WARNING, logger="app.services.notifications.deliveries"):
             await eventually(_job("webhook", status="done", attempts=deliveries.MAX_ATTEMPTS))
     assert len(receiver.hits) == deliveries.MAX_ATTEMPTS == 8
     assert sum(deliveries.RETRY_DELAYS) / 3600 == pytest.approx(24, abs=1)
@@ -200,7 +200,7 @@ async def test_loopback_refused_without_the_allow_flag(
         uid, me, _ = await _user(client, webhook_url=receiver.url, email_enabled=False)
     # The same account on a server without the flag (as if the name now pointed inside).
     strict = dataclasses.replace(allowing, webhook_allow_private=False)
-    with caplog.at_level(logging.WARNING, logger="app.services.deliveries"):
+    with caplog.at_level(logging.WARNING, logger="app.services.notifications.deliveries"):
         async with running(strict, clock, acme=SigningCA()) as client:
             note = await notify(user_id=uid, type="expired", title="Certificate expired",
                                 message="m")
@@ -256,7 +256,7 @@ async def test_jobs_follow_the_channels_and_types_chosen(
         async def broken(*args: Any, **kwargs: Any) -> None:
             raise RuntimeError("queue unavailable")
         monkeypatch.setattr(deliveries, "enqueue", broken)
-        with caplog.at_level(logging.ERROR, logger="app.services.deliveries"):
+        with caplog.at_level(logging.ERROR, logger="app.services.notifications.deliveries"):
             kept = await notify(user_id=uid, type="expired", title="t2", message="m")
         assert kept is not None and kept.id > note.id  # stored all the same
         assert "could not queue the deliveries" in caplog.text

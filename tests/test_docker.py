@@ -35,7 +35,7 @@ import pytest
 import yaml
 from jsonschema import Draft201909Validator
 
-from app.acme.registry import REGISTRY
+from app.services.certificates.cas import REGISTRY
 from tests.support import require_binary
 from tests.support.cli import CASP, env_for
 from tests.support.net import free_port

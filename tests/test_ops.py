@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app import logs
 from app.clock import ManualClock
 from app.config import Settings
-from app.services import outcomes
+from app.services.certificates import outcome_rows
 from models.certificate import Certificate
 from tests.support.app import OfflineAcme, quiet_settings, running
 from tests.support.net import free_port
@@ -69,8 +69,8 @@ async def test_metrics_count_requests_jobs_certificates_and_outcomes(settings: S
                                headers=bearer(token))
         first = await Certificate.filter(status="pending").first()
         assert first is not None
-        await outcomes.issuance(first, {"type": "urn:ietf:params:acme:error:rateLimited"})
-        await outcomes.issuance(first)
+        await outcome_rows.issuance(first, {"type": "urn:ietf:params:acme:error:rateLimited"})
+        await outcome_rows.issuance(first)
         clock.advance(seconds=90)
 
         r = await client.get("/metrics")

@@ -7,11 +7,11 @@ from app.runtime import Runtime
 
 
 def all_tasks() -> dict[str, Task]:
-    from app.services.deliveries import run_delivery
-    from app.services.issuance import run_issuance
-    from app.services.renewal import run_renewal
-    from app.services.renewal_info import run_check
-    from app.services.sweeps import run_sweep
+    from app.services.certificates.issuance import run_issuance
+    from app.services.certificates.renewal import run_renewal
+    from app.services.certificates.renewal_info import run_check
+    from app.services.certificates.sweeps import run_sweep
+    from app.services.notifications.deliveries import run_delivery
 
     return {"issue": run_issuance, "renew": run_renewal, "sweep": run_sweep,
             "ari": run_check, "deliver": run_delivery}
@@ -19,7 +19,7 @@ def all_tasks() -> dict[str, Task]:
 
 def make_worker(runtime: Runtime) -> Worker:
     settings = runtime.settings
-    from app.services.sweeps import ensure_scheduled
+    from app.services.certificates.sweeps import ensure_scheduled
 
     worker = Worker(all_tasks(), settings.worker_concurrency, lease=settings.job_lease_seconds)
     worker.on_start = ensure_scheduled  # the one sweep row; every worker may bring it forward

@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
-from app.services import challenge_hooks
+from app.services.certificates import challenges
 
 
 async def acme_challenge(request: Request) -> PlainTextResponse:
-    answer = await challenge_hooks.http01_answer(request.path_params["token"])
+    answer = await challenges.http01_answer(request.path_params["token"])
     if answer is None:
         return PlainTextResponse("not found", status_code=404)
     return PlainTextResponse(answer)

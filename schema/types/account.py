@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from app.services.accounts import Account as AccountView
+from app.services.accounts.users import Account as AccountView
 
 
 @strawberry.type

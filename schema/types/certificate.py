@@ -8,8 +8,8 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from app.services import domains
-from app.services.certificate_view import CertificateDetail
+from app.services.certificates.view import CertificateDetail
+from app.services.domains import ownership as domains
 from schema.context import Info
 from schema.types.copy import copy, copy_list
 from schema.types.domain import Domain

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from app.services.domains import DomainView, Verification
+from app.services.domains.ownership import DomainView, Verification
 from schema.types.enums import ChallengeType
 
 

@@ -14,7 +14,7 @@ import strawberry
 
 
 @strawberry.enum(description="A certificate's status")
-class CertificateStatus(Enum):  # app.services.certificates.STATUSES
+class CertificateStatus(Enum):  # app.services.certificates.records.STATUSES
     PENDING = "pending"
     ISSUED = "issued"
     FAILED = "failed"
@@ -23,7 +23,7 @@ class CertificateStatus(Enum):  # app.services.certificates.STATUSES
 
 
 @strawberry.enum(description="A certificate authority casp knows")
-class CaProvider(Enum):  # app.acme.registry.REGISTRY
+class CaProvider(Enum):  # app.services.certificates.cas.REGISTRY
     LETSENCRYPT = "letsencrypt"
     ZEROSSL = "zerossl"
     LITESSL = "litessl"
@@ -33,13 +33,13 @@ class CaProvider(Enum):  # app.acme.registry.REGISTRY
 
 
 @strawberry.enum(description="How the CA validates a name")
-class ChallengeType(Enum):  # app.acme.registry.CHALLENGE_TYPES
+class ChallengeType(Enum):  # app.services.certificates.cas.CHALLENGE_TYPES
     DNS_01 = "dns-01"
     HTTP_01 = "http-01"
 
 
 @strawberry.enum(description="The certificate key's algorithm and size")
-class KeyType(Enum):  # app.acme.registry.KEY_TYPES
+class KeyType(Enum):  # app.services.certificates.cas.KEY_TYPES
     EC_256 = "ec-256"
     EC_384 = "ec-384"
     RSA_2048 = "rsa-2048"
@@ -48,7 +48,7 @@ class KeyType(Enum):  # app.acme.registry.KEY_TYPES
 
 
 @strawberry.enum(description="What a notification is about")
-class NotificationType(Enum):  # app.services.notifications.TYPES
+class NotificationType(Enum):  # app.services.notifications.inbox.TYPES
     CERTIFICATE_ISSUED = "certificate_issued"
     ISSUANCE_FAILED = "issuance_failed"
     RENEWAL_SUCCEEDED = "renewal_succeeded"
@@ -59,7 +59,7 @@ class NotificationType(Enum):  # app.services.notifications.TYPES
 
 
 @strawberry.enum(description="A download's format")
-class DownloadFormat(Enum):  # app.services.bundles.FORMATS
+class DownloadFormat(Enum):  # app.services.certificates.downloads.FORMATS
     PEM = "pem"
     FULLCHAIN = "fullchain"
     KEY = "key"
@@ -68,7 +68,7 @@ class DownloadFormat(Enum):  # app.services.bundles.FORMATS
 
 
 @strawberry.enum(description="RFC 5280 revocation reasons")
-class RevocationReason(Enum):  # app.services.certificates.REASONS
+class RevocationReason(Enum):  # app.services.certificates.records.REASONS
     UNSPECIFIED = "unspecified"
     KEY_COMPROMISE = "keyCompromise"
     AFFILIATION_CHANGED = "affiliationChanged"

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from app.services.notification_settings import DeliverySettings
-from app.services.notifications import NotificationView
+from app.services.notifications.inbox import NotificationView
+from app.services.notifications.settings import DeliverySettings
 from schema.types.enums import NotificationType
 
 

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import strawberry
 
-from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES
-from app.services import renewal_stats
-from app.services.certificates import CaOffer
+from app.services.certificates import renewal_stats
+from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES
+from app.services.certificates.records import CaOffer
 from schema.types.enums import CaProvider, ChallengeType, KeyType
 
 

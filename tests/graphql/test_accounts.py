@@ -81,7 +81,7 @@ async def test_error_codes_match_rest(client: httpx.AsyncClient):
 
 
 async def test_unexpected_errors_are_masked(client: httpx.AsyncClient, monkeypatch: Any):
-    from app.services import accounts
+    from app.services.accounts import users as accounts
 
     async def broken(**kwargs: Any) -> None:
         raise RuntimeError("db password is hunter2")

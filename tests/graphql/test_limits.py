@@ -14,7 +14,8 @@ import pytest
 
 from app.clock import ManualClock
 from app.config import Settings
-from app.services import certificates, domains
+from app.services.certificates import records as certificates
+from app.services.domains import ownership as domains
 from schema.build import MAX_TOKENS
 from tests.support.app import OfflineAcme, quiet_settings, running
 from tests.support.graphql import data_of, error_of, gql, rest, rest_error, user

@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from app.acme.errors import AcmeProblem
 from app.acme.interface import Account, ChallengeHooks, IssueRequest
-from app.acme.registry import REGISTRY
 from app.clock import ManualClock
 from app.config import Settings
-from app.services import domain_checks
-from app.services.notifications import notify
+from app.services.certificates.cas import REGISTRY
+from app.services.domains import checks as domain_checks
+from app.services.notifications.inbox import notify
 from models.certificate import Certificate, CertificateVersion, RenewalEvent
 from tests.support.app import OfflineAcme, quiet_settings, running
 from tests.support.graphql import (

@@ -12,7 +12,7 @@ import pytest
 
 from app.events import CertificateEvent
 from app.runtime import current
-from app.services.records import atomic_then_publish, save
+from app.services.certificates.saving import atomic_then_publish, save
 from models.certificate import Certificate
 from tests.support.rest import request, user
 

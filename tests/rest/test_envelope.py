@@ -7,7 +7,7 @@ import logging
 import httpx
 import pytest
 
-from app.services import accounts
+from app.services.accounts import users as accounts
 from tests.support.rest import PASSWORD, assert_error, bearer
 
 REGISTER = "/api/v1/auth.php?action=register"

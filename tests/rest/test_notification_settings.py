@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from app.config import Settings
-from app.services.notifications import TYPES
+from app.services.notifications.inbox import TYPES
 from models.notification import NotificationSettings
 from tests.support.app import raw_database
 from tests.support.rest import assert_error, response_schema, spec, user

@@ -10,7 +10,7 @@ import pytest
 
 from app.clock import ManualClock
 from app.config import Settings
-from app.services.notifications import notify
+from app.services.notifications.inbox import notify
 from models.user import User
 from tests.support.app import running
 from tests.support.rest import assert_error, bearer, login, register

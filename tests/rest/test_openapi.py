@@ -52,7 +52,7 @@ async def test_answers_match_the_documented_shapes(client: httpx.AsyncClient):
         "/api/v1/auth.php?action=forgot-password", json={"email": "user@example.com"})))
     calls.append(("/api/v1/account.php", "get", await client.get(
         "/api/v1/account.php", headers=bearer(token))))
-    from app.services.notifications import notify
+    from app.services.notifications.inbox import notify
 
     note = await notify(user_id=data["user_id"], type="expired", title="t", message="m")
     assert note is not None

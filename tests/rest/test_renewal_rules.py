@@ -15,7 +15,7 @@ from app.acme.errors import AcmeProblem
 from app.acme.interface import Account, ChallengeHooks, IssueRequest
 from app.clock import ManualClock
 from app.config import Settings
-from app.services import renewal, sweeps
+from app.services.certificates import renewal, sweeps
 from models.certificate import Certificate
 from models.job import Job
 from models.notification import Notification

@@ -155,7 +155,7 @@ async def seed_pair(client: httpx.AsyncClient, acme: QuietAcme) -> Pair:
 
 def quiet(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
     from app import outbound
-    from app.services import domain_checks
+    from app.services.domains import checks as domain_checks
 
     monkeypatch.setattr(domain_checks, "lookup", FakeLookup)
     monkeypatch.setattr(outbound, "resolve", fake_resolve)

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from app.runtime import current
-from app.services.issuance import certificate_fields
+from app.services.certificates.issuance import certificate_fields
 from models.certificate import Certificate, CertificateVersion
 from tests.support.certs import make_ca, make_leaf
 from tests.support.rest import bearer, login, register

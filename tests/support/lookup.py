@@ -1,4 +1,4 @@
-"""The domain checks' DNS (app.services.domain_checks.lookup) with no network, for tests."""
+"""The domain checks' DNS (app.services.domains.checks.lookup) with no network, for tests."""
 
 from __future__ import annotations
 

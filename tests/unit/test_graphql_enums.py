@@ -9,10 +9,10 @@ from enum import Enum
 
 import pytest
 
-from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
-from app.services.bundles import FORMATS
-from app.services.certificates import REASONS, STATUSES
-from app.services.notifications import TYPES
+from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
+from app.services.certificates.downloads import FORMATS
+from app.services.certificates.records import REASONS, STATUSES
+from app.services.notifications.inbox import TYPES
 from schema.types import enums
 
 

@@ -18,8 +18,8 @@ from app.rest.params import (
     _multipart,
     coerce,
 )
-from app.services.bundles import _base
-from app.services.validation import check_password
+from app.services.certificates.downloads import _base
+from app.services.inputs import check_password
 
 ID = Param("id", "integer", required=True, minimum=1)
 FLAG = Param("auto_renew", "boolean")

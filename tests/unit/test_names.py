@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import ValidationFailed
-from app.services.names import covers, normalize
+from app.services.domains.names import covers, normalize
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

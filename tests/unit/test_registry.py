@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.errors import ValidationFailed
+from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 
 SIX = ("letsencrypt", "zerossl", "litessl", "buypass", "google", "sslcom")
 

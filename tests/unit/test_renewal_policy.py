@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services.renewal_policy import renew_at, retry_delay
+from app.services.certificates.renewal_policy import renew_at, retry_delay
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -7,13 +7,16 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.acme.registry import REGISTRY
 from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import BOOL, DATETIME, INT, NULL, STR, obj
-from app.services import accounts, acme_accounts, messages, notification_settings
-from app.services.notifications import TYPES
+from app.services import messages
+from app.services.accounts import users as accounts
+from app.services.certificates import acme_accounts
+from app.services.certificates.cas import REGISTRY
+from app.services.notifications import settings as notification_settings
+from app.services.notifications.inbox import TYPES
 
 
 async def show(call: Call) -> Response:

@@ -8,7 +8,8 @@ from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR, obj
-from app.services import accounts, messages
+from app.services import messages
+from app.services.accounts import users as accounts
 
 EMAIL = Param("email", required=True, max_length=254, description="Email address")
 PASSWORD = Param("password", required=True, max_length=256,

@@ -7,13 +7,15 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.acme.registry import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
 from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR
-from app.services import bundles, certificates, messages, renewal
-from app.services.certificate_view import CertificateDetail, CertificateSummary, Version
+from app.services import messages
+from app.services.certificates import downloads, renewal
+from app.services.certificates import records as certificates
+from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
+from app.services.certificates.view import CertificateDetail, CertificateSummary, Version
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -83,7 +85,7 @@ async def renew(call: Call) -> Response:
 
 
 async def download(call: Call) -> Response:
-    file = await bundles.download(user=call.me, **call.params)
+    file = await downloads.download(user=call.me, **call.params)
     return Response(file.content, media_type=file.media_type, headers={
         "Content-Disposition": f'attachment; filename="{file.filename}"'})
 
@@ -139,9 +141,9 @@ RESOURCE = Resource("/api/v1/certificates.php", (
                                                  "id": INT, "status": STR}},
            also=(202,)),
     Action(("GET",), "download", download, "Download: pem, fullchain, key, pfx or zip",
-           params=(_id("query"), Param("format", enum=bundles.FORMATS, description="pem"),
+           params=(_id("query"), Param("format", enum=downloads.FORMATS, description="pem"),
                    Param("password", max_length=200, description="PKCS#12 password")),
-           files=bundles.MEDIA_TYPES),
+           files=downloads.MEDIA_TYPES),
     Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now",
            params=(_id(),), data=CERT),
     Action(("POST",), "revoke", revoke, "Revoke at the CA", data=CERT, params=(

@@ -10,8 +10,9 @@ from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR
-from app.services import domains, messages
-from app.services.domains import DomainView
+from app.services import messages
+from app.services.domains import ownership as domains
+from app.services.domains.ownership import DomainView
 
 ID = Param("id", "integer", minimum=1, description="Domain id", in_query=True)
 

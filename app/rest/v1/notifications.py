@@ -9,8 +9,8 @@ from starlette.responses import Response
 from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import bare_ok, ok
 from app.rest.params import Param
-from app.services import notifications
-from app.services.notifications import NotificationView
+from app.services.notifications import inbox as notifications
+from app.services.notifications.inbox import NotificationView
 
 
 def view(item: NotificationView) -> dict[str, Any]:

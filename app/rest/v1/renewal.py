@@ -9,7 +9,7 @@ from starlette.responses import Response
 from app.rest.dispatch import Action, Call, Resource
 from app.rest.envelope import ok
 from app.rest.v1.schemas import INT
-from app.services import renewal_stats
+from app.services.certificates import renewal_stats
 
 
 async def show(call: Call) -> Response:

@@ -24,8 +24,8 @@ from app.clock import ManualClock
 from app.config import Settings
 from app.main import create_app
 from app.runtime import current
-from app.services import domain_checks
-from app.services.notifications import notify
+from app.services.domains import checks as domain_checks
+from app.services.notifications.inbox import notify
 from models import MODEL_MODULES
 from models.certificate import Certificate
 from tests.support import pg

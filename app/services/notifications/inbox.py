@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.errors import NotFound, ValidationFailed
 from app.runtime import current
-from app.services.validation import paging, storable_id
+from app.services.inputs import paging, storable_id
 from models.notification import Notification
 from models.user import User
 
@@ -23,7 +23,7 @@ async def notify(*, user_id: int, type: str, title: str, message: str,
                  dedupe_key: str | None = None) -> Notification | None:
     """Store one notification and queue its deliveries (mail, webhook); with a dedupe_key,
     at most once (None when already sent)."""
-    from app.services import deliveries  # it reads TYPES from here
+    from app.services.notifications import deliveries  # it reads TYPES from here
 
     assert type in TYPES, type
     try:

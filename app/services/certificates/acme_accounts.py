@@ -12,10 +12,10 @@ from tortoise.exceptions import IntegrityError
 
 from app.acme.interface import Account
 from app.acme.keys import account_key_to_json, new_account_key
-from app.acme.registry import CA, get_ca
 from app.errors import ValidationFailed
 from app.runtime import current
-from app.services.validation import token_text
+from app.services.certificates.cas import CA, get_ca
+from app.services.inputs import token_text
 from models.acme_account import AcmeAccount, EabCredential
 from models.user import User
 

@@ -12,8 +12,9 @@ from app.crypto import new_token, token_hash
 from app.db import placeholders
 from app.errors import Unauthorized, ValidationFailed
 from app.runtime import current
-from app.services import mails, messages, one_time_tokens
-from app.services.validation import check_password, clean_name, normalize_email, required
+from app.services import messages
+from app.services.accounts import account_mails, one_time_tokens
+from app.services.inputs import check_password, clean_name, normalize_email, required
 from models.user import OneTimeToken, User
 
 TOKEN_PREFIX = "casp_"  # noqa: S105 (a prefix, not a secret)
@@ -69,7 +70,7 @@ async def register(*, email: str | None, password: str | None, name: str | None,
         raise ValidationFailed("an account with this email already exists",
                                field="email") from exc
     verify_token = await one_time_tokens.issue(user, OneTimeToken.VERIFY_EMAIL)
-    rt.spawn(mails.send_verification(user.email, verify_token), "mail:verify")
+    rt.spawn(account_mails.send_verification(user.email, verify_token), "mail:verify")
     return user, verify_token
 
 
@@ -107,7 +108,7 @@ async def forgot_password(*, email: str | None, client_ip: str | None = None) ->
     user = await User.get_or_none(email=email)
     if user is not None:
         token = await one_time_tokens.issue(user, OneTimeToken.RESET_PASSWORD)
-        rt.spawn(mails.send_password_reset(user.email, token), "mail:reset")
+        rt.spawn(account_mails.send_password_reset(user.email, token), "mail:reset")
     return messages.FORGOT_PASSWORD
 
 

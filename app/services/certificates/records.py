@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from app.acme.errors import AcmeError, AcmeProblem
-from app.acme.registry import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.errors import NotFound, ServerError, ValidationFailed
 from app.jobs.queue import enqueue
 from app.runtime import current
-from app.services import acme_accounts, hot_reads, names
-from app.services import domains as domain_service
-from app.services.certificate_view import (
+from app.services.certificates import acme_accounts, listing
+from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
+from app.services.certificates.listing import ListFilter
+from app.services.certificates.saving import save
+from app.services.certificates.view import (
     SUMMARY_COLUMNS,
     CertificateDetail,
     CertificateSummary,
@@ -24,10 +25,9 @@ from app.services.certificate_view import (
     summary_of,
     version_of,
 )
-from app.services.hot_reads import ListFilter
-from app.services.notifications import notify
-from app.services.records import save
-from app.services.validation import at_most, paging, storable_id
+from app.services.domains import names, ownership
+from app.services.inputs import at_most, paging, storable_id
+from app.services.notifications.inbox import notify
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
@@ -90,7 +90,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
     challenge = _choice(challenge_type, CHALLENGE_TYPES, "dns-01", "challenge_type")
     key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
     wanted = clean_names(domains, challenge)
-    await domain_service.domains_for(user, wanted)
+    await ownership.domains_for(user, wanted)
     directory = ca.directory_for(key, current().settings.ca_directories)
     await _check_eab(user, ca.name, directory)
     now = current().clock.now()
@@ -164,14 +164,14 @@ class _Listing:
     async def details(self) -> Page[CertificateDetail]:
         if self.where is None:
             return Page([], 0, self.page, self.per_page)
-        total, items = await hot_reads.certificate_models(self.where, self.per_page,
+        total, items = await listing.certificate_models(self.where, self.per_page,
                                                           self.offset)
         return Page([detail_of(c) for c in items], total, self.page, self.per_page)
 
     async def summaries(self) -> Page[CertificateSummary]:
         if self.where is None:
             return Page([], 0, self.page, self.per_page)
-        total, rows = await hot_reads.certificate_page(self.where, SUMMARY_COLUMNS,
+        total, rows = await listing.certificate_page(self.where, SUMMARY_COLUMNS,
                                                        self.per_page, self.offset)
         return Page([summary_of(r) for r in rows], total, self.page, self.per_page)
 
@@ -202,7 +202,7 @@ async def list_summaries(*, user: User, status: str | None = None,
                          page: int | None = None,
                          per_page: int | None = None) -> Page[CertificateSummary]:
     """The same page as list_certificates, as summaries read from SUMMARY_COLUMNS only (in
-    SQL: the list is the busiest read of the API, see hot_reads)."""
+    SQL: the list is the busiest read of the API, see listing.py)."""
     return await _listing(user, status, ca_provider, search, page, per_page).summaries()
 
 

@@ -14,10 +14,10 @@ from app.acme import ari
 from app.acme.interface import IssueRequest
 from app.acme.keys import CertFacts, facts, generate_key, key_to_pem, make_csr, split_chain
 from app.runtime import current
-from app.services import acme_accounts, attempts, outcomes, renewal_policy
-from app.services.challenge_hooks import IssuanceHooks, dns_routes
-from app.services.notifications import notify
-from app.services.records import atomic_then_publish, save
+from app.services.certificates import acme_accounts, attempts, outcome_rows, renewal_policy
+from app.services.certificates.challenges import IssuanceHooks, dns_routes
+from app.services.certificates.saving import atomic_then_publish, save
+from app.services.notifications.inbox import notify
 from models.certificate import Certificate
 from models.job import Job
 
@@ -101,7 +101,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any],
     """For good: a failed request is not tried again, whatever the CA's Retry-After."""
     log.info("certificate %s failed: %s", cert.id, problem.get("detail"))
     await save(cert, status="failed", stage="failed", last_error=problem)
-    await outcomes.issuance(cert, problem)
+    await outcome_rows.issuance(cert, problem)
     await notify(user_id=cert.user_id, type="issuance_failed",
                  title=f"Issuance failed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} could not be issued: "
@@ -112,7 +112,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any],
 async def _issued(cert: Certificate, fullchain: str) -> None:
     info, fields = certificate_fields(fullchain)
     await save(cert, status="issued", **fields)
-    await outcomes.issuance(cert)
+    await outcome_rows.issuance(cert)
     log.info("certificate %s issued, expires %s", cert.id, info.not_after.date())
     await notify(user_id=cert.user_id, type="certificate_issued",
                  title=f"Certificate issued: {cert.domains[0]}", certificate_id=cert.id,

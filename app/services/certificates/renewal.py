@@ -14,12 +14,12 @@ from app.errors import ValidationFailed
 from app.jobs.queue import enqueue
 from app.jobs.retry import MAX_ATTEMPTS
 from app.runtime import current
-from app.services import attempts, outcomes, renewal_policy
-from app.services.certificate_view import CertificateDetail, detail_of
-from app.services.certificates import get_certificate
-from app.services.issuance import RENEWAL, certificate_fields, issue
-from app.services.notifications import notify
-from app.services.records import atomic_then_publish, save
+from app.services.certificates import attempts, outcome_rows, renewal_policy
+from app.services.certificates.issuance import RENEWAL, certificate_fields, issue
+from app.services.certificates.records import get_certificate
+from app.services.certificates.saving import atomic_then_publish, save
+from app.services.certificates.view import CertificateDetail, detail_of
+from app.services.notifications.inbox import notify
 from models.certificate import Certificate, CertificateVersion, RenewalEvent
 from models.job import Job
 from models.user import User
@@ -104,7 +104,7 @@ async def _event(cert: Certificate, problem: dict[str, Any] | None = None) -> No
     await RenewalEvent.create(user_id=cert.user_id,
                               certificate_id=cert.id, ca_provider=cert.ca_provider,
                               succeeded=problem is None,
-                              error_kind=outcomes.error_kind(problem),
+                              error_kind=outcome_rows.error_kind(problem),
                               created_at=current().clock.now())
 
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 from app.acme.errors import AcmeError
 from app.jobs.queue import enqueue
 from app.runtime import current
-from app.services.records import save
-from app.services.renewal import schedule as schedule_renewal
+from app.services.certificates.renewal import schedule as schedule_renewal
+from app.services.certificates.saving import save
 from models.certificate import Certificate
 from models.job import Job
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from app import outbound
 from app.errors import ValidationFailed
 from app.runtime import current
-from app.services import webhooks
-from app.services.notifications import TYPES
-from app.services.validation import unicode_text
+from app.services.inputs import unicode_text
+from app.services.notifications import webhooks
+from app.services.notifications.inbox import TYPES
 from models.notification import NotificationSettings
 from models.user import User
 

@@ -13,8 +13,9 @@ from tortoise.exceptions import IntegrityError
 
 from app.errors import NotFound, ValidationFailed
 from app.runtime import current
-from app.services import domain_checks, names
-from app.services.validation import storable_id
+from app.services.domains import checks as domain_checks
+from app.services.domains import names
+from app.services.inputs import storable_id
 from models.certificate import Certificate
 from models.domain import Domain
 from models.user import User

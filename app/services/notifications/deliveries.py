@@ -10,7 +10,8 @@ from app import outbound
 from app.jobs.queue import RetryLater, enqueue
 from app.mail import MailFailed
 from app.runtime import current
-from app.services import notification_settings, webhooks
+from app.services.notifications import settings as notification_settings
+from app.services.notifications import webhooks
 from models.job import Job
 from models.notification import Notification
 from models.user import User

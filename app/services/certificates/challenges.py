@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from app.acme.dns import DnsUpdater, Lookup, parse_tsig
 from app.acme.errors import AwaitingDns
 from app.acme.interface import Challenge
 from app.runtime import current
-from app.services import domains as domain_service
-from app.services.records import save
+from app.services.certificates.saving import save
+from app.services.domains import ownership
+from app.services.domains.dns import DnsUpdater, Lookup, parse_tsig
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, HttpChallenge
 from models.user import User
@@ -28,11 +28,11 @@ async def dns_routes(user: User, cert: Certificate) -> dict[str, str]:
     if cert.challenge_type != "dns-01" or not settings.delegation_ready:
         return {}
     bare = [n[2:] if n.startswith("*.") else n for n in cert.domains]
-    covering = await domain_service.domains_for(user, bare)
+    covering = await ownership.domains_for(user, bare)
     lookup = Lookup(settings.dns_resolver)
     routes = {}
     for name, domain in covering.items():
-        target = domain_service.delegation_target(domain)
+        target = ownership.delegation_target(domain)
         if target and await lookup.cname(record_name(name)) == target:
             routes[record_name(name)] = target
     return routes

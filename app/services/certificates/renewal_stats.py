@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from tortoise.functions import Count
 
-from app.acme.registry import REGISTRY
 from app.runtime import current
-from app.services.renewal import RENEWABLE
+from app.services.certificates.cas import REGISTRY
+from app.services.certificates.renewal import RENEWABLE
 from models.certificate import Certificate, RenewalEvent
 from models.user import User
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 
-from app.acme.dns import DnsError, Lookup
-from app.acme.registry import REGISTRY
 from app.outbound import fetch, is_public
 from app.runtime import current
+from app.services.certificates.cas import REGISTRY
+from app.services.domains.dns import DnsError, Lookup
 from models.certificate import HttpChallenge
 from models.domain import Domain
 
@@ -35,7 +35,7 @@ async def run(domain: Domain) -> dict[str, Any]:
 
 
 async def _delegation(domain: Domain) -> dict[str, Any]:
-    from app.services.domains import delegation_target
+    from app.services.domains.ownership import delegation_target
 
     settings = current().settings
     target = delegation_target(domain)

@@ -14,7 +14,7 @@ from app.acme.errors import AcmeError, AwaitingDns, Transient
 from app.jobs.queue import RetryLater
 from app.jobs.retry import MAX_ATTEMPTS, backoff
 from app.runtime import current
-from app.services.records import save
+from app.services.certificates.saving import save
 from models.certificate import Certificate
 from models.job import Job
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import (
 from app.acme.keys import key_from_pem
 from app.errors import ValidationFailed
 from app.runtime import current
-from app.services.certificates import get_certificate
+from app.services.certificates.records import get_certificate
 from models.certificate import Certificate
 from models.user import User
 

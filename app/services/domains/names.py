@@ -1,6 +1,6 @@
 """Domain names as users type them, to the form CAs and DNS use: lower case, IDN as punycode,
 no trailing dot, valid hostname syntax; never an IP address, a public suffix or an IDN
-homograph (app/services/homographs.py)."""
+homograph (homographs.py beside it)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import idna
 from publicsuffixlist import PublicSuffixList
 
 from app.errors import ValidationFailed
-from app.services import homographs
+from app.services.domains import homographs
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 

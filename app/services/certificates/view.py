@@ -78,7 +78,7 @@ class Version:
     replaced_at: datetime
 
 
-# The columns a summary is made of: a list reads only these (see hot_reads), which skips
+# The columns a summary is made of: a list reads only these (see listing.py), which skips
 # the PEMs, key, CSR and renewal fields (about 5 kB a row) that it would load and drop.
 SUMMARY_COLUMNS = tuple(f.name for f in fields(CertificateSummary))
 

@@ -12,10 +12,10 @@ from tortoise.expressions import Q
 
 from app.jobs.queue import RetryLater, enqueue
 from app.runtime import current
-from app.services.notifications import notify
-from app.services.records import save
-from app.services.renewal import RENEWABLE, schedule
-from app.services.renewal_info import schedule_check
+from app.services.certificates.renewal import RENEWABLE, schedule
+from app.services.certificates.renewal_info import schedule_check
+from app.services.certificates.saving import save
+from app.services.notifications.inbox import notify
 from models.certificate import Certificate
 from models.job import Job
 

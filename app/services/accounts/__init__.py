@@ -1,0 +1,1 @@
+"""Accounts: sign-up, login, API tokens, mailed one-time tokens."""

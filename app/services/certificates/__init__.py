@@ -1,0 +1,1 @@
+"""Certificates: the records users see, issuance and renewal jobs, the CA catalogue, downloads."""

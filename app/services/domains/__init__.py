@@ -1,0 +1,1 @@
+"""Domains: which names a user owns, their checks, name rules and DNS."""

@@ -1,0 +1,1 @@
+"""Notifications: the inbox, delivery settings, mail and webhook deliveries."""
