@@ -1,8 +1,10 @@
-"""Field rules shared by services. Each failure names its field."""
+"""Field rules shared by services (each failure names its field), and the page of a list."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -12,6 +14,7 @@ MAX_EMAIL = 254
 MAX_PASSWORD = 256
 MAX_NAME = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+Item = TypeVar("Item")
 
 
 def unicode_text(value: str, field: str) -> str:
@@ -80,6 +83,20 @@ def clean_name(value: str | None, field: str = "name") -> str:
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a list that `paging` checked, and the total."""
+
+    items: list[Item]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 
 def paging(page: int | None, per_page: int | None) -> tuple[int, int]:

@@ -47,20 +47,22 @@ class Certificate:
     key_type: KeyType
     status: CertificateStatus
     stage: str = strawberry.field(description="Progress inside pending, or the last step")
-    auto_renew: bool
-    issued_at: datetime | None
-    expires_at: datetime | None
-    serial: str | None
-    fingerprint_sha256: str | None
-    issuer: str | None
+    auto_renew: bool = strawberry.field(description="Renewed before expiry")
+    issued_at: datetime | None = strawberry.field(description="The certificate's not-before")
+    expires_at: datetime | None = strawberry.field(description="The certificate's not-after")
+    serial: str | None = strawberry.field(description="Serial number, hexadecimal")
+    fingerprint_sha256: str | None = strawberry.field(
+        description="SHA-256 of the certificate's DER, colon-separated hex")
+    issuer: str | None = strawberry.field(description="The issuer's distinguished name")
     last_error: JSON | None = strawberry.field(description="The CA's problem document")
     dns_records: list[DnsRecord] | None = strawberry.field(
         description="Manual dns-01: the TXT records to publish")
     revoked_at: datetime | None
-    created_at: datetime
-    certificate_pem: str | None
-    chain_pem: str | None
-    renew_at: datetime | None
+    created_at: datetime = strawberry.field(description="When it was requested")
+    certificate_pem: str | None = strawberry.field(description="The leaf certificate, PEM")
+    chain_pem: str | None = strawberry.field(description="The intermediates, PEM")
+    renew_at: datetime | None = strawberry.field(
+        description="When casp renews it (null without autoRenew)")
     renewal_window: RenewalWindow | None = strawberry.field(
         description="The CA's suggested window (ACME Renewal Information), if it has one")
 

@@ -14,21 +14,29 @@ from schema.types.enums import CaProvider, ChallengeType, KeyType
 
 
 @strawberry.type
-class CaRenewalStats:
-    ca_provider: CaProvider
-    successful_renewals: int
-    pending_renewals: int
-    failed_renewals: int
+class RenewalCounts:
+    successful_renewals: int = strawberry.field(
+        description="Renewals that succeeded, all time (kept after a certificate is deleted)")
+    pending_renewals: int = strawberry.field(
+        description="Certificates with autoRenew whose renewal is due now or running")
+    failed_renewals: int = strawberry.field(
+        description="Renewal attempts that failed, all time")
 
 
 @strawberry.type
-class RenewalStats:
-    successful_renewals: int
-    pending_renewals: int
-    failed_renewals: int
-    next_renewal_at: datetime | None
-    expiring_within_30_days: int
-    by_ca: list[CaRenewalStats]
+class CaRenewalStats(RenewalCounts):
+    ca_provider: CaProvider
+
+
+@strawberry.type
+class RenewalStats(RenewalCounts):
+    """renewal.php's figures, each defined in the README."""
+
+    next_renewal_at: datetime | None = strawberry.field(
+        description="The soonest planned renewal that is not due yet")
+    expiring_within_30_days: int = strawberry.field(
+        description="Issued certificates whose not-after is within 30 days")
+    by_ca: list[CaRenewalStats] = strawberry.field(description="The counts of each CA used")
 
     @classmethod
     def of(cls, figures: renewal_stats.RenewalStats) -> RenewalStats:

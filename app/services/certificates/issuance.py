@@ -14,7 +14,7 @@ from app.acme import ari
 from app.acme.interface import IssueRequest
 from app.acme.keys import CertFacts, facts, generate_key, key_to_pem, make_csr, split_chain
 from app.runtime import current
-from app.services.certificates import acme_accounts, attempts, outcome_rows, renewal_policy
+from app.services.certificates import acme_accounts, attempts, jobs, outcome_rows, renewal_policy
 from app.services.certificates.challenges import IssuanceHooks, dns_routes
 from app.services.certificates.saving import atomic_then_publish, save
 from app.services.notifications.inbox import notify
@@ -88,7 +88,7 @@ def certificate_fields(fullchain: str) -> tuple[CertFacts, dict[str, Any]]:
 
 
 async def run_issuance(job: Job) -> None:
-    cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
+    cert = await jobs.certificate_of(job)
     if cert is None or cert.status != "pending":
         return  # deleted or already finished: nothing to do
     await attempts.run(job, cert, POLICY, issue(cert, FIRST), succeeded=_issued,

@@ -6,13 +6,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from app.acme.errors import AcmeError, AcmeProblem
 from app.errors import NotFound, ServerError, ValidationFailed
-from app.jobs.queue import enqueue
 from app.runtime import current
-from app.services.certificates import acme_accounts, listing
+from app.services.certificates import acme_accounts, jobs, listing
 from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.services.certificates.listing import ListFilter
 from app.services.certificates.saving import save
@@ -26,14 +24,13 @@ from app.services.certificates.view import (
     version_of,
 )
 from app.services.domains import names, ownership
-from app.services.inputs import at_most, paging, storable_id
+from app.services.inputs import Page, at_most, paging, storable_id
 from app.services.notifications.inbox import notify
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
 
 log = logging.getLogger(__name__)
-Item = TypeVar("Item")
 STATUSES = ("pending", "issued", "failed", "expired", "revoked")
 MAX_NAMES = 100
 MAX_SEARCH = 253
@@ -99,7 +96,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         ca_provider=ca.name, challenge_type=challenge, key_type=key,
         auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
         created_at=now, updated_at=now)
-    await enqueue("issue", {"certificate_id": cert.id}, key=f"issue:{cert.id}")
+    await jobs.ISSUE.schedule(cert.id)
     return detail_of(cert)
 
 
@@ -137,18 +134,6 @@ async def find_certificate(*, user: User, id: int) -> CertificateDetail | None:
     """The user's certificate as it is now; None once deleted (or another user's)."""
     cert = await _find(user, id)
     return detail_of(cert) if cert else None
-
-
-@dataclass(frozen=True)
-class Page(Generic[Item]):
-    items: list[Item]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass(frozen=True)
@@ -211,7 +196,7 @@ async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
     cert = await get_certificate(user=user, id=id)
     if cert.status != "pending":
         raise ValidationFailed(f"certificate {id} is {cert.status}, not pending", field="id")
-    await enqueue("issue", {"certificate_id": cert.id}, key=f"issue:{cert.id}")
+    await jobs.ISSUE.schedule(cert.id)
     return detail_of(cert)
 
 

@@ -11,10 +11,9 @@ from datetime import timedelta
 from typing import Any
 
 from app.errors import ValidationFailed
-from app.jobs.queue import enqueue
 from app.jobs.retry import MAX_ATTEMPTS
 from app.runtime import current
-from app.services.certificates import attempts, outcome_rows, renewal_policy
+from app.services.certificates import attempts, jobs, outcome_rows, renewal_policy
 from app.services.certificates.issuance import RENEWAL, certificate_fields, issue
 from app.services.certificates.records import get_certificate
 from app.services.certificates.saving import atomic_then_publish, save
@@ -35,16 +34,8 @@ POLICY = attempts.AttemptPolicy(
     internal_fails_job=False)
 
 
-def job_key(cert_id: int) -> str:
-    return f"renew:{cert_id}"
-
-
-async def schedule(cert_id: int) -> None:
-    await enqueue("renew", {"certificate_id": cert_id}, key=job_key(cert_id))
-
-
 async def run_renewal(job: Job) -> None:
-    cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
+    cert = await jobs.certificate_of(job)
     if cert is None or cert.status not in RENEWABLE or await _done_already(cert, job):
         return
     if cert.renewal_started_at is None:
@@ -128,7 +119,7 @@ async def renew_now(*, user: User, id: int) -> RenewOutcome:
         raise ValidationFailed(f"certificate {id} is {cert.status}; only an issued (or "
                                "expired) certificate can be renewed", field="id")
     before = (cert.serial, cert.renewal_failures)
-    await schedule(cert.id)
+    await jobs.RENEW.schedule(cert.id)
     deadline = time.monotonic() + current().settings.renew_wait_seconds
     while time.monotonic() < deadline:
         await asyncio.sleep(0.05)

@@ -12,27 +12,17 @@ import logging
 from datetime import timedelta
 
 from app.acme.errors import AcmeError
-from app.jobs.queue import enqueue
 from app.runtime import current
-from app.services.certificates.renewal import schedule as schedule_renewal
+from app.services.certificates import jobs
 from app.services.certificates.saving import save
-from models.certificate import Certificate
 from models.job import Job
 
 log = logging.getLogger(__name__)
 ERROR_RETRY = timedelta(hours=1)  # the CA's renewalInfo failed: the one-third rule holds
 
 
-def job_key(cert_id: int) -> str:
-    return f"ari:{cert_id}"
-
-
-async def schedule_check(cert_id: int) -> None:
-    await enqueue("ari", {"certificate_id": cert_id}, key=job_key(cert_id))
-
-
 async def run_check(job: Job) -> None:
-    cert = await Certificate.get_or_none(id=job.payload["certificate_id"])
+    cert = await jobs.certificate_of(job)
     if cert is None or cert.status != "issued" or not cert.certificate_pem:
         return
     now = current().clock.now()
@@ -56,4 +46,4 @@ async def run_check(job: Job) -> None:
         changes["renew_at"] = info.pick(now)
     await save(cert, **changes)
     if cert.auto_renew and cert.renew_at is not None and cert.renew_at <= now:
-        await schedule_renewal(cert.id)
+        await jobs.RENEW.schedule(cert.id)

@@ -16,16 +16,15 @@ from models.user import User
 
 @dataclass(frozen=True, slots=True)
 class CaCounts:
+    """The three renewal counts, of one CA or of all together (defined in the README)."""
+
     successful_renewals: int
     pending_renewals: int
     failed_renewals: int
 
 
 @dataclass(frozen=True, slots=True)
-class RenewalStats:
-    successful_renewals: int
-    pending_renewals: int
-    failed_renewals: int
+class RenewalStats(CaCounts):
     next_renewal_at: datetime | None
     expiring_within_30_days: int
     by_ca: dict[str, CaCounts]  # only the CAs with something to count

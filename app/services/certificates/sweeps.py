@@ -12,8 +12,8 @@ from tortoise.expressions import Q
 
 from app.jobs.queue import RetryLater, enqueue
 from app.runtime import current
-from app.services.certificates.renewal import RENEWABLE, schedule
-from app.services.certificates.renewal_info import schedule_check
+from app.services.certificates import jobs
+from app.services.certificates.renewal import RENEWABLE
 from app.services.certificates.saving import save
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
@@ -64,14 +64,14 @@ async def due_for_ari(now: datetime, limit: int = BATCH) -> list[int]:
 async def renew_due(now: datetime) -> int:
     due = await due_for_renewal(now)
     for cert_id in due:
-        await schedule(cert_id)
+        await jobs.RENEW.schedule(cert_id)
     return len(due)
 
 
 async def check_renewal_info(now: datetime) -> int:
     due = await due_for_ari(now)
     for cert_id in due:
-        await schedule_check(cert_id)
+        await jobs.CHECK_RENEWAL_INFO.schedule(cert_id)
     return len(due)
 
 

@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.errors import NotFound, ValidationFailed
 from app.runtime import current
-from app.services.inputs import paging, storable_id
+from app.services.inputs import Page, paging, storable_id
 from models.notification import Notification
 from models.user import User
 
@@ -56,16 +56,8 @@ def view_of(note: Notification) -> NotificationView:
 
 
 @dataclass(frozen=True)
-class Inbox:
-    items: list[NotificationView]
-    total: int
+class Inbox(Page[NotificationView]):
     unread_count: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 async def list_notifications(*, user: User, unread_only: bool | None = False,
@@ -78,7 +70,7 @@ async def list_notifications(*, user: User, unread_only: bool | None = False,
     unread = total if unread_only else await Notification.filter(user=user, read=False).count()
     items = await query.order_by("-created_at", "-id").offset((page - 1) * per_page).limit(
         per_page)
-    return Inbox([view_of(n) for n in items], total, unread, page, per_page)
+    return Inbox([view_of(n) for n in items], total, page, per_page, unread_count=unread)
 
 
 async def mark_read(*, user: User, id: str | int | None) -> int:

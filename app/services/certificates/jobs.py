@@ -1,0 +1,31 @@
+"""The jobs kept per certificate (issue, renew, ari): at most one of each kind at a time,
+keyed by the certificate, so that asking twice queues one job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.jobs.queue import enqueue
+from models.certificate import Certificate
+from models.job import Job
+
+
+@dataclass(frozen=True)
+class CertificateJob:
+    kind: str
+
+    def key(self, cert_id: int) -> str:
+        return f"{self.kind}:{cert_id}"
+
+    async def schedule(self, cert_id: int) -> None:
+        await enqueue(self.kind, {"certificate_id": cert_id}, key=self.key(cert_id))
+
+
+ISSUE = CertificateJob("issue")
+RENEW = CertificateJob("renew")
+CHECK_RENEWAL_INFO = CertificateJob("ari")
+
+
+async def certificate_of(job: Job) -> Certificate | None:
+    """The job's certificate; None once deleted."""
+    return await Certificate.get_or_none(id=job.payload["certificate_id"])
