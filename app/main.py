@@ -56,6 +56,14 @@ def refusal(scope: Scope, exc: AppError) -> Response:
     return rest_errors.error_response(exc)
 
 
+def middleware() -> list[Middleware]:
+    """Outermost first: the request id (and the last-resort 500), metrics, who is asking,
+    the rate limit (which buckets by who is asking), the body size."""
+    return [Middleware(RequestContext, refuse=refusal), Middleware(RequestMetrics),
+            Middleware(Authenticate), Middleware(RateLimit, refuse=refusal),
+            Middleware(BodyLimit, refuse=refusal)]
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                mailer: Mailer | None = None, acme: Acme | None = None) -> Starlette:
     settings = settings or Settings.from_env()
@@ -79,14 +87,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             await runtime.limiter.close()
             install(None)
 
-    return Starlette(
-        routes=routes(),
-        middleware=[Middleware(RequestContext, refuse=refusal), Middleware(RequestMetrics),
-                    Middleware(Authenticate), Middleware(RateLimit, refuse=refusal),
-                    Middleware(BodyLimit, refuse=refusal)],
-        exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=lifespan,
-    )
+    return Starlette(routes=routes(), middleware=middleware(),
+                     exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
 
 
 app = create_app()

@@ -28,7 +28,7 @@ from strawberry.types.unset import UnsetType
 from app.errors import AppError
 from schema import explorer, refusals
 from schema.context import Context
-from schema.errors import ErrorCodes, mark
+from schema.errors import ErrorCodes, mark, rejection
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -105,7 +105,7 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             await context.user()
         except AppError as exc:
-            raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
+            raise ConnectionRejectionError(rejection(exc)) from exc
         return UnsetType()  # UNSET itself (a singleton), typed: strawberry's UNSET is Any
 
 

@@ -55,6 +55,11 @@ def error_response(exc: AppError) -> Response:
     return JSONResponse(error_body(exc), status_code=exc.status, headers=exc.headers)
 
 
+def rejection(exc: AppError) -> dict[str, Any]:
+    """The payload of a refused graphql-transport-ws connection (its close reason)."""
+    return {"code": exc.code, "message": exc.message}
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
