@@ -52,7 +52,7 @@ def bearer_token(authorization: str | None) -> str | None:
 def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
-            return str(value.decode("latin-1"))
+            return str(value.decode("latin-1"))  # ASGI header values are bytes
     return None
 
 

@@ -35,20 +35,8 @@ class HttpMiddleware:
     """Pure ASGI middleware for HTTP requests: other scopes (lifespan, WebSocket) and the
     requests `applies` turns down pass straight through to the app."""
 
-    def __init__(self, app: ASGIApp, refuse: Refuse | None = None):
+    def __init__(self, app: ASGIApp):
         self.app = app
-        self._refuse = refuse
-
-    async def refuse(self, scope: Scope, send: Send, exc: AppError,
-                     headers: dict[str, str] | None = None) -> None:
-        """Answer `exc` in the shape of the request's door (main.py's renderer)."""
-        assert self._refuse is not None, f"{type(self).__name__} needs a refuse renderer"
-        response = self._refuse(scope, exc)
-        response.headers.update(headers or {})
-
-        async def no_body() -> Message:
-            return {"type": "http.disconnect"}
-        await response(scope, no_body, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.applies(scope):
@@ -63,7 +51,25 @@ class HttpMiddleware:
         raise NotImplementedError
 
 
-class RequestContext(HttpMiddleware):
+class RefusingMiddleware(HttpMiddleware):
+    """One that may answer a request itself, with an error in the shape of the request's
+    door: `refuse` is the renderer app/main.py hands it."""
+
+    def __init__(self, app: ASGIApp, *, refuse: Refuse):
+        super().__init__(app)
+        self._render = refuse
+
+    async def refuse(self, scope: Scope, send: Send, exc: AppError,
+                     headers: dict[str, str] | None = None) -> None:
+        response = self._render(scope, exc)
+        response.headers.update(headers or {})
+
+        async def no_body() -> Message:
+            return {"type": "http.disconnect"}
+        await response(scope, no_body, send)
+
+
+class RequestContext(RefusingMiddleware):
     """Gives each request an id (X-Request-ID) and turns anything unexpected into a
     SERVER_ERROR envelope carrying that id; the traceback goes to the log only."""
 
@@ -97,7 +103,7 @@ class _BodyTooLarge(Exception):
     let it through to BodyLimit, which answers in the shape of the path (HttpMiddleware.refuse)."""
 
 
-class BodyLimit(HttpMiddleware):
+class BodyLimit(RefusingMiddleware):
     """Stops reading a request body past CASP_MAX_BODY_BYTES with a VALIDATION_ERROR."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -130,7 +136,7 @@ class BodyLimit(HttpMiddleware):
             await self.refuse(scope, send, too_big)
 
 
-class RateLimit(HttpMiddleware):
+class RateLimit(RefusingMiddleware):
     """One budget per API token (or client IP) over /api and /graphql together; the
     X-RateLimit-* headers go on every answer there."""
 

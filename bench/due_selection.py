@@ -1498,6 +1498,7 @@ def main() -> int:
         str(f.relative_to(ROOT)): hashlib.sha256(f.read_bytes()).hexdigest()[:16]
         for f in (ROOT / "app/services/certificates/records.py",
                   ROOT / "app/services/certificates/listing.py",
+                  ROOT / "app/services/certificates/view.py",
                   ROOT / "app/rest/v1/certificates.py") if f.exists()}
     keep = tempfile.mkdtemp(prefix="casp-due-") if args.keep else None
     with contextlib.ExitStack() as stack:

@@ -1,1 +1,2 @@
-"""The only code that speaks ACME: CA registry, keys, the client, challenge responders."""
+"""The only code that speaks ACME: keys, the client, the issuer, ARI, its error tree (the CA
+catalogue is the product's: app/services/certificates/cas.py)."""

@@ -10,7 +10,7 @@
     Transient             the CA or DNS is unreachable for now: the attempt is tried again
     ├── AcmeUnavailable   (also an AcmeError, above)
     ├── AcmeTimeout       (also an AcmeError, above)
-    └── DnsError          a DNS update or look-up failed (dns.py; not an AcmeError)
+    └── DnsError          a DNS update or look-up failed (app/services/domains/dns.py)
 """
 
 from __future__ import annotations

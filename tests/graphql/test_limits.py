@@ -14,6 +14,7 @@ import pytest
 
 from app.clock import ManualClock
 from app.config import Settings
+from app.services.accounts import users
 from app.services.certificates import records as certificates
 from app.services.domains import ownership as domains
 from schema.build import MAX_TOKENS
@@ -199,6 +200,9 @@ async def test_the_budget_is_shared_with_rest(limited: httpx.AsyncClient, first_
         body = refused.json()
         assert body["data"] is None
         assert [e["extensions"]["code"] for e in body["errors"]] == ["RATE_LIMIT_EXCEEDED"]
+        # the same extensions as any AppError in GraphQL: the code and its details
+        assert body["errors"][0]["extensions"]["retry_after"] == int(refused.headers[
+            "Retry-After"])
         assert "Rate limit of 5 requests exceeded" in body["errors"][0]["message"]
     else:
         error = refused.json()["error"]
@@ -299,3 +303,18 @@ async def test_errors_raised_on_purpose_keep_their_code(quiet: httpx.AsyncClient
     error = error_of(await gql(quiet, "{ certificate(id: 4242) { id } }", token))
     assert error["extensions"] == {"code": "NOT_FOUND"}
     assert error["message"] == "certificate 4242 not found"
+
+
+async def test_a_failure_before_graphql_runs_answers_in_the_graphql_shape(
+        quiet: httpx.AsyncClient, token: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture):
+    # the token look-up (app/auth.py, before any door) fails: the last-resort 500 on /graphql
+    # is a GraphQL answer, on REST's paths the envelope
+    monkeypatch.setattr(users, "user_of_token", boom)
+    with caplog.at_level(logging.CRITICAL):
+        g = await quiet.post("/graphql", json={"query": "{ me { id } }"}, headers=bearer(token))
+        r = await quiet.get("/api/v1/certificates.php", headers=bearer(token))
+    assert g.status_code == 500 and g.json()["data"] is None
+    assert_masked(g, g.json())
+    assert r.status_code == 500 and r.json()["error"]["code"] == "SERVER_ERROR"
+    assert r.json()["error"]["details"] == {"request_id": r.headers["X-Request-ID"]}

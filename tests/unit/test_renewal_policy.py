@@ -32,3 +32,11 @@ def test_jitter_spreads_a_thousand_certificates():
 def test_backoff_doubles_from_an_hour_to_a_day():
     assert [retry_delay(n) for n in range(1, 8)] == [timedelta(hours=h) for h in
                                                      (1, 2, 4, 8, 16, 24, 24)]
+
+
+def test_retry_delay_stays_at_a_day_after_many_failures():
+    # from the 36th failure in a row the doubling overflowed timedelta (OverflowError), so a
+    # long-dead certificate could no longer move its renew_at
+    assert [retry_delay(n) for n in (5, 6, 36, 1000, 10**6)] == [
+        timedelta(hours=16), timedelta(hours=24), timedelta(hours=24), timedelta(hours=24),
+        timedelta(hours=24)]

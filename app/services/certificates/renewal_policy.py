@@ -21,5 +21,7 @@ def renew_at(not_before: datetime, not_after: datetime,
 
 
 def retry_delay(failures: int) -> timedelta:
-    """After the n-th failure in a row: 1 h, 2 h, 4 h, ... never more than 24 h."""
-    return min(MAX_RETRY, FIRST_RETRY * (1 << max(0, failures - 1)))
+    """After the n-th failure in a row: 1 h, 2 h, 4 h, ... never more than 24 h. The doubling
+    stops at 32 h (capped to 24): past 35 failures the factor would overflow a timedelta, and
+    an expired certificate with auto-renew fails about once a day for as long as it lasts."""
+    return min(MAX_RETRY, FIRST_RETRY * (1 << min(max(0, failures - 1), 5)))
