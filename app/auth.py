@@ -8,7 +8,6 @@ it from there. Nothing else parses the Authorization header or looks a token up.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,11 +29,9 @@ class Identity:
     user: User | None = None
 
     def bucket(self, client_ip: str) -> str:
-        """The rate-limit budget: a real token's (hashed, never stored), else the IP's, so
-        that made-up tokens buy no fresh budgets."""
-        if self.user is None or not self.token:
-            return f"ip:{client_ip}"
-        return "tok:" + hashlib.sha256(self.token.encode()).hexdigest()[:32]
+        """The rate-limit budget: the user's, whatever token they use (a regenerated token
+        buys no fresh budget), else the IP's (made-up tokens buy none either)."""
+        return f"ip:{client_ip}" if self.user is None else f"user:{self.user.id}"
 
     def require_user(self) -> User:
         """The user, or UNAUTHORIZED saying whether a token was missing or wrong."""
@@ -66,6 +63,12 @@ async def identify(scope: Scope, token: str | None) -> Identity:
     identity = Identity(token, await accounts.user_of_token(token) if token else None)
     state[STATE_KEY] = identity
     return identity
+
+
+def forget(scope: Scope) -> None:
+    """Drop what was found for this scope: the next look-up asks the database again (a
+    WebSocket re-checks its token at each operation)."""
+    scope.get("state", {}).pop(STATE_KEY, None)
 
 
 def identity_of(scope: Scope) -> Identity:

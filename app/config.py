@@ -125,6 +125,7 @@ class Settings:
     port: int = 8000
     forwarded_allow_ips: str = "127.0.0.1"
     events: str = "auto"  # how certificate events reach subscribers in other processes
+    ws_per_user: int = 5  # GraphQL WebSockets one user may hold open in one process
     # Issuance
     ca_directories: dict[str, str] = field(default_factory=dict)  # CASP_CA_<NAME>_DIRECTORY
     platform_eab: dict[str, tuple[str, str]] = field(default_factory=dict)  # CASP_EAB_<NAME>_*
@@ -159,6 +160,7 @@ class Settings:
             auth_rate_limit=_limit(env, "CASP_AUTH_RATE_LIMIT", cls.auth_rate_limit),
             auth_ip_rate_limit=_limit(env, "CASP_AUTH_IP_RATE_LIMIT", cls.auth_ip_rate_limit),
             rate_limit_storage=env.get("CASP_RATE_LIMIT_STORAGE") or cls.rate_limit_storage,
+            ws_per_user=_int(env, "CASP_WS_PER_USER", cls.ws_per_user, 1),
             smtp_url=env.get("CASP_SMTP_URL") or None,
             mail_from=env.get("CASP_MAIL_FROM") or cls.mail_from,
             max_body_bytes=_int(env, "CASP_MAX_BODY_BYTES", cls.max_body_bytes, 1024),

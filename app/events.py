@@ -1,8 +1,10 @@
-"""Certificate events for live subscribers, across processes.
+"""Events about a user, across processes: certificate changes for live subscribers, and the
+retirement of the user's API tokens for their open WebSockets.
 
-A worker publishes each status or stage change; every API process fans it out to the
-GraphQL subscribers it holds. The transport (CASP_EVENTS) is the engine already running:
-Redis pub/sub, PostgreSQL LISTEN/NOTIFY, or, for one process, memory."""
+A worker publishes each status or stage change; the accounts service publishes a token
+retirement; every API process fans them out to the subscribers it holds. The transport
+(CASP_EVENTS) is the engine already running: Redis pub/sub, PostgreSQL LISTEN/NOTIFY, or,
+for one process, memory."""
 
 from __future__ import annotations
 
@@ -23,19 +25,28 @@ CHANNEL = "casp_events"
 QUEUE_SIZE = 256  # per subscriber; a subscriber that falls this far behind loses the oldest
 
 
+CERTIFICATE = "certificate"  # a certificate's status or stage changed
+TOKENS_RETIRED = "tokens_retired"  # every token the user held before now is retired
+
+
 @dataclass(frozen=True)
-class CertificateEvent:
+class UserEvent:
     user_id: int
-    certificate_id: int
-    status: str
-    stage: str
-    at: str  # ISO 8601
+    certificate_id: int = 0
+    status: str = ""
+    stage: str = ""
+    at: str = ""  # ISO 8601
+    kind: str = CERTIFICATE
+
+    @classmethod
+    def tokens_retired(cls, user_id: int) -> UserEvent:
+        return cls(user_id, kind=TOKENS_RETIRED)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
-    def loads(cls, text: str | bytes) -> CertificateEvent:
+    def loads(cls, text: str | bytes) -> UserEvent:
         return cls(**json.loads(text))
 
 
@@ -43,22 +54,22 @@ class EventBus:
     """In-process fan-out; subclasses carry events between processes."""
 
     def __init__(self) -> None:
-        self._subscribers: dict[int, set[asyncio.Queue[CertificateEvent]]] = defaultdict(set)
+        self._subscribers: dict[int, set[asyncio.Queue[UserEvent]]] = defaultdict(set)
         self._listening: asyncio.Task[None] | None = None
 
-    async def publish(self, event: CertificateEvent) -> None:
+    async def publish(self, event: UserEvent) -> None:
         self.deliver(event)
 
-    def deliver(self, event: CertificateEvent) -> None:
+    def deliver(self, event: UserEvent) -> None:
         for queue in list(self._subscribers.get(event.user_id, ())):
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(event)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, user_id: int) -> AsyncIterator[asyncio.Queue[CertificateEvent]]:
+    async def subscribe(self, user_id: int) -> AsyncIterator[asyncio.Queue[UserEvent]]:
         await self._ensure_listening()
-        queue: asyncio.Queue[CertificateEvent] = asyncio.Queue(QUEUE_SIZE)
+        queue: asyncio.Queue[UserEvent] = asyncio.Queue(QUEUE_SIZE)
         self._subscribers[user_id].add(queue)
         try:
             yield queue
@@ -92,7 +103,7 @@ class RedisBus(EventBus):
 
         self._redis = aioredis.from_url(url)
 
-    async def publish(self, event: CertificateEvent) -> None:
+    async def publish(self, event: UserEvent) -> None:
         await self._redis.publish(CHANNEL, event.dumps())
 
     async def _listen(self, ready: asyncio.Future[None]) -> None:
@@ -102,7 +113,7 @@ class RedisBus(EventBus):
             ready.set_result(None)
             async for message in pubsub.listen():
                 if message.get("type") == "message":
-                    self.deliver(CertificateEvent.loads(message["data"]))
+                    self.deliver(UserEvent.loads(message["data"]))
         finally:
             if not ready.done():
                 ready.set_result(None)
@@ -120,7 +131,7 @@ class PostgresBus(EventBus):
         super().__init__()
         self._dsn = dsn
 
-    async def publish(self, event: CertificateEvent) -> None:
+    async def publish(self, event: UserEvent) -> None:
         from tortoise import connections
 
         await connections.get("default").execute_query(
@@ -142,7 +153,7 @@ class PostgresBus(EventBus):
                 await connection.close()
 
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        self.deliver(CertificateEvent.loads(payload))
+        self.deliver(UserEvent.loads(payload))
 
 
 def _dsn(database_url: str) -> str:

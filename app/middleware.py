@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import header, identity_of
-from app.errors import AppError, RateLimited, ServerError, ValidationFailed
+from app.errors import AppError, ServerError, ValidationFailed
 from app.logs import request_id
 from app.ratelimit import Decision
 from app.runtime import current
@@ -150,9 +150,8 @@ class RateLimit(RefusingMiddleware):
         key = identity_of(scope).bucket(client[0])
         decision: Decision = await current().limiter.hit_api(key)
         if not decision.allowed:
-            exc = RateLimited(f"Rate limit of {decision.limit} requests exceeded; retry in "
-                              f"{decision.retry_after} s", retry_after=decision.retry_after)
-            await self.refuse(scope, _with_headers(send, decision.headers()), exc)
+            await self.refuse(scope, _with_headers(send, decision.headers()),
+                              decision.refusal())
             return
         await self.app(scope, receive, _with_headers(send, decision.headers()))
 

@@ -29,6 +29,11 @@ class Decision:
     def retry_after(self) -> int:
         return max(1, math.ceil(self.reset_at - time.time()))
 
+    def refusal(self) -> RateLimited:
+        """The error for a request this decision turns away (HTTP and WebSocket alike)."""
+        return RateLimited(f"Rate limit of {self.limit} requests exceeded; retry in "
+                           f"{self.retry_after} s", retry_after=self.retry_after)
+
     def headers(self) -> dict[str, str]:
         return {
             "X-RateLimit-Limit": str(self.limit),

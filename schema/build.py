@@ -32,6 +32,7 @@ from schema.errors import ErrorCodes, mark, rejection
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.websocket import WebSocketHandler, handler_options
 
 
 class Schema(strawberry.Schema):
@@ -63,6 +64,8 @@ schema = Schema(query=Query, mutation=Mutation, subscription=Subscription, exten
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = WebSocketHandler
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's, but its refusals answer in the GraphQL shape (schema/refusals.py),
         not as bare text/plain."""
@@ -110,4 +113,4 @@ class GraphQLApp(GraphQL[Context, None]):
 
 
 def graphql_app() -> GraphQLApp:
-    return GraphQLApp(schema, graphql_ide="graphiql")
+    return GraphQLApp(schema, graphql_ide="graphiql", **handler_options())

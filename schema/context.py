@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
 
-from app.auth import bearer_token, user_of
+from app.auth import bearer_token, forget, user_of
 from models.user import User
 from schema.loaders import Loaders
 
@@ -33,6 +33,12 @@ class Context:
         """The token of the WebSocket's connection_init payload, if it sent one."""
         params = {k.lower(): v for k, v in (self.connection_params or {}).items()}
         return bearer_token(str(params.get("authorization") or ""))
+
+    def forget_user(self) -> None:
+        """Look the token up again at the next user(): a WebSocket lives on while its token
+        may be retired."""
+        self._user = None
+        forget(self.request.scope)
 
     async def user(self) -> User:
         """The token's user (app/auth.py); UNAUTHORIZED without a valid bearer token. One

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import strawberry
 
+from app.events import CERTIFICATE
 from app.runtime import current
 from app.services.certificates import records as certificates
 from schema.context import Info
@@ -40,7 +41,7 @@ class Subscription:
         async with current().events.subscribe(user.id) as queue:
             while True:
                 event = await queue.get()
-                if id is None or event.certificate_id == id:
+                if event.kind == CERTIFICATE and id in (None, event.certificate_id):
                     yield CertificateEvent(certificate_id=event.certificate_id,
                                            status=CertificateStatus(event.status),
                                            stage=event.stage,

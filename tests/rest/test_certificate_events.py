@@ -10,14 +10,14 @@ import asyncio
 import httpx
 import pytest
 
-from app.events import CertificateEvent
+from app.events import UserEvent
 from app.runtime import current
 from app.services.certificates.saving import atomic_then_publish, save
 from models.certificate import Certificate
 from tests.support.rest import request, user
 
 
-async def next_event(queue: asyncio.Queue[CertificateEvent], within: float) -> CertificateEvent:
+async def next_event(queue: asyncio.Queue[UserEvent], within: float) -> UserEvent:
     return await asyncio.wait_for(queue.get(), within)
 
 

@@ -25,6 +25,8 @@ async def send_password_reset(to: str, token: str) -> None:
         f"Reset token (valid for one hour, usable once):\n{token}\n\n"
         f"POST {{\"token\": \"...\", \"password\": \"...\"}} to "
         f"{base}/api/v1/auth.php?action=reset-password\n\n"
+        "Resetting the password also replaces your API token: log in again for the new one; "
+        "the old token stops working everywhere at once.\n\n"
         "If it was not you, ignore this mail; your password stays as it is.\n"
     )
     await current().mailer.send(to, "Reset your casp password", body)

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from app.crypto import new_token, token_hash
 from app.db import placeholders
 from app.errors import Unauthorized, ValidationFailed
+from app.events import UserEvent
 from app.runtime import current
 from app.services import messages
 from app.services.accounts import account_mails, one_time_tokens
@@ -120,8 +121,9 @@ async def reset_password(*, token: str | None, password: str | None,
     password = check_password(password)
     user = await one_time_tokens.consume(token, OneTimeToken.RESET_PASSWORD)
     user.password_hash = await rt.passwords.hash(password)
-    user.updated_at = rt.clock.now()
-    await user.save(update_fields=["password_hash", "updated_at"])
+    # A new password retires the API token too: whoever held the account before the reset
+    # (a stranger who registered the address first, say) keeps nothing.
+    await _replace_token(user, "password_hash")
     return user
 
 
@@ -138,10 +140,17 @@ async def user_of_token(token: str) -> User | None:
 
 
 async def regenerate_token(*, user: User) -> str:
-    """A new API token; the old one stops working with this write."""
+    """A new API token; the old one stops working with this write, everywhere."""
+    return await _replace_token(user)
+
+
+async def _replace_token(user: User, *also: str) -> str:
+    """Store a new API token (and the fields `also` named), then tell every process that
+    the old one is retired: its open WebSockets close (schema/websocket.py)."""
     token = new_token(TOKEN_PREFIX)
     fields = _token_fields(token)
     user.token_hash, user.token_encrypted = fields["token_hash"], fields["token_encrypted"]
     user.updated_at = current().clock.now()
-    await user.save(update_fields=["token_hash", "token_encrypted", "updated_at"])
+    await user.save(update_fields=["token_hash", "token_encrypted", "updated_at", *also])
+    await current().events.publish(UserEvent.tokens_retired(user.id))
     return token

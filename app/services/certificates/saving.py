@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from tortoise.transactions import in_transaction
 
-from app.events import CertificateEvent
+from app.events import UserEvent
 from app.runtime import current
 from models.certificate import Certificate
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 # The events of changes saved inside atomic_then_publish, held until its transaction commits.
-_held: ContextVar[list[CertificateEvent] | None] = ContextVar("casp_held_events", default=None)
+_held: ContextVar[list[UserEvent] | None] = ContextVar("casp_held_events", default=None)
 
 
 def atomic_then_publish(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -31,7 +31,7 @@ def atomic_then_publish(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitabl
         if _held.get() is not None:  # inside another one: its commit publishes
             async with in_transaction():
                 return await func(*args, **kwargs)
-        held: list[CertificateEvent] = []
+        held: list[UserEvent] = []
         token = _held.set(held)
         try:
             async with in_transaction():
@@ -57,7 +57,7 @@ async def save(cert: Certificate, **changes: Any) -> None:
 
 async def publish(cert: Certificate) -> None:
     """Best effort: a subscriber missing an event never fails the issuance."""
-    event = CertificateEvent(user_id=cert.user_id,
+    event = UserEvent(user_id=cert.user_id,
                              certificate_id=cert.id, status=cert.status, stage=cert.stage,
                              at=cert.updated_at.isoformat())
     held = _held.get()
@@ -67,7 +67,7 @@ async def publish(cert: Certificate) -> None:
         await _send(event)
 
 
-async def _send(event: CertificateEvent) -> None:
+async def _send(event: UserEvent) -> None:
     try:
         await current().events.publish(event)
     except Exception as exc:  # Redis or PostgreSQL away: the record is saved all the same
