@@ -1,20 +1,24 @@
-"""The `casp` command: serve, worker, migrate."""
+"""The `casp` command: serve, worker, migrate, and user (the operator's accounts)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import gc
+import getpass
 import importlib
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 
 from app import db, logs
 from app.config import ConfigError, Settings
+from app.errors import AppError, ValidationFailed
 from app.jobs.tasks import make_worker
 from app.runtime import Runtime, install
+from app.services.accounts import admin
 
 
 def _migrate(settings: Settings) -> None:
@@ -72,6 +76,70 @@ async def _work(settings: Settings) -> None:
         await runtime.limiter.close()
 
 
+async def _with_runtime(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    """Run `work` with the database and the runtime (events reach the serving processes)."""
+    runtime = Runtime.build(settings)
+    install(runtime)
+    await db.connect(settings)
+    try:
+        return await work()
+    except AppError as exc:
+        print(f"casp: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await runtime.events.close()
+        await db.disconnect()
+        await runtime.limiter.close()
+        install(None)
+
+
+def _read_password() -> str:
+    """From the terminal (asked twice), or the first line of standard input."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValidationFailed("the two passwords differ", field="password")
+    return first
+
+
+def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
+    _migrate(settings)
+    return asyncio.run(_with_runtime(settings, lambda: _user_action(args)))
+
+
+async def _user_action(args: argparse.Namespace) -> int:
+    if args.action == "add":
+        user, token = await admin.add_user(email=args.email, password=_read_password(),
+                                           name=args.name)
+        print(f"added user {user.id} <{user.email}> (email verified)\ntoken: {token}")
+    elif args.action == "list":
+        for row in await admin.list_users():
+            state = "disabled" if row.disabled else "active"
+            print(f"{row.id}\t{row.email}\t{state}\t"
+                  f"{'verified' if row.email_verified else 'unverified'}\t"
+                  f"{row.created_at:%Y-%m-%d}")
+    else:
+        user = await admin.set_disabled(email=args.email, disabled=args.action == "disable")
+        what = "disabled; its API token is retired" if user.disabled else "enabled"
+        print(f"user {user.id} <{user.email}> {what}")
+    return 0
+
+
+def _user_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = sub.add_parser("user", help="accounts, as the operator: add, list, disable, enable")
+    actions = user.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a verified account; the password is read from "
+                                         "the terminal or the first line of standard input")
+    add.add_argument("email")
+    add.add_argument("--name", default=None)
+    actions.add_parser("list", help="every account, one a line")
+    for action, text in (("disable", "no login, its token retired, its sockets closed"),
+                         ("enable", "let a disabled account log in again")):
+        actions.add_parser(action, help=text).add_argument("email")
+    user.set_defaults(func=cmd_user)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="casp", description="casp certificate automation server")
     sub = p.add_subparsers(dest="command", required=True)
@@ -83,6 +151,7 @@ def parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     worker = sub.add_parser("worker", help="run background jobs (issuance) in this process")
     worker.set_defaults(func=cmd_worker)
+    _user_parser(sub)
     return p
 
 

@@ -48,11 +48,15 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
-def _log_format(env: Mapping[str, str]) -> str:
-    value = (env.get("CASP_LOG_FORMAT") or "auto").strip().lower()
-    if value not in {"auto", "json", "text"}:
-        raise ConfigError(f"CASP_LOG_FORMAT must be auto, json or text, got {value!r}")
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
     return value
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    return _choice(env, "CASP_LOG_FORMAT", ("auto", "json", "text"), "auto")
 
 
 def _events(env: Mapping[str, str]) -> str:
@@ -126,6 +130,7 @@ class Settings:
     forwarded_allow_ips: str = "127.0.0.1"
     events: str = "auto"  # how certificate events reach subscribers in other processes
     ws_per_user: int = 5  # GraphQL WebSockets one user may hold open in one process
+    registration: str = "open"  # open | closed (then accounts come from `casp user add`)
     # Issuance
     ca_directories: dict[str, str] = field(default_factory=dict)  # CASP_CA_<NAME>_DIRECTORY
     platform_eab: dict[str, tuple[str, str]] = field(default_factory=dict)  # CASP_EAB_<NAME>_*
@@ -161,6 +166,8 @@ class Settings:
             auth_ip_rate_limit=_limit(env, "CASP_AUTH_IP_RATE_LIMIT", cls.auth_ip_rate_limit),
             rate_limit_storage=env.get("CASP_RATE_LIMIT_STORAGE") or cls.rate_limit_storage,
             ws_per_user=_int(env, "CASP_WS_PER_USER", cls.ws_per_user, 1),
+            registration=_choice(env, "CASP_REGISTRATION", ("open", "closed"),
+                                 cls.registration),
             smtp_url=env.get("CASP_SMTP_URL") or None,
             mail_from=env.get("CASP_MAIL_FROM") or cls.mail_from,
             max_body_bytes=_int(env, "CASP_MAX_BODY_BYTES", cls.max_body_bytes, 1024),

@@ -90,8 +90,8 @@ COLUMNS = (
     "user_id", "expiry_notified_days", "renew_at", "renewal_csr_pem", "renewal_failures",
     "renewal_key_encrypted", "renewal_order_url", "renewal_started_at", "ari_check_at",
     "ari_window_end", "ari_window_start")
-USER_COLUMNS = ("id", "email", "name", "password_hash", "email_verified", "token_hash",
-                "token_encrypted", "created_at", "updated_at")
+USER_COLUMNS = ("id", "email", "name", "password_hash", "email_verified", "disabled",
+                "token_hash", "token_encrypted", "created_at", "updated_at")
 DATETIMES = frozenset({"issued_at", "expires_at", "revoked_at", "created_at", "updated_at",
                        "renew_at", "renewal_started_at", "ari_check_at", "ari_window_end",
                        "ari_window_start"})
@@ -335,7 +335,7 @@ class Fleet:
             rng.randbytes(16)).decode().rstrip("=") + "$" + base64.b64encode(
             rng.randbytes(32)).decode().rstrip("="))
         token = base64.urlsafe_b64encode(rng.randbytes(100)).decode()
-        return [(i, f"user{i}@example.com", f"User {i}", password, True,
+        return [(i, f"user{i}@example.com", f"User {i}", password, True, False,
                  hashlib.sha256(f"token{i}".encode()).hexdigest(), token, created, created)
                 for i in range(1, self.users + 1)]
 

@@ -12,6 +12,8 @@ class User(Model):
     name = fields.CharField(max_length=100, default="")
     password_hash = fields.CharField(max_length=255)
     email_verified = fields.BooleanField(default=False)
+    # Disabled by the operator (`casp user disable`): no login, no token works.
+    disabled = fields.BooleanField(default=False)
     # The API token is found through its SHA-256; the readable copy is encrypted at rest.
     token_hash = fields.CharField(max_length=64, unique=True)
     token_encrypted = fields.TextField()

@@ -33,6 +33,7 @@ from schema.context import Context
 from schema.errors import error_body
 
 MAX_IN_FLIGHT = 10  # operations running at once on one socket
+RECHECK_SECONDS = 30.0  # an open socket's token is checked again at least this often
 RETIRED = (4401, "Unauthorized: the API token was retired")
 OPEN: Counter[int] = Counter()  # user id -> sockets open in this process
 
@@ -92,11 +93,15 @@ class WebSocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
             raise decision.refusal()
 
     async def _close_when_retired(self, user_id: int) -> None:
-        """Wait for a retirement of the user's tokens; close if this socket's token is one."""
+        """At a retirement of the user's tokens, and every RECHECK_SECONDS besides (an
+        operator's `casp user disable` with CASP_EVENTS=memory reaches no other process),
+        close the socket if its token no longer works."""
         async with current().events.subscribe(user_id) as events:
             while True:
-                if (await events.get()).kind != TOKENS_RETIRED:
-                    continue
+                with contextlib.suppress(TimeoutError):
+                    while (await asyncio.wait_for(events.get(), RECHECK_SECONDS)
+                           ).kind != TOKENS_RETIRED:
+                        pass
                 self.context.forget_user()
                 try:
                     await self.context.user()

@@ -28,7 +28,15 @@ def test_environment_overrides():
     ({"CASP_MAX_BODY_BYTES": "big"}, "CASP_MAX_BODY_BYTES"),
     ({"CASP_MAX_BODY_BYTES": "10"}, "CASP_MAX_BODY_BYTES"),
     ({"CASP_ARGON2_TIME_COST": "0"}, "CASP_ARGON2_TIME_COST"),
+    ({"CASP_REGISTRATION": "invite-only"}, "CASP_REGISTRATION"),
+    ({"CASP_WS_PER_USER": "0"}, "CASP_WS_PER_USER"),
+    ({"CASP_LOG_FORMAT": "xml"}, "CASP_LOG_FORMAT"),
 ])
 def test_bad_values_name_the_variable(env: dict[str, str], name: str):
     with pytest.raises(ConfigError, match=name):
         Settings.from_env(env)
+
+
+def test_registration_is_open_unless_closed():
+    assert Settings.from_env({}).registration == "open"
+    assert Settings.from_env({"CASP_REGISTRATION": " Closed "}).registration == "closed"

@@ -21,6 +21,9 @@ from models.user import OneTimeToken, User
 TOKEN_PREFIX = "casp_"  # noqa: S105 (a prefix, not a secret)
 BAD_LOGIN = "Invalid email or password"
 BAD_TOKEN = "Invalid or revoked API token"  # noqa: S105 (a message, not a secret)
+DISABLED = "This account is disabled; ask the operator of this server"
+REGISTRATION_CLOSED = ("Registration is closed on this server: ask its operator for an "
+                       "account")
 
 
 @dataclass(frozen=True)
@@ -53,26 +56,37 @@ def account_of(user: User) -> Account:
 
 async def register(*, email: str | None, password: str | None, name: str | None,
                    client_ip: str | None = None) -> tuple[User, str]:
-    """Create an account; answers the user and the email verification token (as the seed)."""
+    """Create an account; answers the user and the email verification token (as the seed).
+    With CASP_REGISTRATION=closed, only the operator adds accounts (`casp user add`)."""
     rt = current()
+    if rt.settings.registration == "closed":
+        raise ValidationFailed(REGISTRATION_CLOSED)
     email = normalize_email(email)
     await rt.limiter.guard_auth("register", email=email, client_ip=client_ip)
+    user = await create_user(email=email, password=password, name=name)
+    verify_token = await one_time_tokens.issue(user, OneTimeToken.VERIFY_EMAIL)
+    rt.spawn(account_mails.send_verification(user.email, verify_token), "mail:verify")
+    return user, verify_token
+
+
+async def create_user(*, email: str | None, password: str | None, name: str | None,
+                      verified: bool = False) -> User:
+    """A new account with its first API token (register, and the operator's `user add`)."""
+    email = normalize_email(email)
     password = check_password(password)
     name = clean_name(name)
     if await User.exists(email=email):
         raise ValidationFailed("an account with this email already exists", field="email")
+    rt = current()
     now = rt.clock.now()
     try:
-        user = await User.create(
+        return await User.create(
             email=email, name=name, password_hash=await rt.passwords.hash(password),
-            created_at=now, updated_at=now, **_token_fields(new_token(TOKEN_PREFIX)),
-        )
+            email_verified=verified, created_at=now, updated_at=now,
+            **_token_fields(new_token(TOKEN_PREFIX)))
     except IntegrityError as exc:  # the same email registered a moment ago
         raise ValidationFailed("an account with this email already exists",
                                field="email") from exc
-    verify_token = await one_time_tokens.issue(user, OneTimeToken.VERIFY_EMAIL)
-    rt.spawn(account_mails.send_verification(user.email, verify_token), "mail:verify")
-    return user, verify_token
 
 
 async def verify_email(*, token: str | None) -> User:
@@ -95,6 +109,8 @@ async def login(*, email: str | None, password: str | None,
     ok = await rt.passwords.verify(user.password_hash if user else None, password or "")
     if user is None or not ok:
         raise Unauthorized(BAD_LOGIN)
+    if user.disabled:  # said only to whoever knows the password
+        raise Unauthorized(DISABLED)
     if rt.passwords.needs_rehash(user.password_hash):
         user.password_hash = await rt.passwords.hash(password or "")
         await user.save(update_fields=["password_hash"])
@@ -123,7 +139,7 @@ async def reset_password(*, token: str | None, password: str | None,
     user.password_hash = await rt.passwords.hash(password)
     # A new password retires the API token too: whoever held the account before the reset
     # (a stranger who registered the address first, say) keeps nothing.
-    await _replace_token(user, "password_hash")
+    await replace_token(user, "password_hash")
     return user
 
 
@@ -136,15 +152,16 @@ async def user_of_token(token: str) -> User | None:
     rows = await db.execute_query_dict(
         f'SELECT * FROM "users" WHERE "token_hash"={mark} LIMIT 1',  # noqa: S608 (a mark)
         [token_hash(token)])
-    return User._init_from_db(**rows[0]) if rows else None
+    user = User._init_from_db(**rows[0]) if rows else None
+    return None if user is None or user.disabled else user
 
 
 async def regenerate_token(*, user: User) -> str:
     """A new API token; the old one stops working with this write, everywhere."""
-    return await _replace_token(user)
+    return await replace_token(user)
 
 
-async def _replace_token(user: User, *also: str) -> str:
+async def replace_token(user: User, *also: str) -> str:
     """Store a new API token (and the fields `also` named), then tell every process that
     the old one is retired: its open WebSockets close (schema/websocket.py)."""
     token = new_token(TOKEN_PREFIX)
