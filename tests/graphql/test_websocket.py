@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from app.config import Settings
 from tests.support.app import quiet_settings
-from tests.support.gqlws import Subscriber, subscriber
+from tests.support.gqlws import subscriber
 from tests.support.live import live_casp
 from tests.support.mail import outbox, reset_token_in
 from tests.support.net import free_port
@@ -42,24 +42,6 @@ async def signed_in(client: httpx.AsyncClient, email: str = "ws@example.com") ->
     return await login(client, email)
 
 
-async def query(sub: Subscriber, text: str = ME) -> dict[str, Any]:
-    """Run a query or mutation on the socket: its answer (next, then complete; or error)."""
-    op = await sub.subscribe(text)
-    message = await sub.receive(within=10)
-    assert message["id"] == op, message
-    if message["type"] == "next":
-        assert await sub.receive(within=10) == {"id": op, "type": "complete"}
-    return message
-
-
-async def closed_with(sub: Subscriber, within: float = 10) -> int | None:
-    """Wait for the server to close the socket: its close code."""
-    with pytest.raises(ConnectionClosed):
-        while True:
-            await sub.receive(within=within)
-    return sub.ws.close_code
-
-
 def rate_limited(message: dict[str, Any]) -> dict[str, Any]:
     assert message["type"] == "error", message
     (error,) = message["payload"]
@@ -70,14 +52,14 @@ def rate_limited(message: dict[str, Any]) -> dict[str, Any]:
 async def test_a_socket_closes_when_its_token_is_regenerated(live: httpx.AsyncClient):
     token = await signed_in(live)
     async with subscriber(str(live.base_url), token) as sub:
-        assert (await query(sub))["type"] == "next"
+        assert (await sub.run(ME))["type"] == "next"
         await sub.subscribe(EVENTS)  # a subscription that would run on
         r = await live.post(f"{ACCOUNT}?action=regenerate-token", headers=bearer(token))
         assert r.status_code == 200, r.text
-        assert await closed_with(sub) == 4401
+        assert await sub.closed() == 4401
     # a socket opened with the new token works; the old one is refused at the door
     async with subscriber(str(live.base_url), r.json()["data"]["token"]) as sub:
-        assert (await query(sub))["type"] == "next"
+        assert (await sub.run(ME))["type"] == "next"
     with pytest.raises((ConnectionClosed, AssertionError)):
         async with subscriber(str(live.base_url), token) as sub:
             await sub.receive(within=5)
@@ -97,7 +79,7 @@ async def test_reset_password_retires_the_token_everywhere(live: httpx.AsyncClie
         r = await live.post(f"{AUTH}?action=reset-password",
                             json={"token": reset, "password": "N3w-" + PASSWORD})
         assert r.status_code == 200, r.text
-        assert await closed_with(sub) == 4401
+        assert await sub.closed() == 4401
     r = await live.get(ACCOUNT, headers=bearer(squatter))
     assert r.status_code == 401 and r.json()["error"]["code"] == "UNAUTHORIZED"
     owner = await login(live, "victim@example.com", "N3w-" + PASSWORD)
@@ -108,12 +90,12 @@ async def test_reset_password_retires_the_token_everywhere(live: httpx.AsyncClie
 async def test_each_operation_checks_the_token_again(live: httpx.AsyncClient):
     token = await signed_in(live)
     async with subscriber(str(live.base_url), token) as sub:
-        assert (await query(sub))["type"] == "next"
+        assert (await sub.run(ME))["type"] == "next"
         # the token changes behind the socket's back, with no event to close it
         from models.user import User
         await User.filter(email="ws@example.com").update(token_hash="0" * 64)
         await sub.subscribe(ME)
-        assert await closed_with(sub) == 4401
+        assert await sub.closed() == 4401
 
 
 @pytest.fixture
@@ -131,11 +113,11 @@ async def test_websocket_operations_spend_the_http_budget(tight: httpx.AsyncClie
     for _ in range(3):
         assert (await tight.get(ACCOUNT, headers=bearer(token))).status_code == 200
     async with subscriber(str(tight.base_url), token) as sub:
-        assert [(await query(sub))["type"] for _ in range(3)] == ["next"] * 3
-        error = rate_limited(await query(sub))
+        assert [(await sub.run(ME))["type"] for _ in range(3)] == ["next"] * 3
+        error = rate_limited(await sub.run(ME))
         assert error["extensions"]["retry_after"] >= 1
         assert "Rate limit of 6 requests" in error["message"]
-        assert (await query(sub))["type"] == "error"  # the socket stays open, still refused
+        assert (await sub.run(ME))["type"] == "error"  # the socket stays open, still refused
     r = await tight.get(ACCOUNT, headers=bearer(token))
     assert r.status_code == 429 and r.json()["error"]["code"] == "RATE_LIMIT_EXCEEDED"
 
@@ -177,7 +159,7 @@ async def test_operations_in_flight_per_socket_are_capped(live: httpx.AsyncClien
     async with subscriber(str(live.base_url), token) as sub:
         for _ in range(MAX_IN_FLIGHT):
             await sub.subscribe(EVENTS)  # each runs until the socket closes
-        error = rate_limited(await query(sub))
+        error = rate_limited(await sub.run(ME))
         assert f"At most {MAX_IN_FLIGHT} operations" in error["message"]
 
 

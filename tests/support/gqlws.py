@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 
 class Subscriber:
@@ -22,6 +23,23 @@ class Subscriber:
         await self.ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {
             "query": query, "variables": variables or {}}}))
         return op
+
+    async def run(self, query: str) -> dict[str, Any]:
+        """A query or mutation on the socket: its answer (next, then complete; or error)."""
+        op = await self.subscribe(query)
+        message = await self.receive(within=10)
+        assert message["id"] == op, message
+        if message["type"] == "next":
+            assert await self.receive(within=10) == {"id": op, "type": "complete"}
+        return message
+
+    async def closed(self, within: float = 10) -> int | None:
+        """Wait for the server to close the socket: its close code."""
+        try:
+            while True:
+                await self.receive(within=within)
+        except ConnectionClosed:
+            return self.ws.close_code
 
     async def receive(self, within: float = 30) -> dict[str, Any]:
         """The next message that is not a ping (answered) or pong."""
