@@ -5,7 +5,6 @@ the token is regenerated through the other, and the budget spent on either is on
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -55,24 +54,27 @@ def pair(tmp_path: Path, pg_database: str, redis_url: str) -> Iterator[tuple[Cas
 
 async def test_retired_token_and_budget_cross_processes(pair: tuple[Casp, Casp]):
     a, b = pair
-    with closing(a.start()) as on_a, closing(b.start()) as on_b:  # a migrates first
+    for casp in pair:  # a first: it migrates the empty database
+        casp.start().close()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{a.port}") as on_a, \
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{b.port}") as on_b:
         await retire_through_b(a, on_a, on_b)
 
 
-async def retire_through_b(a: Casp, on_a: httpx.Client, on_b: httpx.Client) -> None:
-    on_b.post("/api/v1/auth.php?action=register",
-              json={"email": "p@example.com", "password": PASSWORD}).raise_for_status()
-    token = on_b.post("/api/v1/auth.php?action=login", json={
-        "email": "p@example.com", "password": PASSWORD}).json()["data"]["token"]
+async def retire_through_b(a: Casp, on_a: httpx.AsyncClient, on_b: httpx.AsyncClient) -> None:
+    (await on_b.post("/api/v1/auth.php?action=register",
+                     json={"email": "p@example.com", "password": PASSWORD})).raise_for_status()
+    token = (await on_b.post("/api/v1/auth.php?action=login", json={
+        "email": "p@example.com", "password": PASSWORD})).json()["data"]["token"]
     async with subscriber(f"http://127.0.0.1:{a.port}", token) as sub:
         assert (await sub.run("{ me { email } }"))["type"] == "next"  # 1 of 8, on a
         await sub.subscribe("subscription { certificateEvents { certificateId } }")  # 2
         for _ in range(5):  # 7 of 8, on b
-            assert on_b.get(ACCOUNT, headers=bearer(token)).status_code == 200
-        r = on_b.post(f"{ACCOUNT}?action=regenerate-token", headers=bearer(token))
+            assert (await on_b.get(ACCOUNT, headers=bearer(token))).status_code == 200
+        r = await on_b.post(f"{ACCOUNT}?action=regenerate-token", headers=bearer(token))
         assert r.status_code == 200, r.text  # 8 of 8
         assert await sub.closed() == 4401  # b's retirement reached a's socket
     fresh = r.json()["data"]["token"]
-    refused = on_a.get(ACCOUNT, headers=bearer(fresh))
+    refused = await on_a.get(ACCOUNT, headers=bearer(fresh))
     assert refused.status_code == 429, refused.text  # one budget, whatever the token
-    assert on_a.get(ACCOUNT, headers=bearer(token)).status_code == 401
+    assert (await on_a.get(ACCOUNT, headers=bearer(token))).status_code == 401
