@@ -57,9 +57,8 @@ async def save(cert: Certificate, **changes: Any) -> None:
 
 async def publish(cert: Certificate) -> None:
     """Best effort: a subscriber missing an event never fails the issuance."""
-    event = UserEvent(user_id=cert.user_id,
-                             certificate_id=cert.id, status=cert.status, stage=cert.stage,
-                             at=cert.updated_at.isoformat())
+    event = UserEvent(user_id=cert.user_id, certificate_id=cert.id, status=cert.status,
+                      stage=cert.stage, at=cert.updated_at.isoformat())
     held = _held.get()
     if held is not None:
         held.append(event)
