@@ -181,7 +181,12 @@ class Settings:
             return self.database_url
         # WAL with synchronous=NORMAL: no fsync per commit, still safe if casp crashes (a
         # power cut may lose the last transactions, never the database).
-        return f"sqlite://{(self.data_dir / 'casp.sqlite3').resolve()}?synchronous=NORMAL"
+        return f"sqlite://{self.sqlite_file.resolve()}?synchronous=NORMAL"
+
+    @property
+    def sqlite_file(self) -> Path:
+        """The SQLite database in the data directory (when CASP_DATABASE_URL is not set)."""
+        return self.data_dir / "casp.sqlite3"
 
     @property
     def delegation_ready(self) -> bool:
