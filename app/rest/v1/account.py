@@ -49,7 +49,7 @@ DELIVERY_PARAMS = (
     Param("email_enabled", "boolean", description="Mail each notification to you"),
     Param("webhook_url", max_length=2000,
           description="http(s) URL to POST notifications to; empty removes the webhook"),
-    Param("webhook_secret", max_length=200, description=(
+    Param("webhook_secret", max_length=200, credential=True, description=(
         "16 to 200 characters signing the webhook's body (HMAC-SHA256); one is made when "
         "a URL is first set")),
     Param("types", "array", max_length=20, description=(
@@ -69,7 +69,7 @@ RESOURCE = Resource("/api/v1/account.php", (
     Action(("POST",), "set-eab", set_eab, "Store External Account Binding credentials for a CA",
            params=(Param("ca_provider", required=True, enum=tuple(REGISTRY)),
                    Param("eab_kid", required=True, max_length=300),
-                   Param("eab_hmac_key", required=True, max_length=500)),
+                   Param("eab_hmac_key", required=True, max_length=500, credential=True)),
            data=obj(ca_provider=STR, eab_kid=STR)),
     Action(("GET",), "notification-settings", show_notification_settings,
            "Where notifications go besides the inbox (email, webhook), with the webhook "

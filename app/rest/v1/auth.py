@@ -11,10 +11,13 @@ from app.rest.v1.schemas import INT, NULL, STR, obj
 from app.services import messages
 from app.services.accounts import users as accounts
 
-EMAIL = Param("email", required=True, max_length=254, description="Email address")
-PASSWORD = Param("password", required=True, max_length=256,
+# Credentials: a POST takes them from its body only (Param.credential).
+EMAIL = Param("email", required=True, max_length=254, description="Email address",
+              credential=True)
+PASSWORD = Param("password", required=True, max_length=256, credential=True,
                  description="At least 8 characters, with upper case, lower case and a digit")
-TOKEN = Param("token", required=True, max_length=200, description="Token from the mail")
+TOKEN = Param("token", required=True, max_length=200, description="Token from the mail",
+              credential=True)
 
 
 async def register(call: Call) -> Response:
@@ -49,7 +52,7 @@ RESOURCE = Resource("/api/v1/auth.php", (
            auth=False, params=(TOKEN,),
            data=obj(user_id=INT, email=STR, email_verified={"type": "boolean"})),
     Action(("POST",), "login", login, "Log in; answers the API bearer token", auth=False,
-           params=(EMAIL, Param("password", required=True, max_length=256)),
+           params=(EMAIL, Param("password", required=True, max_length=256, credential=True)),
            data=obj(user_id=INT, email=STR, token=STR)),
     Action(("POST",), "forgot-password", forgot_password, "Mail a password-reset token",
            auth=False, params=(EMAIL,), data=NULL, message=messages.FORGOT_PASSWORD),
