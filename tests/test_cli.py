@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import stat
 import subprocess
@@ -109,3 +110,29 @@ def test_the_data_dir_is_private_whatever_the_umask(tmp_path: Path, older: bool)
         assert len(files) == 5 + older
         assert {name: mode(data / name) for name in files} == dict.fromkeys(files, "0o600")
         assert mode(data) == mode(data / "outbox") == "0o700"
+
+
+@pytest.mark.slow  # casp serve as a process, about 2 s
+def test_the_log_of_real_requests_shows_no_token_or_password(tmp_path: Path):
+    with casp_serve(tmp_path / "d", CASP_LOG_FORMAT="json") as served, \
+            httpx.Client(base_url=served.base, timeout=10) as http:
+        r = http.post("/api/v1/auth.php?action=register",
+                      data={"email": "me@example.com", "password": PASSWORD})
+        verify = r.json()["data"]["verify_token"]
+        r = http.get("/api/v1/auth.php", params={"action": "verify-email", "token": verify})
+        assert r.json()["data"]["email_verified"] is True
+        r = http.post("/api/v1/auth.php?action=login&password=Qu3ry-Password",
+                      data={"email": "me@example.com", "password": PASSWORD})
+        assert r.status_code == 400
+        token = http.post("/api/v1/auth.php?action=login", data={
+            "email": "me@example.com", "password": PASSWORD}).json()["data"]["token"]
+        r = http.get("/api/v1/certificates.php", headers={"Authorization": f"Bearer {token}"},
+                     params={"action": "download", "id": 1, "password": "Pfx-Password"})
+        assert r.status_code == 404
+    lines = [json.loads(line) for line in served.output.splitlines() if line.startswith("{")]
+    access = [line["message"] for line in lines if line["logger"] == "uvicorn.access"]
+    assert any("action=verify-email&token=[redacted] " in m for m in access), access
+    assert any("action=login&password=[redacted] " in m for m in access), access
+    assert any("&password=[redacted] " in m and "download" in m for m in access), access
+    for secret in (verify, "Qu3ry-Password", "Pfx-Password", token, PASSWORD):
+        assert secret not in served.output
