@@ -63,9 +63,10 @@ DELIVERY_DATA: dict[str, Any] = obj(
 RESOURCE = Resource("/api/v1/account.php", (
     Action(("GET",), None, show, "Account settings, with the API token",
            data=obj(user_id=INT, email=STR, name=STR, email_verified=BOOL, token=STR,
-                    created_at=DATETIME)),
+                    created_at=DATETIME), secret=True),
     Action(("POST",), "regenerate-token", regenerate_token,
-           "Replace the API token; the old one stops working at once", data=obj(token=STR)),
+           "Replace the API token; the old one stops working at once", data=obj(token=STR),
+           secret=True),
     Action(("POST",), "set-eab", set_eab, "Store External Account Binding credentials for a CA",
            params=(Param("ca_provider", required=True, enum=tuple(REGISTRY)),
                    Param("eab_kid", required=True, max_length=300),
@@ -73,8 +74,8 @@ RESOURCE = Resource("/api/v1/account.php", (
            data=obj(ca_provider=STR, eab_kid=STR)),
     Action(("GET",), "notification-settings", show_notification_settings,
            "Where notifications go besides the inbox (email, webhook), with the webhook "
-           "secret", data=DELIVERY_DATA),
+           "secret", data=DELIVERY_DATA, secret=True),
     Action(("POST",), "notification-settings", update_notification_settings,
            "Change the notification deliveries; fields left out stay as they are",
-           params=DELIVERY_PARAMS, data=DELIVERY_DATA),
+           params=DELIVERY_PARAMS, data=DELIVERY_DATA, secret=True),
 ))

@@ -143,7 +143,7 @@ RESOURCE = Resource("/api/v1/certificates.php", (
     Action(("GET",), "download", download, "Download: pem, fullchain, key, pfx or zip",
            params=(_id("query"), Param("format", enum=downloads.FORMATS, description="pem"),
                    Param("password", max_length=200, description="PKCS#12 password")),
-           files=downloads.MEDIA_TYPES),
+           files=downloads.MEDIA_TYPES, secret=True),
     Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now",
            params=(_id(),), data=CERT),
     Action(("POST",), "revoke", revoke, "Revoke at the CA", data=CERT, params=(
