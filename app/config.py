@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,29 @@ def _events(env: Mapping[str, str]) -> str:
         return value
     raise ConfigError("CASP_EVENTS must be auto, memory, postgres or a redis:// URL, "
                       f"got {value!r}")
+
+
+def _listen(env: Mapping[str, str], name: str) -> tuple[str, int] | None:
+    """host:port ([::1]:9100 for IPv6), or None when not set."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    host, _, port = raw.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name} must be host:port, e.g. 127.0.0.1:9100, got {raw!r}")
+    return host, int(port)
+
+
+def _serving(env: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "host": env.get("CASP_HOST") or Settings.host,
+        "port": _int(env, "CASP_PORT", Settings.port, 0),
+        "forwarded_allow_ips": env.get("CASP_FORWARDED_ALLOW_IPS")
+        or Settings.forwarded_allow_ips,
+        "metrics_token": env.get("CASP_METRICS_TOKEN") or None,
+        "metrics_listen": _listen(env, "CASP_METRICS_LISTEN"),
+    }
 
 
 def _ca_settings(env: Mapping[str, str]) -> dict[str, Any]:
@@ -124,6 +148,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     forwarded_allow_ips: str = "127.0.0.1"
+    metrics_token: str | None = None  # /metrics wants it as a bearer token when set
+    metrics_listen: tuple[str, int] | None = None  # /metrics there only, not on host:port
     events: str = "auto"  # how certificate events reach subscribers in other processes
     # Issuance
     ca_directories: dict[str, str] = field(default_factory=dict)  # CASP_CA_<NAME>_DIRECTORY
@@ -167,10 +193,8 @@ class Settings:
             argon2_parallelism=_int(env, "CASP_ARGON2_PARALLELISM", cls.argon2_parallelism, 1),
             log_level=(env.get("CASP_LOG_LEVEL") or cls.log_level).upper(),
             log_format=_log_format(env),
-            host=env.get("CASP_HOST") or cls.host,
-            port=_int(env, "CASP_PORT", cls.port, 0),
-            forwarded_allow_ips=env.get("CASP_FORWARDED_ALLOW_IPS") or cls.forwarded_allow_ips,
             events=_events(env),
+            **_serving(env),
             **_issuance(env),
         )
 

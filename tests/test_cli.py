@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 
 from tests.support import pg
 from tests.support.cli import CASP, casp_serve, env_for
+from tests.support.net import free_port
 from tests.support.rest import PASSWORD
 
 
@@ -136,3 +138,33 @@ def test_the_log_of_real_requests_shows_no_token_or_password(tmp_path: Path):
     assert any("&password=[redacted] " in m and "download" in m for m in access), access
     for secret in (verify, "Qu3ry-Password", "Pfx-Password", token, PASSWORD):
         assert secret not in served.output
+
+
+@pytest.mark.slow  # casp serve as a process, about 2 s
+def test_metrics_on_their_own_listener_behind_a_token(tmp_path: Path):
+    port = free_port()
+    secret = "scrape-token-of-32-characters-xx"
+    with casp_serve(tmp_path / "d", CASP_METRICS_LISTEN=f"127.0.0.1:{port}",
+                    CASP_METRICS_TOKEN=secret) as served:
+        public = httpx.get(f"{served.base}/metrics", headers={"Authorization": f"Bearer {secret}"})
+        assert public.status_code == 404
+        metrics = f"http://127.0.0.1:{port}/metrics"
+        assert httpx.get(metrics).status_code == 401
+        r = httpx.get(metrics, headers={"Authorization": f"Bearer {secret}"})
+        assert r.status_code == 200 and "casp_certificates" in r.text
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 404
+    assert "Traceback" not in served.output and "Finished server process" in served.output
+    assert secret not in served.output
+
+
+@pytest.mark.slow  # casp processes, about 2 s
+def test_a_taken_metrics_port_stops_casp_serve(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = env_for(tmp_path / "d", CASP_METRICS_LISTEN=f"127.0.0.1:{port}")
+        result = subprocess.run([CASP, "serve", "--port", str(free_port())], env=env,
+                                timeout=60, capture_output=True, text=True, check=False)
+    assert result.returncode == 3  # uvicorn's "could not start"
+    assert "address already in use" in result.stderr.lower(), result.stderr
