@@ -186,3 +186,11 @@ async def test_the_secret_in_the_query_string_is_refused(app: httpx.AsyncClient)
     assert _field_error(r, "webhook_secret") == ("webhook_secret must be sent in the request "
                                                  "body, not in the query string")
     assert await _shown(app, me) == DEFAULTS
+
+
+async def test_an_unknown_long_type_is_not_echoed_whole(app: httpx.AsyncClient):
+    me = await user(app)
+    r = await app.post(URL, headers=me, json={"types": ["x" * 5000]})
+    message = _field_error(r, "types")
+    assert message.startswith(f"unknown notification type {'x' * 64!r}... (5000 characters);")
+    assert len(r.content) < 1000
