@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import getpass
 import importlib
 import signal
+import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 
@@ -43,11 +45,59 @@ def _freeze_startup_heap() -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
     _freeze_startup_heap()
-    uvicorn.run("app.main:create_app", factory=True, host=args.host or settings.host,
-                port=args.port if args.port is not None else settings.port,
-                log_config=None, proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips)
-    return 0
+    config = uvicorn.Config("app.main:create_app", factory=True,
+                            host=args.host or settings.host,
+                            port=args.port if args.port is not None else settings.port,
+                            log_config=None, proxy_headers=True,
+                            forwarded_allow_ips=settings.forwarded_allow_ips)
+    server = _Server(config, _MetricsListener.of(settings))
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(server.serve())
+    return 0 if server.started else 3  # 3: uvicorn's own "could not start"
+
+
+class _MetricsListener(uvicorn.Server):
+    """/metrics on CASP_METRICS_LISTEN, in `casp serve`'s event loop beside the app. It binds
+    its port before anything starts (a taken port stops casp at once, exit status 3) and
+    leaves the signals to the app's server, which starts and stops it."""
+
+    sockets: list[socket.socket]
+
+    @classmethod
+    def of(cls, settings: Settings) -> _MetricsListener | None:
+        if settings.metrics_listen is None:
+            return None
+        host, port = settings.metrics_listen
+        listener = cls(uvicorn.Config("app.main:metrics_app", factory=True, host=host,
+                                      port=port, log_config=None, lifespan="off"))
+        listener.sockets = [listener.config.bind_socket()]
+        return listener
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class _Server(uvicorn.Server):
+    """The app's server; with a metrics listener, that one serves from when the app's
+    lifespan has installed the runtime /metrics reads until before it shuts down."""
+
+    def __init__(self, config: uvicorn.Config, beside: _MetricsListener | None):
+        super().__init__(config)
+        self.beside = beside
+        self.beside_task: asyncio.Task[None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.beside is not None and not self.should_exit:
+            self.beside_task = asyncio.create_task(
+                self.beside.serve(sockets=self.beside.sockets))
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.beside is not None and self.beside_task is not None:
+            self.beside.should_exit = True
+            await self.beside_task
+        await super().shutdown(sockets)
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,29 @@ def _events(env: Mapping[str, str]) -> str:
                       f"got {value!r}")
 
 
+def _listen(env: Mapping[str, str], name: str) -> tuple[str, int] | None:
+    """host:port ([::1]:9100 for IPv6), or None when not set."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    host, _, port = raw.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name} must be host:port, e.g. 127.0.0.1:9100, got {raw!r}")
+    return host, int(port)
+
+
+def _serving(env: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "host": env.get("CASP_HOST") or Settings.host,
+        "port": _int(env, "CASP_PORT", Settings.port, 0),
+        "forwarded_allow_ips": env.get("CASP_FORWARDED_ALLOW_IPS")
+        or Settings.forwarded_allow_ips,
+        "metrics_token": env.get("CASP_METRICS_TOKEN") or None,
+        "metrics_listen": _listen(env, "CASP_METRICS_LISTEN"),
+    }
+
+
 def _ca_settings(env: Mapping[str, str]) -> dict[str, Any]:
     from app.services.certificates.cas import REGISTRY
 
@@ -128,6 +152,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     forwarded_allow_ips: str = "127.0.0.1"
+    metrics_token: str | None = None  # /metrics wants it as a bearer token when set
+    metrics_listen: tuple[str, int] | None = None  # /metrics there only, not on host:port
     events: str = "auto"  # how certificate events reach subscribers in other processes
     ws_per_user: int = 5  # GraphQL WebSockets one user may hold open in one process
     registration: str = "open"  # open | closed (then accounts come from `casp user add`)
@@ -176,10 +202,8 @@ class Settings:
             argon2_parallelism=_int(env, "CASP_ARGON2_PARALLELISM", cls.argon2_parallelism, 1),
             log_level=(env.get("CASP_LOG_LEVEL") or cls.log_level).upper(),
             log_format=_log_format(env),
-            host=env.get("CASP_HOST") or cls.host,
-            port=_int(env, "CASP_PORT", cls.port, 0),
-            forwarded_allow_ips=env.get("CASP_FORWARDED_ALLOW_IPS") or cls.forwarded_allow_ips,
             events=_events(env),
+            **_serving(env),
             **_issuance(env),
         )
 
@@ -190,7 +214,12 @@ class Settings:
             return self.database_url
         # WAL with synchronous=NORMAL: no fsync per commit, still safe if casp crashes (a
         # power cut may lose the last transactions, never the database).
-        return f"sqlite://{(self.data_dir / 'casp.sqlite3').resolve()}?synchronous=NORMAL"
+        return f"sqlite://{self.sqlite_file.resolve()}?synchronous=NORMAL"
+
+    @property
+    def sqlite_file(self) -> Path:
+        """The SQLite database in the data directory (when CASP_DATABASE_URL is not set)."""
+        return self.data_dir / "casp.sqlite3"
 
     @property
     def delegation_ready(self) -> bool:

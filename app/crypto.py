@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from app.files import make_private, private_dir, write_private
 
 KEY_FILE = "secret.key"
 
@@ -22,14 +23,11 @@ def load_or_create_secret(data_dir: Path, configured: str | None) -> str:
         if len(configured) < 32:
             raise ValueError("CASP_SECRET_KEY must be at least 32 characters")
         return configured
-    path = data_dir / KEY_FILE
-    data_dir.mkdir(parents=True, exist_ok=True)
+    path = private_dir(data_dir) / KEY_FILE
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_private(path, secrets.token_urlsafe(48).encode(), exclusive=True)
     except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(48))
+        make_private(path)  # made by an older casp: maybe 0644
     return path.read_text().strip()
 
 

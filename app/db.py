@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
@@ -9,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate
 
+from app import files
 from app.config import Settings
 from models import MODEL_MODULES
 
@@ -51,8 +54,15 @@ def __getattr__(name: str) -> Any:
 
 
 def _prepare(settings: Settings) -> None:
-    if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """The data directory's SQLite file, made 0600 before SQLite opens it: its -wal and
+    -shm files take the database file's mode (a database from an older casp is tightened)."""
+    if settings.database_url:
+        return
+    database = settings.sqlite_file
+    files.private_dir(database.parent)
+    with suppress(FileExistsError):
+        files.write_private(database, b"", exclusive=True)  # an empty file is an empty database
+    files.make_private(*(Path(f"{database}{end}") for end in ("", "-wal", "-shm")))
 
 
 async def migrate(settings: Settings) -> None:

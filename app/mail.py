@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
+from app.files import private_dir, write_private
+
 log = logging.getLogger(__name__)
 
 
@@ -54,10 +56,10 @@ class OutboxMailer:
         log.info("mail to %s written to the outbox: %s", to, subject)
 
     def _write(self, msg: EmailMessage) -> None:
-        self.outbox.mkdir(parents=True, exist_ok=True)
+        private_dir(self.outbox)  # mails carry tokens: 0700, each file 0600
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.outbox / f".{name}.tmp"
-        tmp.write_bytes(msg.as_bytes())
+        write_private(tmp, msg.as_bytes())
         os.replace(tmp, self.outbox / name)
 
 

@@ -32,7 +32,8 @@ from schema.build import graphql_app
 from schema.explorer import assets_route
 
 
-def routes() -> list[BaseRoute]:
+def routes(settings: Settings) -> list[BaseRoute]:
+    """Every route; /metrics only when it has no listener of its own (CASP_METRICS_LISTEN)."""
     graphql = graphql_app()
     return [
         *(resource.route() for resource in RESOURCES),
@@ -42,10 +43,22 @@ def routes() -> list[BaseRoute]:
         assets_route(),  # /static/graphiql/*: the GraphQL explorer's files, no CDN
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),
-        Route("/metrics", ops.metrics_endpoint, methods=["GET"]),
+        *([] if settings.metrics_listen else [metrics_route()]),
         Route("/.well-known/acme-challenge/{token}", well_known.acme_challenge,
               methods=["GET"]),
     ]
+
+
+def metrics_route() -> Route:
+    return Route("/metrics", ops.metrics_endpoint, methods=["GET"])
+
+
+def metrics_app() -> Starlette:
+    """/metrics alone, for the listener of CASP_METRICS_LISTEN: `casp serve` runs it beside
+    the app, whose lifespan installs the runtime it reads."""
+    return Starlette(routes=[metrics_route()],
+                     middleware=[Middleware(RequestContext, refuse=refusal)],
+                     exception_handlers=EXCEPTION_HANDLERS)
 
 
 def refusal(scope: Scope, exc: AppError) -> Response:
@@ -87,7 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             await runtime.limiter.close()
             install(None)
 
-    return Starlette(routes=routes(), middleware=middleware(),
+    return Starlette(routes=routes(settings), middleware=middleware(),
                      exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
 
 

@@ -21,6 +21,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope, Send
 from tortoise.functions import Count, Min
 
@@ -29,6 +30,7 @@ from app.runtime import current
 from models.certificate import Certificate, IssuanceEvent, RenewalEvent
 from models.job import Job
 
+CLIENT_CLOSED = 499  # the status label of a request whose client left (nginx's)
 disable_created_metrics()  # the *_created series only add noise to every scrape
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
@@ -78,6 +80,9 @@ class RequestMetrics(HttpMiddleware):
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED  # not a 500: nobody was answered
+            raise
         finally:
             route, action = _route(scope)
             method = scope.get("method", "")

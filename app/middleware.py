@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -71,7 +72,9 @@ class RefusingMiddleware(HttpMiddleware):
 
 class RequestContext(RefusingMiddleware):
     """Gives each request an id (X-Request-ID) and turns anything unexpected into a
-    SERVER_ERROR envelope carrying that id; the traceback goes to the log only."""
+    SERVER_ERROR envelope carrying that id; the traceback goes to the log only. A client
+    that disconnects before its body is read (Starlette's ClientDisconnect) is a line at
+    INFO, without a traceback."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         rid = uuid.uuid4().hex
@@ -87,6 +90,9 @@ class RequestContext(RefusingMiddleware):
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:  # the client left (mid-body): nobody to answer, no error
+            log.info("client disconnected during %s %s (request id %s)", scope.get("method"),
+                     scope.get("path"), rid)
         except Exception:
             log.exception("unhandled error on %s %s (request id %s)", scope.get("method"),
                           scope.get("path"), rid)

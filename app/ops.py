@@ -1,5 +1,5 @@
 """Operations endpoints: /healthz (alive), /readyz (can serve: database and rate-limit
-storage reachable), /metrics (Prometheus)."""
+storage reachable), /metrics (Prometheus; behind CASP_METRICS_TOKEN when set)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ from starlette.responses import JSONResponse, Response
 from tortoise import connections
 
 from app import metrics
+from app.auth import bearer_token
+from app.crypto import same
+from app.errors import Unauthorized
 from app.runtime import current
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 3.0
+METRICS_TOKEN_NEEDED = "/metrics needs 'Authorization: Bearer <CASP_METRICS_TOKEN>'"  # noqa: S105
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -53,4 +57,10 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 async def metrics_endpoint(request: Request) -> Response:
+    """With CASP_METRICS_TOKEN set, only for `Authorization: Bearer <that token>`."""
+    expected = current().settings.metrics_token
+    if expected:
+        given = bearer_token(request.headers.get("authorization")) or ""
+        if not same(given, expected):  # constant time
+            raise Unauthorized(METRICS_TOKEN_NEEDED)
     return Response(await metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -17,6 +17,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.crypto import SecretBox, load_or_create_secret
 from app.events import EventBus, make_bus
+from app.files import tighten
 from app.mail import Mailer, make_mailer
 from app.passwords import Passwords
 from app.ratelimit import Limiter
@@ -43,6 +44,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None,
               mailer: Mailer | None = None, acme: Acme | None = None) -> Runtime:
+        tighten(settings.data_dir)  # what an older casp left readable by others
         secret = load_or_create_secret(settings.data_dir, settings.secret_key)
         return cls(
             settings=settings,

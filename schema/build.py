@@ -28,7 +28,7 @@ from strawberry.types.unset import UnsetType
 from app.errors import AppError
 from schema import explorer, refusals
 from schema.context import Context
-from schema.errors import ErrorCodes, mark, rejection
+from schema.errors import NO_STORE, ErrorCodes, mark, rejection
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -76,6 +76,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await self.run(Request(scope, receive))
         except HTTPException as exc:
             response = refusals.refusal(exc)
+        response.headers["Cache-Control"] = NO_STORE  # any answer may carry a token or a key
         await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:

@@ -16,6 +16,7 @@ from app.errors import AppError
 from app.logs import request_id
 
 log = logging.getLogger("casp.graphql")
+NO_STORE = "no-store"  # on every /graphql answer: any of them may carry a token or a key
 
 
 def translate(error: GraphQLError) -> GraphQLError:
@@ -52,7 +53,8 @@ def error_body(exc: AppError) -> dict[str, Any]:
 
 def error_response(exc: AppError) -> Response:
     """An AppError met before any operation ran, as a GraphQL answer."""
-    return JSONResponse(error_body(exc), status_code=exc.status, headers=exc.headers)
+    return JSONResponse(error_body(exc), status_code=exc.status,
+                        headers={**exc.headers, "Cache-Control": NO_STORE})
 
 
 def rejection(exc: AppError) -> dict[str, Any]:

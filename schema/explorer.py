@@ -145,7 +145,7 @@ def content_security_policy(request: Request) -> str:
 def page_response(request: Request) -> HTMLResponse:
     return HTMLResponse(page(request.scope.get("root_path", "")), headers={
         "Content-Security-Policy": content_security_policy(request),
-        "Cache-Control": "no-cache",
+        "Cache-Control": "no-store",  # as every /graphql answer (schema/build.py)
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "no-referrer",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import sqlite3
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,7 +16,7 @@ import httpx
 import pytest
 
 from tests.support import pg
-from tests.support.cli import CASP, env_for
+from tests.support.cli import CASP, casp_serve, env_for
 from tests.support.net import free_port
 from tests.support.rest import PASSWORD
 
@@ -51,24 +54,8 @@ def test_bad_setting_is_reported_without_traceback(tmp_path: Path):
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([CASP, "serve", "--port", str(port)], env=env_for(tmp_path / "d"),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    pytest.fail(f"casp serve exited: {proc.stdout.read()}")  # type: ignore[union-attr]
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=15)  # reads and closes the pipe
+    with casp_serve(tmp_path / "d") as served:
+        yield served.base
 
 
 @pytest.mark.slow  # casp serve as a process, about 2 s
@@ -85,3 +72,99 @@ def test_quickstart_over_real_http(server: str):
         assert r.json()["data"]["email"] == "me@example.com"
         assert r.headers["x-ratelimit-limit"] == "100"
         assert http.get("/api/v1/account.php").json()["error"]["code"] == "UNAUTHORIZED"
+
+
+def mode(path: Path) -> str:
+    return oct(stat.S_IMODE(path.stat().st_mode))
+
+
+def loosen(data_dir: Path) -> None:
+    """What an older casp left: the data dir 0755, its files 0644."""
+    subprocess.run([CASP, "migrate"], env=env_for(data_dir), check=True, capture_output=True,
+                   timeout=60)
+    (data_dir / "outbox").mkdir()
+    (data_dir / "outbox" / "old.eml").write_text("Subject: old\n\nreset token\n")
+    (data_dir / "secret.key").write_text("k" * 64)
+    for path in (data_dir, data_dir / "outbox"):
+        path.chmod(0o755)
+    for path in (data_dir / "casp.sqlite3", data_dir / "secret.key",
+                 data_dir / "outbox" / "old.eml"):
+        path.chmod(0o644)
+
+
+@pytest.mark.slow  # casp serve as a process, about 3 s
+@pytest.mark.parametrize("older", [False, True], ids=["new", "left-by-an-older-casp"])
+def test_the_data_dir_is_private_whatever_the_umask(tmp_path: Path, older: bool):
+    """With umask 0 (files would be 0666): the data dir and outbox 0700, the database, its
+    -wal and -shm, the secret key and the mails 0600."""
+    data = tmp_path / "d"
+    if older:
+        loosen(data)
+    with casp_serve(data, umask=0) as served, httpx.Client(base_url=served.base) as http:
+        r = http.post("/api/v1/auth.php?action=register",
+                      data={"email": "me@example.com", "password": PASSWORD})
+        assert r.status_code == 200
+        deadline = time.monotonic() + 10
+        while not list((data / "outbox").glob("1*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        files = ["casp.sqlite3", "casp.sqlite3-wal", "casp.sqlite3-shm", "secret.key",
+                 *(str(p.relative_to(data)) for p in (data / "outbox").glob("*.eml"))]
+        assert len(files) == 5 + older
+        assert {name: mode(data / name) for name in files} == dict.fromkeys(files, "0o600")
+        assert mode(data) == mode(data / "outbox") == "0o700"
+
+
+@pytest.mark.slow  # casp serve as a process, about 2 s
+def test_the_log_of_real_requests_shows_no_token_or_password(tmp_path: Path):
+    with casp_serve(tmp_path / "d", CASP_LOG_FORMAT="json") as served, \
+            httpx.Client(base_url=served.base, timeout=10) as http:
+        r = http.post("/api/v1/auth.php?action=register",
+                      data={"email": "me@example.com", "password": PASSWORD})
+        verify = r.json()["data"]["verify_token"]
+        r = http.get("/api/v1/auth.php", params={"action": "verify-email", "token": verify})
+        assert r.json()["data"]["email_verified"] is True
+        r = http.post("/api/v1/auth.php?action=login&password=Qu3ry-Password",
+                      data={"email": "me@example.com", "password": PASSWORD})
+        assert r.status_code == 400
+        token = http.post("/api/v1/auth.php?action=login", data={
+            "email": "me@example.com", "password": PASSWORD}).json()["data"]["token"]
+        r = http.get("/api/v1/certificates.php", headers={"Authorization": f"Bearer {token}"},
+                     params={"action": "download", "id": 1, "password": "Pfx-Password"})
+        assert r.status_code == 404
+    lines = [json.loads(line) for line in served.output.splitlines() if line.startswith("{")]
+    access = [line["message"] for line in lines if line["logger"] == "uvicorn.access"]
+    assert any("action=verify-email&token=[redacted] " in m for m in access), access
+    assert any("action=login&password=[redacted] " in m for m in access), access
+    assert any("&password=[redacted] " in m and "download" in m for m in access), access
+    for secret in (verify, "Qu3ry-Password", "Pfx-Password", token, PASSWORD):
+        assert secret not in served.output
+
+
+@pytest.mark.slow  # casp serve as a process, about 2 s
+def test_metrics_on_their_own_listener_behind_a_token(tmp_path: Path):
+    port = free_port()
+    secret = "scrape-token-of-32-characters-xx"
+    with casp_serve(tmp_path / "d", CASP_METRICS_LISTEN=f"127.0.0.1:{port}",
+                    CASP_METRICS_TOKEN=secret) as served:
+        public = httpx.get(f"{served.base}/metrics", headers={"Authorization": f"Bearer {secret}"})
+        assert public.status_code == 404
+        metrics = f"http://127.0.0.1:{port}/metrics"
+        assert httpx.get(metrics).status_code == 401
+        r = httpx.get(metrics, headers={"Authorization": f"Bearer {secret}"})
+        assert r.status_code == 200 and "casp_certificates" in r.text
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 404
+    assert "Traceback" not in served.output and "Finished server process" in served.output
+    assert secret not in served.output
+
+
+@pytest.mark.slow  # casp processes, about 2 s
+def test_a_taken_metrics_port_stops_casp_serve(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = env_for(tmp_path / "d", CASP_METRICS_LISTEN=f"127.0.0.1:{port}")
+        result = subprocess.run([CASP, "serve", "--port", str(free_port())], env=env,
+                                timeout=60, capture_output=True, text=True, check=False)
+    assert result.returncode == 3  # uvicorn's "could not start"
+    assert "address already in use" in result.stderr.lower(), result.stderr

@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app import logs
 from app.clock import ManualClock
 from app.config import Settings
+from app.main import metrics_app
 from app.services.certificates import outcome_rows
 from models.certificate import Certificate
 from tests.support.app import OfflineAcme, quiet_settings, running
@@ -114,3 +115,37 @@ def test_json_log_lines_carry_the_request_id():
     line = json.loads(stream.getvalue())
     assert line["message"] == "something happened" and line["request_id"] == "abc123"
     assert line["level"] == "WARNING" and line["logger"] == "casp.test.json" and line["time"]
+
+
+METRICS_TOKEN = "scrape-token-of-32-characters-xx"
+
+
+async def test_metrics_behind_a_token(settings: Settings):
+    guarded = dataclasses.replace(settings, metrics_token=METRICS_TOKEN)
+    async with running(guarded) as client:
+        for headers in ({}, bearer("wrong"), bearer(METRICS_TOKEN + "x"),
+                        {"Authorization": f"Basic {METRICS_TOKEN}"}, bearer("")):
+            r = await client.get("/metrics", headers=headers)
+            assert r.status_code == 401, headers
+            assert r.json()["error"] == {
+                "code": "UNAUTHORIZED",
+                "message": "/metrics needs 'Authorization: Bearer <CASP_METRICS_TOKEN>'"}
+            assert "casp_" not in r.text
+        r = await client.get("/metrics", headers=bearer(METRICS_TOKEN))
+        assert r.status_code == 200 and "casp_http_requests_total" in r.text
+
+
+async def test_metrics_on_a_listener_of_their_own_are_not_on_the_app(settings: Settings):
+    """With CASP_METRICS_LISTEN the app has no /metrics; metrics_app (what `casp serve`
+    runs on that listener, tests/test_cli.py) has it, behind the token when one is set."""
+    apart = dataclasses.replace(settings, metrics_listen=("127.0.0.1", free_port()),
+                                metrics_token=METRICS_TOKEN)
+    async with running(apart) as client:
+        r = await client.get("/metrics", headers=bearer(METRICS_TOKEN))
+        assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
+        transport = httpx.ASGITransport(app=metrics_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://m") as side:
+            assert (await side.get("/metrics")).status_code == 401
+            r = await side.get("/metrics", headers=bearer(METRICS_TOKEN))
+            assert r.status_code == 200 and "casp_certificates" in r.text
+            assert (await side.get("/healthz")).status_code == 404

@@ -35,6 +35,7 @@ class Call:
 
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+NO_STORE = "no-store"
 Handler = Callable[[Call], Awaitable[Response]]
 
 
@@ -52,6 +53,7 @@ class Action:
     bare: bool = False  # the answer is exactly {"success": true} (the seed's mark-read)
     also: tuple[int, ...] = ()  # other success statuses, same data (renew's 202: still running)
     files: tuple[str, ...] = ()  # the answer is a file of these media types, not the envelope
+    secret: bool = False  # the answer carries a token, a key or a certificate file: no-store
 
     @property
     def statuses(self) -> tuple[int, ...]:
@@ -78,7 +80,10 @@ class Resource:
         action = self.pick(request.method, request.query_params.get("action") or None)
         user = await user_of(request.scope) if action.auth else None
         params = await parse(request, action.params)
-        return await action.handler(Call(request, params, user))
+        response = await action.handler(Call(request, params, user))
+        if action.secret:  # no cache (a proxy's, a browser's) may keep it
+            response.headers["Cache-Control"] = NO_STORE
+        return response
 
     def route(self) -> Route:
         # Every method reaches pick(), which answers unknown ones with the envelope.

@@ -39,6 +39,9 @@ class Param:
     minimum: int | None = None
     enum: tuple[str, ...] | None = None
     in_query: bool = False  # documented as a query parameter (ids of GET/DELETE)
+    # A credential (email, password, token, key) is refused in the query string of a POST:
+    # URLs end up in access logs, proxies' logs and browser history.
+    credential: bool = False
 
     def __post_init__(self) -> None:
         # Longer arrays could not arrive as repeated form fields: _add refuses those first.
@@ -264,6 +267,16 @@ def _array(spec: Param, value: Any) -> list[str]:
     return items
 
 
+def _no_credentials_in_query(request: Request, specs: tuple[Param, ...]) -> None:
+    if request.method in {"GET", "HEAD"}:  # GET verify-email: the mailed link
+        return
+    sent = {key.removesuffix("[]") for key in request.query_params}
+    for spec in specs:
+        if spec.credential and spec.name in sent:
+            raise _fail(spec, "must be sent in the request body, not in the query string")
+
+
 async def parse(request: Request, specs: tuple[Param, ...]) -> dict[str, Any]:
+    _no_credentials_in_query(request, specs)
     raw = await read_raw(request)
     return {spec.name: coerce(spec, raw.get(spec.name)) for spec in specs}

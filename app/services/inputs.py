@@ -1,4 +1,8 @@
-"""Field rules shared by services (each failure names its field), and the page of a list."""
+"""Field rules shared by services (each failure names its field), and the page of a list.
+
+The services own the length caps, so that both doors refuse the same over-long input with the
+same VALIDATION_ERROR (REST's Params take their max_length from here); an error message never
+echoes a whole value a user typed (shown())."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from app.errors import ValidationFailed
 MAX_EMAIL = 254
 MAX_PASSWORD = 256
 MAX_NAME = 100
+MAX_TOKEN = 200  # a one-time token from a mail (43 characters when casp made it)
+SHOWN = 64  # characters of a typed value an error message repeats
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 Item = TypeVar("Item")
 
@@ -25,6 +31,13 @@ def unicode_text(value: str, field: str) -> str:
     except UnicodeEncodeError:
         raise ValidationFailed(f"{field} is not valid Unicode text", field=field) from None
     return value
+
+
+def shown(value: str) -> str:
+    """A value a user typed, as an error message repeats it: quoted, and cut past SHOWN."""
+    if len(value) <= SHOWN:
+        return repr(value)
+    return f"{value[:SHOWN]!r}... ({len(value)} characters)"
 
 
 def token_text(value: str, field: str, limit: int) -> str:
@@ -43,6 +56,13 @@ def required(value: str | None, field: str) -> str:
     return unicode_text(value, field)
 
 
+def required_text(value: str | None, field: str, limit: int) -> str:
+    """Required, and at most `limit` characters (a token, a password to compare)."""
+    text = required(value, field)
+    at_most(text, limit, field)
+    return text
+
+
 def normalize_email(value: str | None, field: str = "email") -> str:
     value = required(value, field).strip()
     if len(value) > MAX_EMAIL:
@@ -55,7 +75,7 @@ def normalize_email(value: str | None, field: str = "email") -> str:
 
 
 def check_password(value: str | None, field: str = "password") -> str:
-    value = required(value, field)
+    value = required_text(value, field, MAX_PASSWORD)
     problems = []
     if len(value) < 8:
         problems.append("at least 8 characters")
@@ -67,8 +87,6 @@ def check_password(value: str | None, field: str = "password") -> str:
         problems.append("a digit")
     if problems:
         raise ValidationFailed(f"{field} needs {', '.join(problems)}", field=field)
-    if len(value) > MAX_PASSWORD:
-        raise ValidationFailed(f"{field} must be at most {MAX_PASSWORD} characters", field=field)
     return value
 
 

@@ -104,7 +104,7 @@ async def test_explorer_page_has_a_strict_content_security_policy(client: httpx.
     assert csp["connect-src"] == "'self' ws://testserver wss://testserver"
     assert csp["frame-ancestors"] == "'none'"
     assert "unsafe" not in r.headers["content-security-policy"]
-    assert r.headers["cache-control"] == "no-cache"
+    assert r.headers["cache-control"] == "no-store"  # as every /graphql answer
     # A Host that is not a plain host name stays out of the policy.
     odd = await client.get("/graphql", headers={**HTML, "Host": "a.example; script-src *"})
     assert "connect-src 'self';" in odd.headers["content-security-policy"]

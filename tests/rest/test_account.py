@@ -52,3 +52,13 @@ async def test_users_see_only_their_own_account(client: httpx.AsyncClient):
         token = r.json()["data"]["token"]
         shown = await client.get("/api/v1/account.php", headers=bearer(token))
         assert shown.json()["data"]["email"] == email
+
+
+async def test_the_eab_key_in_the_query_string_is_refused(client: httpx.AsyncClient,
+                                                          token: str):
+    r = await client.post("/api/v1/account.php", headers=bearer(token),
+                          params={"action": "set-eab", "eab_hmac_key": "a" * 43},
+                          data={"ca_provider": "zerossl", "eab_kid": "kid-1"})
+    error = assert_error(r, 400, "VALIDATION_ERROR")
+    assert error["details"]["fields"] == {
+        "eab_hmac_key": "eab_hmac_key must be sent in the request body, not in the query string"}

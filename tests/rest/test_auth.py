@@ -118,3 +118,44 @@ async def test_wrong_password_and_unknown_email_answer_alike(client: httpx.Async
 async def test_login_missing_password(client: httpx.AsyncClient):
     r = await client.post(LOGIN, data={"email": "user@example.com"})
     assert assert_error(r, 400, "VALIDATION_ERROR")["details"]["fields"].keys() == {"password"}
+
+
+CREDENTIALS_IN_QUERY = [
+    ("register", "email", {"password": PASSWORD}),
+    ("register", "password", {"email": "q@example.com"}),
+    ("login", "email", {"password": PASSWORD}),
+    ("login", "password", {"email": "user@example.com"}),
+    ("forgot-password", "email", {}),
+    ("reset-password", "token", {"password": PASSWORD}),
+    ("reset-password", "password", {"token": "t" * 40}),
+    ("verify-email", "token", {}),
+]
+
+
+@pytest.mark.parametrize(("action", "field", "body"), CREDENTIALS_IN_QUERY,
+                         ids=[f"{a}-{f}" for a, f, _ in CREDENTIALS_IN_QUERY])
+async def test_a_credential_in_the_query_string_of_a_post_is_refused(
+        client: httpx.AsyncClient, action: str, field: str, body: dict[str, str]):
+    """Even with the body complete: URLs reach access logs and browser history."""
+    await register(client)
+    value = {"email": "user@example.com", "password": PASSWORD}.get(field, "t" * 40)
+    r = await client.post("/api/v1/auth.php", params={"action": action, field: value},
+                          json=body | {field: value})
+    error = assert_error(r, 400, "VALIDATION_ERROR")
+    expected = f"{field} must be sent in the request body, not in the query string"
+    assert error["message"] == expected and error["details"]["fields"] == {field: expected}
+
+
+async def test_a_credential_as_a_php_array_in_the_query_is_refused(client: httpx.AsyncClient):
+    r = await client.post("/api/v1/auth.php?action=login&password[]=x",
+                          data={"email": "user@example.com", "password": PASSWORD})
+    assert assert_error(r, 400, "VALIDATION_ERROR")["details"]["fields"].keys() == {"password"}
+
+
+async def test_nothing_happens_when_a_credential_is_refused(client: httpx.AsyncClient):
+    r = await client.post("/api/v1/auth.php", params={"action": "register",
+                                                       "email": "late@example.com"},
+                          json={"password": PASSWORD})
+    assert_error(r, 400, "VALIDATION_ERROR")
+    r = await client.post(LOGIN, json={"email": "late@example.com", "password": PASSWORD})
+    assert_error(r, 401, "UNAUTHORIZED")

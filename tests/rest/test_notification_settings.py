@@ -176,3 +176,21 @@ async def test_openapi_documents_both_actions(app: httpx.AsyncClient):
         **answers[-1][1].json()["data"], "user_id": 1}}
     with pytest.raises(jsonschema.ValidationError):  # closed: no undocumented field
         jsonschema.validate(unknown, response_schema(doc, "/api/v1/account.php", "get", 200))
+
+
+async def test_the_secret_in_the_query_string_is_refused(app: httpx.AsyncClient):
+    me = await user(app)
+    r = await app.post("/api/v1/account.php", headers=me, params={
+        "action": "notification-settings", "webhook_secret": "s" * 24},
+                       json={"webhook_url": HOOK})
+    assert _field_error(r, "webhook_secret") == ("webhook_secret must be sent in the request "
+                                                 "body, not in the query string")
+    assert await _shown(app, me) == DEFAULTS
+
+
+async def test_an_unknown_long_type_is_not_echoed_whole(app: httpx.AsyncClient):
+    me = await user(app)
+    r = await app.post(URL, headers=me, json={"types": ["x" * 5000]})
+    message = _field_error(r, "types")
+    assert message.startswith(f"unknown notification type {'x' * 64!r}... (5000 characters);")
+    assert len(r.content) < 1000

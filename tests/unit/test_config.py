@@ -40,3 +40,23 @@ def test_bad_values_name_the_variable(env: dict[str, str], name: str):
 def test_registration_is_open_unless_closed():
     assert Settings.from_env({}).registration == "open"
     assert Settings.from_env({"CASP_REGISTRATION": " Closed "}).registration == "closed"
+
+
+def test_metrics_settings():
+    assert Settings.from_env({}).metrics_token is None
+    assert Settings.from_env({}).metrics_listen is None
+    s = Settings.from_env({"CASP_METRICS_TOKEN": "scrape-me", "CASP_METRICS_LISTEN":
+                           "127.0.0.1:9100"})
+    assert s.metrics_token == "scrape-me" and s.metrics_listen == ("127.0.0.1", 9100)
+    assert Settings.from_env({"CASP_METRICS_LISTEN": "[::1]:9100"}).metrics_listen == (
+        "::1", 9100)
+    assert Settings.from_env({"CASP_METRICS_LISTEN": " casp.internal:1 "}).metrics_listen == (
+        "casp.internal", 1)
+
+
+@pytest.mark.parametrize("value", ["9100", ":9100", "host:", "host:port", "host:0",
+                                   "host:65536", "host:-1", "[]:9100", "host:9100x",
+                                   "host:\u0669\u0661\u0660\u0660"])  # Arabic-Indic digits
+def test_a_bad_metrics_listener_names_the_variable(value: str):
+    with pytest.raises(ConfigError, match="CASP_METRICS_LISTEN must be host:port"):
+        Settings.from_env({"CASP_METRICS_LISTEN": value})

@@ -119,3 +119,18 @@ def test_homographs_are_refused(name: str):
 ])
 def test_one_script_or_a_languages_mix_is_kept(name: str, stored: str):
     assert normalize(name) == stored
+
+
+def test_an_error_repeats_at_most_64_characters_of_the_name():
+    typed = "a" * 70 + ".com"
+    with pytest.raises(ValidationFailed) as caught:
+        normalize(typed)
+    assert caught.value.message == (f"domain {'a' * 64!r}... (74 characters) is not a valid "
+                                    "domain name: Label too long")
+
+
+def test_a_name_longer_than_300_characters_is_refused_before_any_work():
+    with pytest.raises(ValidationFailed) as caught:
+        normalize("a." * 150 + "b", field="domains")
+    assert caught.value.message == "domains must be at most 300 characters"
+    assert caught.value.field == "domains"

@@ -16,7 +16,9 @@ from app.services.accounts import users as accounts
 from app.services.certificates import acme_accounts
 from app.services.certificates.cas import REGISTRY
 from app.services.notifications import settings as notification_settings
+from app.services.notifications import webhooks
 from app.services.notifications.inbox import TYPES
+from app.services.notifications.settings import SECRET_MAX, SECRET_MIN
 
 
 async def show(call: Call) -> Response:
@@ -47,11 +49,11 @@ async def update_notification_settings(call: Call) -> Response:
 
 DELIVERY_PARAMS = (
     Param("email_enabled", "boolean", description="Mail each notification to you"),
-    Param("webhook_url", max_length=2000,
+    Param("webhook_url", max_length=webhooks.MAX_URL,
           description="http(s) URL to POST notifications to; empty removes the webhook"),
-    Param("webhook_secret", max_length=200, description=(
-        "16 to 200 characters signing the webhook's body (HMAC-SHA256); one is made when "
-        "a URL is first set")),
+    Param("webhook_secret", max_length=SECRET_MAX, credential=True, description=(
+        f"{SECRET_MIN} to {SECRET_MAX} characters signing the webhook's body (HMAC-SHA256); "
+        "one is made when a URL is first set")),
     Param("types", "array", max_length=20, description=(
         f"The notification types delivered (all by default): {', '.join(TYPES)}")),
 )
@@ -63,18 +65,20 @@ DELIVERY_DATA: dict[str, Any] = obj(
 RESOURCE = Resource("/api/v1/account.php", (
     Action(("GET",), None, show, "Account settings, with the API token",
            data=obj(user_id=INT, email=STR, name=STR, email_verified=BOOL, token=STR,
-                    created_at=DATETIME)),
+                    created_at=DATETIME), secret=True),
     Action(("POST",), "regenerate-token", regenerate_token,
-           "Replace the API token; the old one stops working at once", data=obj(token=STR)),
+           "Replace the API token; the old one stops working at once", data=obj(token=STR),
+           secret=True),
     Action(("POST",), "set-eab", set_eab, "Store External Account Binding credentials for a CA",
            params=(Param("ca_provider", required=True, enum=tuple(REGISTRY)),
-                   Param("eab_kid", required=True, max_length=300),
-                   Param("eab_hmac_key", required=True, max_length=500)),
+                   Param("eab_kid", required=True, max_length=acme_accounts.MAX_KID),
+                   Param("eab_hmac_key", required=True, max_length=acme_accounts.MAX_HMAC_KEY,
+                         credential=True)),
            data=obj(ca_provider=STR, eab_kid=STR)),
     Action(("GET",), "notification-settings", show_notification_settings,
            "Where notifications go besides the inbox (email, webhook), with the webhook "
-           "secret", data=DELIVERY_DATA),
+           "secret", data=DELIVERY_DATA, secret=True),
     Action(("POST",), "notification-settings", update_notification_settings,
            "Change the notification deliveries; fields left out stay as they are",
-           params=DELIVERY_PARAMS, data=DELIVERY_DATA),
+           params=DELIVERY_PARAMS, data=DELIVERY_DATA, secret=True),
 ))

@@ -10,11 +10,15 @@ from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR, obj
 from app.services import messages
 from app.services.accounts import users as accounts
+from app.services.inputs import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MAX_TOKEN
 
-EMAIL = Param("email", required=True, max_length=254, description="Email address")
-PASSWORD = Param("password", required=True, max_length=256,
+# Credentials: a POST takes them from its body only (Param.credential).
+EMAIL = Param("email", required=True, max_length=MAX_EMAIL, description="Email address",
+              credential=True)
+PASSWORD = Param("password", required=True, max_length=MAX_PASSWORD, credential=True,
                  description="At least 8 characters, with upper case, lower case and a digit")
-TOKEN = Param("token", required=True, max_length=200, description="Token from the mail")
+TOKEN = Param("token", required=True, max_length=MAX_TOKEN, description="Token from the mail",
+              credential=True)
 
 
 async def register(call: Call) -> Response:
@@ -43,14 +47,15 @@ async def reset_password(call: Call) -> Response:
 
 RESOURCE = Resource("/api/v1/auth.php", (
     Action(("POST",), "register", register, "Create an account", auth=False,
-           params=(EMAIL, PASSWORD, Param("name", max_length=100, description="Nickname")),
-           data=obj(user_id=INT, verify_token=STR)),
+           params=(EMAIL, PASSWORD, Param("name", max_length=MAX_NAME, description="Nickname")),
+           data=obj(user_id=INT, verify_token=STR), secret=True),
     Action(("POST", "GET"), "verify-email", verify_email, "Confirm the account's email",
            auth=False, params=(TOKEN,),
            data=obj(user_id=INT, email=STR, email_verified={"type": "boolean"})),
     Action(("POST",), "login", login, "Log in; answers the API bearer token", auth=False,
-           params=(EMAIL, Param("password", required=True, max_length=256)),
-           data=obj(user_id=INT, email=STR, token=STR)),
+           params=(EMAIL, Param("password", required=True, max_length=MAX_PASSWORD,
+                                credential=True)),
+           data=obj(user_id=INT, email=STR, token=STR), secret=True),
     Action(("POST",), "forgot-password", forgot_password, "Mail a password-reset token",
            auth=False, params=(EMAIL,), data=NULL, message=messages.FORGOT_PASSWORD),
     Action(("POST",), "reset-password", reset_password, "Set a new password with a reset token",

@@ -116,8 +116,9 @@ LIST_PARAMS = (
     Param("id", "integer", minimum=1, in_query=True, description="Show one certificate"),
     Param("status", enum=certificates.STATUSES, description="Filter by status"),
     Param("ca_provider", enum=tuple(REGISTRY), description="Filter by CA"),
-    Param("search", max_length=253, description="Only certificates naming this text"),
-    Param("domain", max_length=253, description="Same as search"),
+    Param("search", max_length=certificates.MAX_SEARCH,
+          description="Only certificates naming this text"),
+    Param("domain", max_length=certificates.MAX_SEARCH, description="Same as search"),
     Param("page", "integer", minimum=1, description="Page, from 1"),
     Param("per_page", "integer", minimum=1, description="Items a page (default 20, max 100)"),
 )
@@ -129,7 +130,7 @@ RESOURCE = Resource("/api/v1/certificates.php", (
     Action(("POST",), None, request, "Request a certificate; issuance runs in the background",
            status=201, data=CERT, params=(
                Param("ca_provider", required=True, enum=tuple(REGISTRY), description="The CA"),
-               Param("domains", "array", required=True, max_length=200,
+               Param("domains", "array", required=True, max_length=2 * certificates.MAX_NAMES,
                      description="Names, each equal to or under one of your domains"),
                Param("challenge_type", enum=CHALLENGE_TYPES, description="dns-01 (default)"),
                Param("key_type", enum=KEY_TYPES, description="ec-256 (default)"),
@@ -142,8 +143,9 @@ RESOURCE = Resource("/api/v1/certificates.php", (
            also=(202,)),
     Action(("GET",), "download", download, "Download: pem, fullchain, key, pfx or zip",
            params=(_id("query"), Param("format", enum=downloads.FORMATS, description="pem"),
-                   Param("password", max_length=200, description="PKCS#12 password")),
-           files=downloads.MEDIA_TYPES),
+                   Param("password", max_length=downloads.MAX_PFX_PASSWORD,
+                         description="PKCS#12 password")),
+           files=downloads.MEDIA_TYPES, secret=True),
     Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now",
            params=(_id(),), data=CERT),
     Action(("POST",), "revoke", revoke, "Revoke at the CA", data=CERT, params=(

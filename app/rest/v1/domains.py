@@ -11,6 +11,7 @@ from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import INT, NULL, STR
 from app.services import messages
+from app.services.domains import names
 from app.services.domains import ownership as domains
 from app.services.domains.ownership import DomainView
 
@@ -61,7 +62,8 @@ RESOURCE = Resource("/api/v1/domains.php", (
     Action(("GET",), None, list_or_show, "List your domains, or one with ?id=", params=(ID,),
            data={"anyOf": [DOMAIN, {"type": "object", "required": ["domains", "total"]}]}),
     Action(("POST",), None, add, "Add a domain", params=(
-        Param("domain", required=True, max_length=300, description="Domain name (IDN allowed)"),
+        Param("domain", required=True, max_length=names.MAX_TYPED,
+              description="Domain name (IDN allowed)"),
         Param("verification_method", enum=("dns-01", "http-01"),
               description="dns-01 (default) or http-01")), data=DOMAIN),
     Action(("POST",), "verify", verify, "Check the domain's setup now (and its CAA records)",

@@ -15,7 +15,14 @@ from app.events import UserEvent
 from app.runtime import current
 from app.services import messages
 from app.services.accounts import account_mails, one_time_tokens
-from app.services.inputs import check_password, clean_name, normalize_email, required
+from app.services.inputs import (
+    MAX_PASSWORD,
+    MAX_TOKEN,
+    check_password,
+    clean_name,
+    normalize_email,
+    required_text,
+)
 from models.user import OneTimeToken, User
 
 TOKEN_PREFIX = "casp_"  # noqa: S105 (a prefix, not a secret)
@@ -90,7 +97,8 @@ async def create_user(*, email: str | None, password: str | None, name: str | No
 
 
 async def verify_email(*, token: str | None) -> User:
-    user = await one_time_tokens.consume(required(token, "token"), OneTimeToken.VERIFY_EMAIL)
+    user = await one_time_tokens.consume(required_text(token, "token", MAX_TOKEN),
+                                         OneTimeToken.VERIFY_EMAIL)
     if not user.email_verified:
         user.email_verified = True
         user.updated_at = current().clock.now()
@@ -103,7 +111,7 @@ async def login(*, email: str | None, password: str | None,
     """Check the password; unknown email and wrong password look and take the same."""
     rt = current()
     email = normalize_email(email)
-    required(password, "password")
+    required_text(password, "password", MAX_PASSWORD)
     await rt.limiter.guard_auth("login", email=email, client_ip=client_ip)
     user = await User.get_or_none(email=email)
     ok = await rt.passwords.verify(user.password_hash if user else None, password or "")
@@ -132,7 +140,7 @@ async def forgot_password(*, email: str | None, client_ip: str | None = None) ->
 async def reset_password(*, token: str | None, password: str | None,
                          client_ip: str | None = None) -> User:
     rt = current()
-    token = required(token, "token")
+    token = required_text(token, "token", MAX_TOKEN)
     await rt.limiter.guard_auth("reset-password", email=None, client_ip=client_ip)
     password = check_password(password)
     user = await one_time_tokens.consume(token, OneTimeToken.RESET_PASSWORD)

@@ -18,6 +18,7 @@ from app.acme.keys import key_from_pem
 from app.errors import ValidationFailed
 from app.runtime import current
 from app.services.certificates.records import get_certificate
+from app.services.inputs import at_most
 from models.certificate import Certificate
 from models.user import User
 
@@ -26,6 +27,7 @@ PEM = "application/x-pem-file"
 PKCS12 = "application/x-pkcs12"
 ZIP = "application/zip"
 MEDIA_TYPES = (PEM, PKCS12, ZIP)
+MAX_PFX_PASSWORD = 200
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def _zip(cert: Certificate) -> bytes:
 
 async def download(*, user: User, id: int, format: str | None,
                    password: str | None = None) -> Download:
+    at_most(password, MAX_PFX_PASSWORD, "password")
     cert = await get_certificate(user=user, id=id)
     fmt = (format or "pem").lower()
     if fmt not in FORMATS:

@@ -50,6 +50,9 @@ def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
         raise ValidationFailed("domains must list 1 to 100 names", field="domains")
     if len(raw) > MAX_NAMES * 2:  # refuse huge lists before the per-name work
         raise ValidationFailed(f"domains must list at most {MAX_NAMES} names", field="domains")
+    if any(len(item) > names.MAX_TYPED for item in raw):
+        raise ValidationFailed(f"each name in domains must be at most {names.MAX_TYPED} "
+                               "characters", field="domains")
     result: list[str] = []
     for item in raw:
         name = names.normalize(item, field="domains", wildcard=True)

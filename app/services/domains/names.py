@@ -13,8 +13,12 @@ from publicsuffixlist import PublicSuffixList
 
 from app.errors import ValidationFailed
 from app.services.domains import homographs
+from app.services.inputs import at_most, shown
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# A name as typed (Unicode, "*.", a trailing dot, spaces) may be longer than the 253
+# characters of its ASCII form, not longer than this.
+MAX_TYPED = 300
 
 
 @lru_cache(maxsize=1)
@@ -32,21 +36,22 @@ def _is_ip(value: str) -> bool:
 
 def normalize(value: str, field: str = "domain", wildcard: bool = False) -> str:
     """The canonical form of one name, or a VALIDATION_ERROR saying what is wrong."""
+    at_most(value, MAX_TYPED, field)
     raw = value.strip().rstrip(".")
     if not raw:
         raise ValidationFailed(f"{field} must not be empty", field=field)
     if _is_ip(raw):
-        raise ValidationFailed(f"{field} {raw!r} is an IP address; certificates here are for "
+        raise ValidationFailed(f"{field} {shown(raw)} is an IP address; certificates here are for "
                                "domain names", field=field)
     star = raw.startswith("*.")
     if star and not wildcard:
-        raise ValidationFailed(f"{field} {raw!r}: a wildcard is not allowed here", field=field)
+        raise ValidationFailed(f"{field} {shown(raw)}: a wildcard is not allowed here", field=field)
     name = _ascii(raw[2:] if star else raw, field)
     if _psl().is_public(name):
-        raise ValidationFailed(f"{field} {name!r} is a public suffix, not a domain one can own",
-                               field=field)
+        raise ValidationFailed(f"{field} {shown(name)} is a public suffix, not a domain one "
+                               "can own", field=field)
     if "." not in name:
-        raise ValidationFailed(f"{field} {name!r} needs at least two labels", field=field)
+        raise ValidationFailed(f"{field} {shown(name)} needs at least two labels", field=field)
     return f"*.{name}" if star else name
 
 
@@ -54,16 +59,16 @@ def _ascii(name: str, field: str) -> str:
     try:
         text = idna.encode(name, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError) as exc:
-        raise ValidationFailed(f"{field} {name!r} is not a valid domain name: {exc}",
+        raise ValidationFailed(f"{field} {shown(name)} is not a valid domain name: {exc}",
                                field=field) from exc
     labels = text.split(".")
     if len(text) > 253 or not all(_LABEL.match(lb) for lb in labels):
-        raise ValidationFailed(f"{field} {name!r} is not a valid host name", field=field)
+        raise ValidationFailed(f"{field} {shown(name)} is not a valid host name", field=field)
     if labels[-1].isdigit():
-        raise ValidationFailed(f"{field} {name!r} has a numeric top-level label", field=field)
+        raise ValidationFailed(f"{field} {shown(name)} has a numeric top-level label", field=field)
     spoof = homographs.problem([_unicode(lb) for lb in labels])
     if spoof:
-        raise ValidationFailed(f"{field} {name!r} is refused: {spoof}", field=field)
+        raise ValidationFailed(f"{field} {shown(name)} is refused: {spoof}", field=field)
     return text
 
 

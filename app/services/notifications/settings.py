@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from app import outbound
 from app.errors import ValidationFailed
 from app.runtime import current
-from app.services.inputs import unicode_text
+from app.services.inputs import at_most, shown, unicode_text
 from app.services.notifications import webhooks
 from app.services.notifications.inbox import TYPES
 from models.notification import NotificationSettings
@@ -51,9 +51,7 @@ async def update(*, user: User, email_enabled: bool | None = None,
                  types: list[str] | None = None) -> DeliverySettings:
     """Change the fields given (None leaves one as it is); an empty webhook_url removes the
     webhook and its secret."""
-    for name, text in (("webhook_url", webhook_url), ("webhook_secret", webhook_secret)):
-        if isinstance(text, str):
-            unicode_text(text, name)
+    _check_text(webhook_url, webhook_secret)
     row = await NotificationSettings.get_or_none(user=user) or NotificationSettings(
         user=user, types=list(TYPES))
     if email_enabled is not None:
@@ -69,12 +67,24 @@ async def update(*, user: User, email_enabled: bool | None = None,
     return _view(user, row)
 
 
+def _check_text(webhook_url: str | None, webhook_secret: str | None) -> None:
+    """What needs no lookup, before any: Unicode text, the lengths."""
+    for name, text in (("webhook_url", webhook_url), ("webhook_secret", webhook_secret)):
+        if isinstance(text, str):
+            unicode_text(text, name)
+    at_most(webhook_url, webhooks.MAX_URL, "webhook_url")
+    at_most(webhook_secret, SECRET_MAX, "webhook_secret")  # REST's words, for parity
+    if webhook_secret and len(webhook_secret) < SECRET_MIN:
+        raise ValidationFailed(f"webhook_secret must be {SECRET_MIN} to {SECRET_MAX} "
+                               "characters", field="webhook_secret")
+
+
 def _check_types(given: list[str]) -> list[str]:
     # A comma string ("expired,revoked") arrives as one item: split it too.
     wanted = {part.strip() for item in given for part in item.split(",") if part.strip()}
     unknown = sorted(wanted - set(TYPES))
     if unknown:
-        raise ValidationFailed(f"unknown notification type {unknown[0]!r}; known types: "
+        raise ValidationFailed(f"unknown notification type {shown(unknown[0])}; known types: "
                                f"{', '.join(TYPES)}", field="types")
     return [t for t in TYPES if t in wanted]
 
@@ -98,9 +108,6 @@ async def _set_webhook(row: NotificationSettings, url: str) -> None:
 
 
 def _set_secret(row: NotificationSettings, secret: str) -> None:
-    if not SECRET_MIN <= len(secret) <= SECRET_MAX:
-        raise ValidationFailed(f"webhook_secret must be {SECRET_MIN} to {SECRET_MAX} "
-                               "characters", field="webhook_secret")
     if not row.webhook_url:
         raise ValidationFailed("webhook_secret needs a webhook_url", field="webhook_secret")
     row.webhook_secret_encrypted = current().box.encrypt(secret)
