@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +12,7 @@ import httpx
 import pytest
 
 from tests.support import pg
-from tests.support.cli import CASP, env_for
-from tests.support.net import free_port
+from tests.support.cli import CASP, env_for, serving
 from tests.support.rest import PASSWORD
 
 
@@ -51,24 +49,8 @@ def test_bad_setting_is_reported_without_traceback(tmp_path: Path):
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([CASP, "serve", "--port", str(port)], env=env_for(tmp_path / "d"),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    pytest.fail(f"casp serve exited: {proc.stdout.read()}")  # type: ignore[union-attr]
-                time.sleep(0.1)
+    with serving(tmp_path / "d") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=15)  # reads and closes the pipe
 
 
 @pytest.mark.slow  # casp serve as a process, about 2 s
