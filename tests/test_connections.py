@@ -40,22 +40,26 @@ async def port(settings: Settings) -> AsyncIterator[int]:
         yield port
 
 
-async def trickle(port: int, path: str, body: str, every: float) -> tuple[str, bytes, float]:
-    """Send the headers at once, then the body a byte at a time, `every` s apart (out of step
-    with the 1 s deadline, so that no byte is in flight when the server closes), until it
-    answers; the server's status line and headers (lower case), its body, and the
-    seconds until it closed the connection."""
-    loop = asyncio.get_running_loop()
+async def post_headers(port: int, path: str, length: int) -> socket.socket:
+    """A connection to casp that has sent a POST's headers, and no body yet."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setblocking(False)
-    await loop.sock_sendall(sock, f"POST {path} HTTP/1.1\r\nHost: casp.test\r\n"
-                                  "Connection: close\r\nContent-Type: application/json\r\n"
-                                  f"Content-Length: {len(body)}\r\n\r\n".encode())
-    started, answer = time.monotonic(), bytearray()
+    await asyncio.get_running_loop().sock_sendall(
+        sock, f"POST {path} HTTP/1.1\r\nHost: casp.test\r\nConnection: close\r\n"
+              f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n".encode())
+    return sock
+
+
+async def trickle(port: int, path: str, body: str, every: float) -> tuple[str, bytes, float]:
+    """Send the headers, then the body a byte every `every` s (out of step with the 1 s
+    deadline, so that no byte is in flight when casp closes) until casp answers: its status
+    line and headers (lower case), its body, and the seconds until it closed."""
+    loop, answer = asyncio.get_running_loop(), bytearray()
+    sock, started = await post_headers(port, path, len(body)), time.monotonic()
 
     async def send_slowly() -> None:
         for byte in body.encode():
-            if answer:  # sending on would only make the server's close a reset
+            if answer:  # sending on would only make casp's close a reset
                 return
             await loop.sock_sendall(sock, bytes([byte]))
             await asyncio.sleep(every)
