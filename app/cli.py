@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import uvicorn
 
@@ -42,14 +43,26 @@ def _freeze_startup_heap() -> None:
     gc.freeze()
 
 
+KEEP_ALIVE_SECONDS = 5  # an idle connection is closed after this; a proxy's must be shorter
+
+
+def serve_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings. Past `limit_concurrency` connections (or requests in progress) it
+    answers 503. uvicorn has no timeout for a request's headers: run casp behind a reverse
+    proxy (README); the body's timeout is BodyLimit's (app/middleware.py)."""
+    return {"host": args.host or settings.host,
+            "port": args.port if args.port is not None else settings.port,
+            "log_config": None, "proxy_headers": True,
+            "forwarded_allow_ips": settings.forwarded_allow_ips,
+            "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+            "limit_concurrency": settings.max_connections}
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
     _freeze_startup_heap()
     config = uvicorn.Config("app.main:create_app", factory=True,
-                            host=args.host or settings.host,
-                            port=args.port if args.port is not None else settings.port,
-                            log_config=None, proxy_headers=True,
-                            forwarded_allow_ips=settings.forwarded_allow_ips)
+                            **serve_options(args, settings))
     server = _Server(config, _MetricsListener.of(settings))
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(server.serve())

@@ -107,6 +107,16 @@ def _ca_settings(env: Mapping[str, str]) -> dict[str, Any]:
     return {"ca_directories": directories, "platform_eab": eab}
 
 
+def _connections(env: Mapping[str, str]) -> dict[str, Any]:
+    """What one client may hold of a `casp serve` process."""
+    return {
+        "max_body_bytes": _int(env, "CASP_MAX_BODY_BYTES", Settings.max_body_bytes, 1024),
+        "body_timeout_seconds": _int(env, "CASP_BODY_TIMEOUT_SECONDS",
+                                     Settings.body_timeout_seconds, 1),
+        "max_connections": _int(env, "CASP_MAX_CONNECTIONS", Settings.max_connections, 1),
+    }
+
+
 def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
     zone = (env.get("CASP_DNS_ZONE") or "").strip().rstrip(".").lower() or None
     return {
@@ -144,6 +154,8 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "casp <casp@localhost>"
     max_body_bytes: int = 1024 * 1024
+    body_timeout_seconds: int = 30
+    max_connections: int = 1000  # per `casp serve` process; uvicorn answers 503 beyond
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
@@ -196,7 +208,6 @@ class Settings:
                                  cls.registration),
             smtp_url=env.get("CASP_SMTP_URL") or None,
             mail_from=env.get("CASP_MAIL_FROM") or cls.mail_from,
-            max_body_bytes=_int(env, "CASP_MAX_BODY_BYTES", cls.max_body_bytes, 1024),
             argon2_time_cost=_int(env, "CASP_ARGON2_TIME_COST", cls.argon2_time_cost, 1),
             argon2_memory_kib=_int(env, "CASP_ARGON2_MEMORY_KIB", cls.argon2_memory_kib, 8),
             argon2_parallelism=_int(env, "CASP_ARGON2_PARALLELISM", cls.argon2_parallelism, 1),
@@ -204,6 +215,7 @@ class Settings:
             log_format=_log_format(env),
             events=_events(env),
             **_serving(env),
+            **_connections(env),
             **_issuance(env),
         )
 

@@ -3,6 +3,7 @@
     AppError
     ├── Unauthorized          UNAUTHORIZED         401
     ├── ValidationFailed      VALIDATION_ERROR     400
+    │   └── BodyTimeout       VALIDATION_ERROR     408  (the body did not arrive in time)
     ├── NotFound              NOT_FOUND            404
     │   └── MethodNotAllowed  NOT_FOUND            405  (the resource has no such method)
     ├── RateLimited           RATE_LIMIT_EXCEEDED  429
@@ -51,6 +52,20 @@ class ValidationFailed(AppError):
             details = {**(details or {}), "fields": {field: message or self.default_message}}
         super().__init__(message, details=details)
         self.field = field
+
+
+class BodyTimeout(ValidationFailed):
+    """The request body did not arrive within CASP_BODY_TIMEOUT_SECONDS; the connection is
+    closed after the answer (what is left of the body would be read as the next request)."""
+
+    status = 408
+
+    def __init__(self, seconds: int):
+        super().__init__(f"The request body did not arrive within {seconds} s")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Connection": "close"}
 
 
 class NotFound(AppError):

@@ -71,7 +71,7 @@ def refusal(scope: Scope, exc: AppError) -> Response:
 
 def middleware() -> list[Middleware]:
     """Outermost first: the request id (and the last-resort 500), metrics, who is asking,
-    the rate limit (which buckets by who is asking), the body size."""
+    the rate limit (which buckets by who is asking), the body's size and read time."""
     return [Middleware(RequestContext, refuse=refusal), Middleware(RequestMetrics),
             Middleware(Authenticate), Middleware(RateLimit, refuse=refusal),
             Middleware(BodyLimit, refuse=refusal)]

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids and the last-resort 500, body size, rate limiting.
+"""Pure ASGI middleware: request ids and the last-resort 500, body size and read time, rate
+limiting.
 
 No door and no service is imported here: an error met before the doors is answered by the
 `refuse` renderer that app/main.py hands each middleware (the door of the request's path
@@ -7,6 +8,7 @@ before these."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -16,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import header, identity_of
-from app.errors import AppError, ServerError, ValidationFailed
+from app.errors import AppError, BodyTimeout, ServerError, ValidationFailed
 from app.logs import request_id
 from app.ratelimit import Decision
 from app.runtime import current
@@ -104,42 +106,70 @@ class RequestContext(RefusingMiddleware):
             request_id.reset(token)
 
 
-class _BodyTooLarge(Exception):
-    """Raised from BodyLimit's receive. Not an AppError, so that REST's exception handlers
-    let it through to BodyLimit, which answers in the shape of the path (HttpMiddleware.refuse)."""
+class _BodyRefused(Exception):
+    """Raised from BodyLimit's receive (a body too large or too slow). Not an AppError, so that
+    REST's exception handlers let it through to BodyLimit, which answers in the shape of the
+    path (RefusingMiddleware.refuse)."""
+
+    def __init__(self, error: AppError):
+        super().__init__(error.message)
+        self.error = error
 
 
 class BodyLimit(RefusingMiddleware):
-    """Stops reading a request body past CASP_MAX_BODY_BYTES with a VALIDATION_ERROR."""
+    """Stops reading a request body past CASP_MAX_BODY_BYTES (400), or when all of it has not
+    arrived CASP_BODY_TIMEOUT_SECONDS after the app first asked for it (408): a client that
+    trickles its body no longer holds a connection and a task for as long as it likes. Both
+    are VALIDATION_ERRORs."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = current().settings.max_body_bytes
-        too_big = ValidationFailed(f"The request body is larger than {limit} bytes")
+        settings = current().settings
         declared = header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            await self.refuse(scope, send, too_big)
+        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+            await self.refuse(scope, send, _too_big(settings.max_body_bytes))
             return
-        seen, started = 0, False
-
-        async def capped() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _BodyTooLarge
-            return message
+        started = False
 
         async def watched(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        body = _guarded(receive, settings.max_body_bytes, settings.body_timeout_seconds)
         try:
-            await self.app(scope, capped, watched)
-        except _BodyTooLarge:
+            await self.app(scope, body, watched)
+        except _BodyRefused as exc:
             if started:  # nothing left to say: RequestContext logs it
                 raise
-            await self.refuse(scope, send, too_big)
+            await self.refuse(scope, send, exc.error)
+
+
+def _too_big(limit: int) -> ValidationFailed:
+    return ValidationFailed(f"The request body is larger than {limit} bytes")
+
+
+def _guarded(receive: Receive, limit: int, seconds: int) -> Receive:
+    """`receive` that raises _BodyRefused past `limit` bytes of body, or when the body is not
+    complete `seconds` after the first read. Once it is, reads (the wait for a disconnect
+    that streaming answers do) have no deadline."""
+    seen, deadline, done = 0, 0.0, False
+
+    async def guarded() -> Message:
+        nonlocal seen, deadline, done
+        if done:
+            return await receive()
+        deadline = deadline or asyncio.get_running_loop().time() + seconds
+        try:
+            async with asyncio.timeout_at(deadline):
+                message = await receive()
+        except TimeoutError:
+            raise _BodyRefused(BodyTimeout(seconds)) from None
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise _BodyRefused(_too_big(limit))
+        done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+    return guarded
 
 
 class RateLimit(RefusingMiddleware):

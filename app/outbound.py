@@ -18,18 +18,62 @@ class OutboundError(Exception):
 
 
 class PrivateAddress(OutboundError):
-    """The host resolves to a loopback, private, link-local or reserved address."""
+    """The host resolves to an address that is not public. The message never shows the
+    address (a user must not map casp's private network through it); `address` and `reason`
+    are for the operator's logs."""
+
+    def __init__(self, name: str, address: str, reason: str) -> None:
+        super().__init__(f"{name} does not point at a public address")
+        self.address, self.reason = address, reason
 
 
 class Unresolvable(OutboundError):
     """The host has no address."""
 
 
-def is_public(address: str) -> bool:
+# IPv6 ranges that carry an IPv4 address, and the deprecated site-local range: refused
+# outright, whatever they hold. Refusing is the simplest and safest rule: a public service has
+# a native address, and a gateway (NAT64, a 6to4 relay, Teredo) would forward to the embedded
+# IPv4, which may be casp's own network. The embedded IPv4 is still checked as IPv4 and shown
+# in the log, and would keep a private one out if a range were ever dropped from this list.
+_V4_LAST = {"64:ff9b::/96": "NAT64", "::/96": "IPv4-compatible",
+            "::ffff:0:0/96": "IPv4-mapped", "::ffff:0:0:0/96": "IPv4-translated"}
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+_REFUSED_V6 = tuple((ipaddress.IPv6Network(net), kind) for net, kind in (
+    *_V4_LAST.items(), (str(_LOCAL_NAT64), "local-use NAT64"), ("2002::/16", "6to4"),
+    ("2001::/32", "Teredo"), ("fec0::/10", "site-local (deprecated)")))
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address of a transition range carries (none for others)."""
+    if ip.teredo is not None:
+        return list(ip.teredo)  # the server, then the client (de-obfuscated)
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    last = ipaddress.IPv4Address(ip.packed[12:])
+    if ip in _LOCAL_NAT64:  # RFC 6052 /48 (bits 48-63 and 72-87), or the /96 form
+        return [ipaddress.IPv4Address(ip.packed[6:8] + ip.packed[9:11]), last]
+    if any(ip in ipaddress.IPv6Network(net) for net in _V4_LAST):
+        return [last]
+    return []
+
+
+def not_public(address: str) -> str | None:
+    """Why casp must not connect to `address` (for logs), or None when it is public."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv6Address) and not (ip.is_loopback or ip.is_unspecified):
+        private = [str(v4) for v4 in embedded_ipv4(ip) if not_public(str(v4))]
+        for net, kind in _REFUSED_V6:
+            if ip in net:
+                held = f" holding non-public {', '.join(private)}" if private else ""
+                return f"{kind} address ({net}){held}, a range casp refuses"
+    if not ip.is_global or ip.is_multicast:
+        return "a private, loopback, link-local, reserved or multicast address"
+    return None
+
+
+def is_public(address: str) -> bool:
+    return not_public(address) is None
 
 
 def refuse_private(name: str, addresses: Iterable[str], allow_private: bool) -> None:
@@ -37,8 +81,9 @@ def refuse_private(name: str, addresses: Iterable[str], allow_private: bool) -> 
     if allow_private:
         return
     for address in addresses:
-        if not is_public(address):
-            raise PrivateAddress(f"{name} resolves to {address}, not a public address")
+        reason = not_public(address)
+        if reason:
+            raise PrivateAddress(name, address, reason)
 
 
 async def resolve(host: str, port: int) -> list[str]:

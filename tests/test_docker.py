@@ -11,12 +11,16 @@
   it is installed, `docker compose config -q`: both read the files without an engine.
 - What a reviewer checks by eye: the image runs as a non-root user with a health check and
   `casp` as its entry point; every CASP_* variable is a real setting; one image for the API,
-  the workers and the migration; no published ports but the API's (and Pebble's, on
+  the workers and the migration; no published ports but the proxy's (and Pebble's, on
   loopback); the Pebble override is consistent with the addresses and ports of compose.yaml.
+- The reverse proxy (Caddy, docker/Caddyfile) in front of the API: `caddy validate` (Debian's
+  caddy, which ./dev test installs) and a real Caddy in front of a real `casp serve`, cutting
+  slow headers and passing casp's 408 for a slow body on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import ipaddress
@@ -24,8 +28,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,10 +42,12 @@ import pytest
 import yaml
 from jsonschema import Draft201909Validator
 
+from app.cli import KEEP_ALIVE_SECONDS
+from app.config import Settings
 from app.services.certificates.cas import REGISTRY
 from tests.support import require_binary
-from tests.support.cli import CASP, env_for
-from tests.support.net import free_port
+from tests.support.cli import CASP, casp_serve, env_for
+from tests.support.net import free_port, tcp_up
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
@@ -173,12 +182,13 @@ def test_compose_config_merges_the_pebble_override(compose_cli: list[str], tmp_p
                          **REQUIRED_VARS)
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
-    for name in ("api", "worker"):
+    for name, networks in (("api", {"default", "edge", "acme"}),
+                           ("worker", {"default", "acme"})):
         env = environment(services[name])
         assert env["CASP_SECRET_KEY"] == REQUIRED_VARS["CASP_SECRET_KEY"]
         assert env["CASP_DATABASE_URL"].startswith("postgres://casp:0123456789abcdef@postgres")
         assert env["CASP_CA_LETSENCRYPT_DIRECTORY"] == "https://pebble:14000/dir"
-        assert set(services[name]["networks"]) == {"default", "acme"}
+        assert set(services[name]["networks"]) == networks
         assert {"migrate", "pebble"} <= set(services[name]["depends_on"])
     assert "CASP_CA_LETSENCRYPT_DIRECTORY" not in environment(services["migrate"])
 
@@ -285,12 +295,12 @@ def test_api_worker_and_migrate_share_one_image_built_once(base: dict[str, Any])
     assert commands == {"migrate": ["migrate"], "api": ["serve"], "worker": ["worker"]}
 
 
-def test_only_the_api_publishes_a_port(base: dict[str, Any]):
+def test_only_the_proxy_publishes_a_port(base: dict[str, Any]):
     services = base["services"]
     assert "ports" not in services["worker"] and "expose" not in services["worker"]
-    for name in ("migrate", "postgres", "redis"):
+    for name in ("migrate", "api", "postgres", "redis"):
         assert "ports" not in services[name], f"{name} publishes a port"
-    assert services["api"]["ports"] == ["${API_PORT:-8000}:8000"]
+    assert services["proxy"]["ports"] == ["${API_PORT:-8000}:80"]
     for name in ("pebble", "challtestsrv"):  # the test CA: reachable from this host only
         assert all(p.startswith("127.0.0.1:") for p in services[name]["ports"])
 
@@ -364,7 +374,7 @@ def test_compose_environment_keys_are_real_settings(base: dict[str, Any],
     known = real_settings()
     for data in (base, pebble_override):
         for name, service in data["services"].items():
-            if name in {"postgres", "redis", "pebble", "challtestsrv"}:
+            if name in {"proxy", "postgres", "redis", "pebble", "challtestsrv"}:
                 continue
             unknown = sorted(set(environment(service)) - known)
             assert not unknown, f"{name}: {unknown}"
@@ -380,6 +390,125 @@ def test_env_example_lists_every_required_variable():
     assert not missing, f"not in env.example: {missing}"
 
 
+# ---- the reverse proxy ----
+
+CADDYFILE = DOCKER / "Caddyfile"
+
+
+def caddy_defaults() -> dict[str, str]:
+    """The Caddyfile's {$NAME:default} placeholders: what compose runs it with."""
+    return dict(re.findall(r"\{\$([A-Z_]+):([^}]+)\}", CADDYFILE.read_text()))
+
+
+def test_the_proxy_fronts_the_api_on_a_network_of_their_own(base: dict[str, Any]):
+    services, proxy = base["services"], base["services"]["proxy"]
+    assert proxy["image"].startswith("caddy:2.")  # the official image
+    assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert proxy["depends_on"] == {"api": {"condition": "service_healthy"}}
+    assert proxy["cap_drop"] == ["ALL"] and proxy["cap_add"] == ["NET_BIND_SERVICE"]
+    assert set(proxy["networks"]) == {"edge"}  # no way to PostgreSQL or Redis
+    assert set(services["api"]["networks"]) == {"default", "edge"}
+    for name in ("migrate", "worker", "postgres", "redis"):
+        assert "edge" not in services[name].get("networks", {}), name
+    edge = ipaddress.ip_network(base["networks"]["edge"]["ipam"]["config"][0]["subnet"])
+    trusted = INTERPOLATION.fullmatch(environment(services["api"])["CASP_FORWARDED_ALLOW_IPS"])
+    assert trusted and ipaddress.ip_network(trusted.group(3)) == edge
+    defaults = caddy_defaults()
+    assert (defaults["CADDY_UPSTREAM_HOST"], defaults["CADDY_UPSTREAM_PORT"]) == ("api", "8000")
+    assert instructions(dockerfile_stages()[-1], "EXPOSE") == [defaults["CADDY_UPSTREAM_PORT"]]
+    assert proxy["ports"][0].endswith(f":{defaults['CADDY_PORT']}")
+
+
+def seconds(duration: str) -> float:
+    value, unit = re.fullmatch(r"(\d+)(s|m)", duration).groups()  # type: ignore[union-attr]
+    return int(value) * (60 if unit == "m" else 1)
+
+
+def test_the_proxy_timeouts_fit_casps():
+    text, defaults = CADDYFILE.read_text(), caddy_defaults()
+    assert seconds(defaults["CADDY_HEADER_TIMEOUT"]) <= 10
+    # casp's own 408 (in its envelope) comes first; Caddy's is the backstop
+    assert seconds(defaults["CADDY_BODY_TIMEOUT"]) > Settings.body_timeout_seconds
+    # Caddy drops an idle upstream connection before uvicorn closes it
+    keepalive = re.search(r"keepalive (\d+s)", text)
+    assert keepalive and seconds(keepalive.group(1)) < KEEP_ALIVE_SECONDS
+    # no write timeout: GraphQL subscriptions (WebSocket) stay open
+    assert not re.search(r"^\s*write ", text, re.M)
+
+
+def caddy_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "XDG_DATA_HOME": str(tmp_path / "caddy-data"),
+            "XDG_CONFIG_HOME": str(tmp_path / "caddy-config"), **extra}
+
+
+def test_the_caddyfile_is_valid(tmp_path: Path):
+    caddy = require_binary("caddy", "caddy")
+    result = subprocess.run([caddy, "validate", "--config", str(CADDYFILE), "--adapter",
+                             "caddyfile"], env=caddy_env(tmp_path), capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0 and "Valid configuration" in result.stdout + result.stderr, (
+        result.stderr)
+
+
+@contextmanager
+def caddy_in_front(upstream: str, tmp_path: Path, **timeouts: str) -> Iterator[str]:
+    """docker/Caddyfile run by a real Caddy on a free port, in front of `upstream`."""
+    caddy, port = require_binary("caddy", "caddy"), free_port()
+    host, upstream_port = upstream.removeprefix("http://").split(":")
+    env = caddy_env(tmp_path, CADDY_PORT=str(port), CADDY_UPSTREAM_HOST=host,
+                    CADDY_UPSTREAM_PORT=upstream_port, **timeouts)
+    proc = subprocess.Popen([caddy, "run", "--config", str(CADDYFILE), "--adapter",
+                             "caddyfile"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not tcp_up("127.0.0.1", port):
+            assert proc.poll() is None and time.monotonic() < deadline, "caddy did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def slow_request(url: str, head: bytes, body: bytes = b"") -> tuple[bytes, float]:
+    """Send `head` at once, then `body` (and x after it) a byte every 0.3 s until the server
+    answers or closes: what it answered, and after how many seconds."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(head)
+        sock.settimeout(0.3)
+        started, answer = time.monotonic(), b""
+        for byte in body.ljust(200, b"x"):
+            with contextlib.suppress(TimeoutError):
+                answer = sock.recv(65536)
+                break  # an answer, or b"" for a close
+            with contextlib.suppress(OSError):
+                sock.sendall(bytes([byte]))
+        return answer, time.monotonic() - started
+
+
+@pytest.mark.slow  # casp serve and caddy as processes, about 7 s
+def test_caddy_in_front_of_casp_serve(tmp_path: Path):
+    with casp_serve(tmp_path / "d", CASP_BODY_TIMEOUT_SECONDS="1") as served, \
+            caddy_in_front(served.base, tmp_path, CADDY_HEADER_TIMEOUT="1s",
+                           CADDY_BODY_TIMEOUT="3s") as proxy:
+        r = httpx.get(f"{proxy}/healthz", timeout=5)
+        assert r.json() == {"status": "ok"} and "Caddy" in r.headers.get_list("server")
+        # headers sent slowly: Caddy answers 400 at its timeout and closes, casp sees nothing
+        answer, took = slow_request(proxy, b"GET /healthz HTTP/1.1\r\nHost: casp.test\r\n")
+        assert answer.startswith(b"HTTP/1.1 400 ") and b"Connection: close" in answer
+        assert 1 <= took < 3
+        # a body sent slowly: casp's 408 in its envelope, passed on
+        head = (b"POST /api/v1/auth.php?action=login HTTP/1.1\r\nHost: casp.test\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 200\r\n\r\n")
+        answer, took = slow_request(proxy, head, b"{")
+        status, _, body = answer.partition(b"\r\n\r\n")
+        assert status.startswith(b"HTTP/1.1 408 ") and took < 5
+        assert json.loads(body)["error"] == {
+            "code": "VALIDATION_ERROR", "message": "The request body did not arrive within 1 s"}
+
+
 # ---- the pebble profile and override ----
 
 def test_pebble_services_only_in_the_pebble_profile(base: dict[str, Any]):
@@ -389,7 +518,7 @@ def test_pebble_services_only_in_the_pebble_profile(base: dict[str, Any]):
         assert services[name]["image"].startswith("ghcr.io/letsencrypt/")
     for name, service in services.items():
         if name not in {"pebble", "challtestsrv"}:
-            assert "profiles" not in service
+            assert "profiles" not in service, name
             assert "pebble" not in json.dumps(service), f"{name} refers to Pebble"
 
 

@@ -14,6 +14,7 @@ from cryptography.x509.oid import NameOID
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey  # the key types casp makes
 _CURVES = {"ec-256": ec.SECP256R1, "ec-384": ec.SECP384R1}
 _RSA_BITS = {"rsa-2048": 2048, "rsa-3072": 3072, "rsa-4096": 4096}
+CN_MAX = 64  # ub-common-name (RFC 5280): a longer CN cannot be built
 
 
 def generate_key(key_type: str) -> PrivateKey:
@@ -34,11 +35,12 @@ def key_from_pem(pem: bytes) -> PrivateKey:
 
 
 def make_csr(key: PrivateKey, domains: list[str]) -> bytes:
-    """A CSR naming every domain in the SAN; the first (when short enough) as the CN."""
-    builder = x509.CertificateSigningRequestBuilder()
-    if len(domains[0]) <= 64:
-        builder = builder.subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
-                                                                     domains[0])]))
+    """A CSR naming every domain in the SAN. The subject's CN is the first domain that fits
+    X.509's 64 characters; when none does, the subject is empty and the SAN alone names them
+    (as certbot's CSRs do: CAs take the names from the SAN)."""
+    fits = next((d for d in domains if len(d) <= CN_MAX), None)
+    subject = [x509.NameAttribute(NameOID.COMMON_NAME, fits)] if fits else []
+    builder = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(subject))
     builder = builder.add_extension(
         x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False)
     return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class FakeLookup:
-    """DNS as the domain checks see it: no address, no CNAME, a CAA set naming Let's Encrypt."""
+    """DNS as the domain checks see it: by default no address, no CNAME, a CAA set naming
+    Let's Encrypt."""
+
+    def __init__(self, addresses: tuple[str, ...] = (), cname: str | None = None) -> None:
+        self._addresses, self._cname = list(addresses), cname
 
     async def addresses(self, name: str) -> list[str]:
-        return []
+        return self._addresses
 
     async def cname(self, name: str) -> str | None:
-        return None
+        return self._cname
 
     async def caa(self, name: str) -> tuple[str, list[tuple[str, str]]] | None:
         return "example.com", [("issue", "letsencrypt.org")]
+
+
+def answering(*addresses: str, cname: str | None = None) -> Callable[[], FakeLookup]:
+    """A stand-in for checks.lookup whose DNS answers these addresses and this CNAME."""
+    return lambda: FakeLookup(addresses, cname)

@@ -13,6 +13,7 @@ def test_defaults_are_embedded():
     assert s.db_url.startswith("sqlite://") and "data/casp.sqlite3?" in s.db_url
     assert s.rate_limit == "100/minute" and s.rate_limit_storage == "memory://"
     assert s.smtp_url is None and s.max_body_bytes == 1048576
+    assert s.body_timeout_seconds == 30 and s.max_connections == 1000
 
 
 def test_environment_overrides():
@@ -21,6 +22,8 @@ def test_environment_overrides():
                            "CASP_PUBLIC_URL": "https://casp.example/"})
     assert s.db_url == "postgres://u@h/db" and s.rate_limit == "5/second"
     assert s.public_url == "https://casp.example" and s.outbox_dir == Path("/srv/casp/outbox")
+    s = Settings.from_env({"CASP_BODY_TIMEOUT_SECONDS": "5", "CASP_MAX_CONNECTIONS": "200"})
+    assert (s.body_timeout_seconds, s.max_connections) == (5, 200)
 
 
 @pytest.mark.parametrize(("env", "name"), [
@@ -31,6 +34,10 @@ def test_environment_overrides():
     ({"CASP_REGISTRATION": "invite-only"}, "CASP_REGISTRATION"),
     ({"CASP_WS_PER_USER": "0"}, "CASP_WS_PER_USER"),
     ({"CASP_LOG_FORMAT": "xml"}, "CASP_LOG_FORMAT"),
+    ({"CASP_BODY_TIMEOUT_SECONDS": "0"}, "CASP_BODY_TIMEOUT_SECONDS"),
+    ({"CASP_BODY_TIMEOUT_SECONDS": "2.5"}, "CASP_BODY_TIMEOUT_SECONDS"),
+    ({"CASP_MAX_CONNECTIONS": "0"}, "CASP_MAX_CONNECTIONS"),
+    ({"CASP_MAX_CONNECTIONS": "many"}, "CASP_MAX_CONNECTIONS"),
 ])
 def test_bad_values_name_the_variable(env: dict[str, str], name: str):
     with pytest.raises(ConfigError, match=name):

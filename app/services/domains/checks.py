@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.outbound import fetch, is_public
+from app.outbound import PrivateAddress, fetch, refuse_private
 from app.runtime import current
 from app.services.certificates.cas import REGISTRY
 from app.services.domains.dns import DnsError, Lookup
@@ -47,7 +47,8 @@ async def _delegation(domain: Domain) -> dict[str, Any]:
     seen = await lookup().cname(name)
     if seen == target:
         return {"check": "cname", "ok": True, "detail": f"{name} CNAME {target}"}
-    found = f"it points to {seen}" if seen else "no CNAME was found"
+    # Never the name found: casp's resolver may see a private zone the user must not map.
+    found = "a CNAME to another name was found" if seen else "no CNAME was found"
     return {"check": "cname", "ok": False,
             "detail": f"create {name} CNAME {target} ({found})"}
 
@@ -62,10 +63,10 @@ async def _http_probe(domain: Domain) -> dict[str, Any]:
         if not addresses:
             return {"check": "http-01", "ok": False,
                     "detail": f"{domain.name} has no A or AAAA record"}
-        if not settings.allow_private_targets and not is_public(addresses[0]):
-            # casp would otherwise fetch (and report on) its own private network.
-            return {"check": "http-01", "ok": False, "detail":
-                    f"{domain.name} points to {addresses[0]}, not a public address"}
+        try:  # casp would otherwise fetch (and report on) its own private network
+            refuse_private(domain.name, addresses[:1], settings.allow_private_targets)
+        except PrivateAddress as exc:  # says so without the address
+            return {"check": "http-01", "ok": False, "detail": str(exc)}
         return await _fetch_probe(domain.name, addresses[0], settings.http01_port, token, value)
     finally:
         await HttpChallenge.filter(token=token).delete()

@@ -4,6 +4,7 @@ look-ups through the configured resolver (propagation checks, CNAME and CAA chec
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ import dns.tsig
 import dns.update
 
 from app.acme.errors import Transient
+
+log = logging.getLogger(__name__)
 
 
 class DnsError(Transient):
@@ -101,7 +104,10 @@ class Lookup:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoNameservers):
             return None
         except dns.exception.DNSException as exc:
-            raise DnsError(f"DNS look-up of {name} {rtype} failed: {exc}") from exc
+            # Users see the message: it names no server (casp's resolver may be private).
+            log.warning("DNS look-up of %s %s failed: %s", name, rtype, exc)
+            why = "timed out" if isinstance(exc, dns.exception.Timeout) else "failed"
+            raise DnsError(f"DNS look-up of {name} {rtype} {why}") from exc
 
     async def txt(self, name: str) -> set[str]:
         answer = await self._answer(name, "TXT")

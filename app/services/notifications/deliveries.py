@@ -51,7 +51,8 @@ async def run_delivery(job: Job) -> None:
     try:
         await _send(channel, note, prefs, job.attempts)
     except outbound.PrivateAddress as exc:  # a rule, not a failure: trying again won't help
-        log.warning("notification %s: webhook refused: %s", note.id, exc)
+        log.warning("notification %s: webhook refused: %s (%s is %s)", note.id, exc,
+                    exc.address, exc.reason)
     except (webhooks.WebhookFailed, MailFailed) as exc:
         _retry_or_give_up(job, note, channel, exc)
 
