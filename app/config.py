@@ -100,6 +100,16 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "allow_private_targets": _bool(env, "CASP_ALLOW_PRIVATE_TARGETS", False),
         "sweep_seconds": _int(env, "CASP_SWEEP_SECONDS", 60, 1),
         "webhook_allow_private": _bool(env, "CASP_WEBHOOK_ALLOW_PRIVATE", False),
+        **_quotas(env),
+    }
+
+
+def _quotas(env: Mapping[str, str]) -> dict[str, int]:
+    """Per-user quotas; 0 turns one off."""
+    return {
+        "quota_domains": _int(env, "CASP_QUOTA_DOMAINS", 100),
+        "quota_pending_certificates": _int(env, "CASP_QUOTA_PENDING_CERTIFICATES", 20),
+        "quota_orders_per_hour": _int(env, "CASP_QUOTA_ORDERS_PER_HOUR", 50),
     }
 
 
@@ -145,6 +155,11 @@ class Settings:
     allow_private_targets: bool = False
     sweep_seconds: int = 60
     webhook_allow_private: bool = False
+    # Per-user quotas (0: none): domains, certificates pending at once, and certificate
+    # requests plus renew-nows an hour.
+    quota_domains: int = 100
+    quota_pending_certificates: int = 20
+    quota_orders_per_hour: int = 50
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -32,3 +32,13 @@ def test_environment_overrides():
 def test_bad_values_name_the_variable(env: dict[str, str], name: str):
     with pytest.raises(ConfigError, match=name):
         Settings.from_env(env)
+
+
+def test_quotas_default_and_zero_turns_one_off():
+    s = Settings.from_env({})
+    assert (s.quota_domains, s.quota_pending_certificates, s.quota_orders_per_hour) == (
+        100, 20, 50)
+    off = Settings.from_env({"CASP_QUOTA_DOMAINS": "0", "CASP_QUOTA_ORDERS_PER_HOUR": "0"})
+    assert (off.quota_domains, off.quota_orders_per_hour) == (0, 0)
+    with pytest.raises(ConfigError, match="CASP_QUOTA_PENDING_CERTIFICATES"):
+        Settings.from_env({"CASP_QUOTA_PENDING_CERTIFICATES": "-1"})
