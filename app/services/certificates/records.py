@@ -99,7 +99,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         ca_provider=ca.name, challenge_type=challenge, key_type=key,
         auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
         created_at=now, updated_at=now)
-    await jobs.ISSUE.schedule(cert.id)
+    await jobs.ISSUE.schedule(cert.id, cert.user_id)
     return detail_of(cert)
 
 
@@ -199,7 +199,7 @@ async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
     cert = await get_certificate(user=user, id=id)
     if cert.status != "pending":
         raise ValidationFailed(f"certificate {id} is {cert.status}, not pending", field="id")
-    await jobs.ISSUE.schedule(cert.id)
+    await jobs.ISSUE.schedule(cert.id, cert.user_id)
     return detail_of(cert)
 
 

@@ -121,7 +121,7 @@ async def renew_now(*, user: User, id: int) -> RenewOutcome:
                                "expired) certificate can be renewed", field="id")
     await quotas.spend_order(user)
     before = (cert.serial, cert.renewal_failures)
-    await jobs.RENEW.schedule(cert.id)
+    await jobs.RENEW.schedule(cert.id, cert.user_id)
     deadline = time.monotonic() + current().settings.renew_wait_seconds
     while time.monotonic() < deadline:
         await asyncio.sleep(0.05)
