@@ -5,11 +5,12 @@
 #   make bench-issuance   issuance against Pebble, beside certbot and lego  ~1 min
 #   make bench-due        due selections and list page by size (quick)      2-4 min
 #   make bench-load       two minutes at 200 connections, memory growth    ~2.5 min
+#   make bench-fairness   a user's http-01 beside another's stuck dns-01   ~30 s
 #   make bench-summary    only the summary table, from bench/results/*.json
 #
 # Needs .venv (./dev test or ./dev run makes it). Missing Debian packages the benches use
 # (wrk, pebble, bind9, certbot, lego) are installed with apt-get, as root or through sudo.
-# Pass options through API_ARGS, ISSUANCE_ARGS, DUE_ARGS and LOAD_ARGS, e.g.
+# Pass options through API_ARGS, ISSUANCE_ARGS, DUE_ARGS, LOAD_ARGS and FAIRNESS_ARGS, e.g.
 #   make bench-due DUE_ARGS="--rows 1000000 --backend both"   (the documented full run)
 
 PY ?= .venv/bin/python
@@ -20,10 +21,11 @@ DUE_BACKEND ?= $(shell $(PY) -c "import socket; socket.create_connection(('127.0
                  2>/dev/null && echo both || echo sqlite)
 DUE_ARGS ?= --rows 100000 --runs 10 --backend $(DUE_BACKEND)
 LOAD_ARGS ?=
+FAIRNESS_ARGS ?=
 
 # Those present in bench/ (each writes bench/results/<name>.json).
 BENCHES := api issuance $(if $(wildcard bench/due_selection.py),due) \
-           $(if $(wildcard bench/load.py),load)
+           $(if $(wildcard bench/load.py),load) $(if $(wildcard bench/fairness.py),fairness)
 
 # Install the Debian packages given that are missing (as ./dev does).
 define apt_install
@@ -42,7 +44,8 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: bench bench-api bench-issuance bench-due bench-load bench-summary bench-venv
+.PHONY: bench bench-api bench-issuance bench-due bench-load bench-fairness bench-summary \
+        bench-venv
 
 bench: bench-venv
 	@failed=""; \
@@ -72,6 +75,10 @@ bench-due: bench-venv
 
 bench-load: bench-venv
 	$(PY) bench/load.py $(LOAD_ARGS)
+
+bench-fairness: bench-venv
+	$(call apt_install,pebble bind9)
+	$(PY) bench/fairness.py $(FAIRNESS_ARGS)
 
 bench-summary: bench-venv
 	@$(PY) bench/api.py --summary

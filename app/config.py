@@ -127,6 +127,7 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "dns_update_server": env.get("CASP_DNS_UPDATE_SERVER") or None,
         "dns_tsig_key": env.get("CASP_DNS_TSIG_KEY") or None,
         "dns_resolver": env.get("CASP_DNS_RESOLVER") or None,
+        "dns_timeout_seconds": _int(env, "CASP_DNS_TIMEOUT_SECONDS", 3, 1),
         "dns_propagation_seconds": _int(env, "CASP_DNS_PROPAGATION_SECONDS", 120, 1),
         "manual_dns_hours": _int(env, "CASP_MANUAL_DNS_HOURS", 72, 1),
         "http01_port": _int(env, "CASP_HTTP01_PORT", 80, 1),
@@ -138,6 +139,16 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "allow_private_targets": _bool(env, "CASP_ALLOW_PRIVATE_TARGETS", False),
         "sweep_seconds": _int(env, "CASP_SWEEP_SECONDS", 60, 1),
         "webhook_allow_private": _bool(env, "CASP_WEBHOOK_ALLOW_PRIVATE", False),
+        **_quotas(env),
+    }
+
+
+def _quotas(env: Mapping[str, str]) -> dict[str, int]:
+    """Per-user quotas; 0 turns one off."""
+    return {
+        "quota_domains": _int(env, "CASP_QUOTA_DOMAINS", 100),
+        "quota_pending_certificates": _int(env, "CASP_QUOTA_PENDING_CERTIFICATES", 20),
+        "quota_orders_per_hour": _int(env, "CASP_QUOTA_ORDERS_PER_HOUR", 50),
     }
 
 
@@ -178,6 +189,7 @@ class Settings:
     dns_update_server: str | None = None
     dns_tsig_key: str | None = None
     dns_resolver: str | None = None
+    dns_timeout_seconds: int = 3  # one look-up at most: a dead DNS holds no worker slot long
     dns_propagation_seconds: int = 120
     manual_dns_hours: int = 72
     http01_port: int = 80
@@ -189,6 +201,11 @@ class Settings:
     allow_private_targets: bool = False
     sweep_seconds: int = 60
     webhook_allow_private: bool = False
+    # Per-user quotas (0: none): domains, certificates pending at once, and certificate
+    # requests plus renew-nows an hour.
+    quota_domains: int = 100
+    quota_pending_certificates: int = 20
+    quota_orders_per_hour: int = 50
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -94,8 +94,9 @@ class RateLimited(AppError):
     status = 429
     default_message = "Too many requests; try again later"
 
-    def __init__(self, message: str | None = None, *, retry_after: int = 60):
-        super().__init__(message, details={"retry_after": retry_after})
+    def __init__(self, message: str | None = None, *, retry_after: int = 60,
+                 details: dict[str, Any] | None = None):
+        super().__init__(message, details={**(details or {}), "retry_after": retry_after})
         self.retry_after = retry_after
 
     @property

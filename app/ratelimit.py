@@ -8,7 +8,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, RateLimitItemPerHour, parse
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
@@ -65,6 +65,10 @@ class Limiter:
             log.warning("rate-limit storage unavailable; request let through", exc_info=True)
             return Decision(True, item.amount, item.amount, time.time() + item.get_expiry())
         return Decision(allowed, item.amount, stats.remaining, stats.reset_time)
+
+    async def hit_hourly(self, amount: int, *key: str) -> Decision:
+        """A budget of `amount` an hour (the per-user quotas)."""
+        return await self.hit(RateLimitItemPerHour(amount), *key)
 
     async def hit_api(self, key: str) -> Decision:
         return await self.hit(self.api_limit, "api", key)

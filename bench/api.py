@@ -627,10 +627,23 @@ def summary_rows() -> Iterator[tuple[str, str, str, str, str]]:
                "not growing", not growth["kept_growing"])
         yield name, "verdict", "pass" if r["pass"] else "; ".join(r["problems"]), "pass", \
             bool(r["pass"])
-    known = {"api.json", "issuance.json", "due_selection.json", "load.json"}
+    yield from fairness_rows()
+    known = {"api.json", "issuance.json", "due_selection.json", "load.json", "fairness.json"}
     for other in sorted(RESULTS.glob("*.json")):
         if other.name not in known:
             yield other.stem, "(results file not summarised)", "", "", None
+
+
+def fairness_rows() -> Iterator[tuple[str, str, str, str, bool | None]]:
+    """bench/fairness.py: another user's http-01 issuance beside a stuck dns-01 backlog."""
+    fair = RESULTS / "fairness.json"
+    if not fair.exists():
+        return
+    r = json.loads(fair.read_text())
+    idle, busy = r["idle"]["median_s"], r["beside_stuck"]["median_s"]
+    yield (f"fairness {r['date'][:10]}",
+           f"http-01 median beside {r['stuck_requests']} stuck dns-01", f"{busy:.3f} s",
+           f"<= 2 x idle ({idle:.3f} s)", r["factor"] <= 2)
 
 
 def summary() -> int:

@@ -18,6 +18,8 @@ class Job(Model):
     # A job with a key is unique while not finished: one issuance per certificate at a time.
     key = fields.CharField(max_length=100, null=True, unique=True)
     status = fields.CharField(max_length=10, default="queued")  # queued | running | done | failed
+    # Whose work it is (none: casp's own, the sweep): a claim takes a fair share per user.
+    user_id = fields.IntField(null=True)
     run_at = fields.DatetimeField()
     attempts = fields.IntField(default=0)
     locked_by = fields.CharField(max_length=64, null=True)

@@ -1,7 +1,9 @@
 """The job queue. A claim locks due jobs (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL)
 and leases them with a conditional UPDATE that wins only if the job is still due and
 unleased, so no job runs twice at once; a dead worker's job is taken over when its lease
-ends."""
+ends. Claims are fair across users: a user's jobs take at most a share of a worker's slots,
+and the users with the fewest running come first (casp's own jobs, with no user, are never
+held back)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from app.db import placeholders
 from app.runtime import current
 from models.job import Job
 
@@ -38,8 +42,9 @@ def _now() -> datetime:
 
 
 async def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None,
-                  delay: float = 0) -> Job:
-    """Add a job; with a key, an unfinished job of that key is brought forward instead."""
+                  delay: float = 0, user_id: int | None = None) -> Job:
+    """Add a job (`user_id`: whose work it is, for fair claims); with a key, an unfinished
+    job of that key is brought forward instead."""
     run_at = _now() + timedelta(seconds=delay)
     if key is not None:
         existing = await Job.get_or_none(key=key)
@@ -50,11 +55,11 @@ async def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None,
             return existing
     try:
         job = await Job.create(kind=kind, payload=payload, key=key, run_at=run_at,
-                               created_at=_now())
+                               user_id=user_id, created_at=_now())
     except IntegrityError:  # another request enqueued the same key a moment ago
         other = await Job.get_or_none(key=key)
         if other is None:  # ... and it has finished since: queue ours after all
-            return await enqueue(kind, payload, key=key, delay=delay)
+            return await enqueue(kind, payload, key=key, delay=delay, user_id=user_id)
         return other
     current().wake_worker()
     return job
@@ -64,24 +69,49 @@ def _claimable(now: datetime) -> Q:
     return Q(status=QUEUED, run_at__lte=now) | Q(status=RUNNING, lease_until__lt=now)
 
 
-async def claim(owner: str, limit: int, lease: float) -> list[Job]:
-    """Three statements whatever the batch: on PostgreSQL the candidates are locked with
-    FOR UPDATE SKIP LOCKED, so workers claiming at once take different jobs instead of
-    queueing on the same rows; SQLite has no row locks (Tortoise leaves the clause out)
-    and one writer at a time, and the UPDATE's own condition guards both."""
+# The due jobs in fair order: each user's oldest first, numbered from the jobs this worker
+# runs for that user already ("turn"); a turn past the share waits for another round.
+_FAIR = (
+    'SELECT "j"."id" FROM "jobs" AS "j" JOIN ('
+    ' SELECT "r"."id", "r"."n" + COALESCE("b"."held", 0) AS "turn" FROM ('
+    '  SELECT "id", "user_id", ROW_NUMBER() OVER (PARTITION BY "user_id"'
+    '   ORDER BY "run_at", "id") AS "n" FROM "jobs"'
+    '  WHERE ("status" = {0} AND "run_at" <= {1}) OR ("status" = {2} AND "lease_until" < {3})'
+    ' ) AS "r" LEFT JOIN ('
+    '  SELECT "user_id", COUNT(*) AS "held" FROM "jobs"'
+    '  WHERE "status" = {4} AND "locked_by" = {5} AND "lease_until" >= {6} GROUP BY "user_id"'
+    ' ) AS "b" ON "b"."user_id" = "r"."user_id"'
+    ') AS "f" ON "f"."id" = "j"."id" WHERE "j"."user_id" IS NULL OR "f"."turn" <= {7}'
+    ' ORDER BY "f"."turn", "j"."run_at", "j"."id" LIMIT {8}')
+
+
+async def _lock_fair(conn: BaseDBAsyncClient, owner: str, now: datetime, limit: int,
+                     share: int) -> list[int]:
+    """The ids to claim, locked on PostgreSQL (FOR UPDATE OF the jobs only, SKIP LOCKED:
+    workers claiming at once take different jobs); in plain SQL, as Tortoise has no
+    window functions. Fixed text; every value is a parameter."""
+    sql = _FAIR.format(*placeholders(conn, 9))
+    if conn.capabilities.dialect == "postgres":
+        sql += ' FOR UPDATE OF "j" SKIP LOCKED'
+    rows = await conn.execute_query_dict(
+        sql, [QUEUED, now, RUNNING, now, RUNNING, owner, now, share, limit])
+    return [int(row["id"]) for row in rows]
+
+
+async def claim(owner: str, limit: int, lease: float, share: int | None = None) -> list[Job]:
+    """Up to `limit` due jobs for `owner`, at most `share` per user counting the ones it
+    runs already (None: no cap). Three statements whatever the batch; SQLite has no row
+    locks and one writer at a time, and the UPDATE's own condition guards both."""
     now = _now()
     until = now + timedelta(seconds=lease)
     async with in_transaction() as conn:
-        # .only(), not .values_list(): Tortoise leaves FOR UPDATE out of the latter.
-        locked = await Job.filter(_claimable(now)).order_by("run_at").limit(limit).using_db(
-            conn).select_for_update(skip_locked=True).only("id")
-        ids = [job.id for job in locked]
+        ids = await _lock_fair(conn, owner, now, limit, share or limit)
         if not ids:
             return []
-        await Job.filter(Q(id__in=list(ids)) & _claimable(now)).using_db(conn).update(
+        await Job.filter(Q(id__in=ids) & _claimable(now)).using_db(conn).update(
             status=RUNNING, locked_by=owner, lease_until=until, attempts=F("attempts") + 1)
     # Ours are those holding this very lease (another worker may have won one meanwhile).
-    return await Job.filter(id__in=list(ids), locked_by=owner, lease_until=until).order_by(
+    return await Job.filter(id__in=ids, locked_by=owner, lease_until=until).order_by(
         "run_at")
 
 

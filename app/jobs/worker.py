@@ -24,6 +24,9 @@ class Worker:
                  poll_interval: float = 1.0):
         self.tasks = tasks
         self.concurrency = concurrency
+        # One user's jobs take at most a quarter of the slots: a user's backlog (stuck DNS,
+        # a bulk request) leaves room for everyone else's work.
+        self.share = max(1, concurrency // 4)
         self.lease = lease
         self.poll_interval = poll_interval
         self.id = queue.worker_id()
@@ -56,7 +59,7 @@ class Worker:
 
     async def _claim(self, free: int) -> list[Job]:
         try:
-            return await queue.claim(self.id, free, self.lease)
+            return await queue.claim(self.id, free, self.lease, self.share)
         except Exception:  # the database may be down for a moment: keep the worker alive
             log.exception("claiming jobs failed")
             await asyncio.sleep(self.poll_interval)

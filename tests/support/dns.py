@@ -1,4 +1,5 @@
-"""An authoritative BIND server on loopback: Pebble's resolver and casp's RFC 2136 target."""
+"""An authoritative BIND server on loopback: Pebble's resolver and casp's RFC 2136 target;
+and a DNS server that never answers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 import secrets
 import socket
 import tempfile
+import threading
 from pathlib import Path
+from types import TracebackType
 
 import dns.exception
 import dns.message
@@ -206,3 +209,34 @@ class BindServer(ServiceProcess):
                 else:
                     values.append(rdata.to_text())
         return values
+
+
+class SilentDns:
+    """A UDP DNS server on loopback that reads every query and never answers (`with` it)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)  # to notice the end
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.queries = 0
+        self._stop = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            self.queries += 1
+
+    def __enter__(self) -> SilentDns:
+        self._reader.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._stop.set()
+        self._reader.join(timeout=2)
+        self.sock.close()

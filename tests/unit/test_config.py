@@ -67,3 +67,11 @@ def test_metrics_settings():
 def test_a_bad_metrics_listener_names_the_variable(value: str):
     with pytest.raises(ConfigError, match="CASP_METRICS_LISTEN must be host:port"):
         Settings.from_env({"CASP_METRICS_LISTEN": value})
+def test_quotas_default_and_zero_turns_one_off():
+    s = Settings.from_env({})
+    assert (s.quota_domains, s.quota_pending_certificates, s.quota_orders_per_hour) == (
+        100, 20, 50)
+    off = Settings.from_env({"CASP_QUOTA_DOMAINS": "0", "CASP_QUOTA_ORDERS_PER_HOUR": "0"})
+    assert (off.quota_domains, off.quota_orders_per_hour) == (0, 0)
+    with pytest.raises(ConfigError, match="CASP_QUOTA_PENDING_CERTIFICATES"):
+        Settings.from_env({"CASP_QUOTA_PENDING_CERTIFICATES": "-1"})

@@ -29,7 +29,7 @@ async def dns_routes(user: User, cert: Certificate) -> dict[str, str]:
         return {}
     bare = [n[2:] if n.startswith("*.") else n for n in cert.domains]
     covering = await ownership.domains_for(user, bare)
-    lookup = Lookup(settings.dns_resolver)
+    lookup = Lookup.of(settings)
     routes = {}
     for name, domain in covering.items():
         target = ownership.delegation_target(domain)
@@ -87,7 +87,7 @@ class IssuanceHooks:
         wanted: dict[str, set[str]] = {}
         for c in challenges:
             wanted.setdefault(record_name(c.identifier), set()).add(c.validation)
-        lookup = Lookup(current().settings.dns_resolver)
+        lookup = Lookup.of(current().settings)
         missing = [name for name, values in wanted.items()
                    if not await lookup.wait_txt(name, values, within)]
         if missing:

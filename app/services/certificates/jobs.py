@@ -17,8 +17,18 @@ class CertificateJob:
     def key(self, cert_id: int) -> str:
         return f"{self.kind}:{cert_id}"
 
-    async def schedule(self, cert_id: int) -> None:
-        await enqueue(self.kind, {"certificate_id": cert_id}, key=self.key(cert_id))
+    async def schedule(self, cert_id: int, user_id: int) -> None:
+        """Queue the job as the owner's work (claims are fair across users)."""
+        await enqueue(self.kind, {"certificate_id": cert_id}, key=self.key(cert_id),
+                      user_id=user_id)
+
+    async def schedule_each(self, cert_ids: list[int]) -> None:
+        """Queue the job for each certificate still there, the owners read in one query."""
+        rows = await Certificate.filter(id__in=cert_ids).values_list("id", "user_id")
+        owners = {int(cert_id): int(user_id) for cert_id, user_id in rows}
+        for cert_id in cert_ids:
+            if cert_id in owners:
+                await self.schedule(cert_id, owners[cert_id])
 
 
 ISSUE = CertificateJob("issue")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from app.acme.errors import AcmeError, AcmeProblem
 from app.errors import NotFound, ServerError, ValidationFailed
 from app.runtime import current
+from app.services import quotas
 from app.services.certificates import acme_accounts, jobs, listing
 from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.services.certificates.listing import ListFilter
@@ -93,13 +94,15 @@ async def request_certificate(*, user: User, ca_provider: str | None,
     await ownership.domains_for(user, wanted)
     directory = ca.directory_for(key, current().settings.ca_directories)
     await _check_eab(user, ca.name, directory)
+    await quotas.check_pending(user)
+    await quotas.spend_order(user)
     now = current().clock.now()
     cert = await Certificate.create(
         user=user, domains=wanted, search_text=" " + " ".join(wanted) + " ",
         ca_provider=ca.name, challenge_type=challenge, key_type=key,
         auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
         created_at=now, updated_at=now)
-    await jobs.ISSUE.schedule(cert.id)
+    await jobs.ISSUE.schedule(cert.id, cert.user_id)
     return detail_of(cert)
 
 
@@ -199,7 +202,7 @@ async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
     cert = await get_certificate(user=user, id=id)
     if cert.status != "pending":
         raise ValidationFailed(f"certificate {id} is {cert.status}, not pending", field="id")
-    await jobs.ISSUE.schedule(cert.id)
+    await jobs.ISSUE.schedule(cert.id, cert.user_id)
     return detail_of(cert)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from app.errors import ValidationFailed
 from app.jobs.retry import MAX_ATTEMPTS
 from app.runtime import current
+from app.services import quotas
 from app.services.certificates import attempts, jobs, outcome_rows, renewal_policy
 from app.services.certificates.issuance import RENEWAL, certificate_fields, issue
 from app.services.certificates.records import get_certificate
@@ -118,8 +119,9 @@ async def renew_now(*, user: User, id: int) -> RenewOutcome:
     if cert.status not in RENEWABLE:
         raise ValidationFailed(f"certificate {id} is {cert.status}; only an issued (or "
                                "expired) certificate can be renewed", field="id")
+    await quotas.spend_order(user)
     before = (cert.serial, cert.renewal_failures)
-    await jobs.RENEW.schedule(cert.id)
+    await jobs.RENEW.schedule(cert.id, cert.user_id)
     deadline = time.monotonic() + current().settings.renew_wait_seconds
     while time.monotonic() < deadline:
         await asyncio.sleep(0.05)

@@ -46,4 +46,4 @@ async def run_check(job: Job) -> None:
         changes["renew_at"] = info.pick(now)
     await save(cert, **changes)
     if cert.auto_renew and cert.renew_at is not None and cert.renew_at <= now:
-        await jobs.RENEW.schedule(cert.id)
+        await jobs.RENEW.schedule(cert.id, cert.user_id)

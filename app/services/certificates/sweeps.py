@@ -63,15 +63,13 @@ async def due_for_ari(now: datetime, limit: int = BATCH) -> list[int]:
 
 async def renew_due(now: datetime) -> int:
     due = await due_for_renewal(now)
-    for cert_id in due:
-        await jobs.RENEW.schedule(cert_id)
+    await jobs.RENEW.schedule_each(due)
     return len(due)
 
 
 async def check_renewal_info(now: datetime) -> int:
     due = await due_for_ari(now)
-    for cert_id in due:
-        await jobs.CHECK_RENEWAL_INFO.schedule(cert_id)
+    await jobs.CHECK_RENEWAL_INFO.schedule_each(due)
     return len(due)
 
 

@@ -16,7 +16,7 @@ from models.domain import Domain
 
 
 def lookup() -> Lookup:
-    return Lookup(current().settings.dns_resolver)
+    return Lookup.of(current().settings)
 
 
 async def run(domain: Domain) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import dns.tsig
 import dns.update
 
 from app.acme.errors import Transient
+from app.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -87,16 +88,22 @@ def _quoted(value: str) -> str:
 
 
 class Lookup:
-    """Queries through one resolver (CASP_DNS_RESOLVER) or the system's."""
+    """Queries through one resolver (CASP_DNS_RESOLVER) or the system's, each given up after
+    `timeout` s (CASP_DNS_TIMEOUT_SECONDS): a DNS that never answers costs a job that long."""
 
-    def __init__(self, resolver: str | None):
+    def __init__(self, resolver: str | None, timeout: float = 3.0):
         self.resolver = dns.asyncresolver.Resolver(configure=resolver is None)
         if resolver:
             host, port = host_port(resolver)
             self.resolver.nameservers = [host]
             self.resolver.port = port
-        self.resolver.lifetime = 5
+        self.resolver.lifetime = timeout
+        self.resolver.timeout = timeout / 2  # a lost datagram is asked again once
         self.resolver.cache = None  # propagation checks must see fresh answers
+
+    @classmethod
+    def of(cls, settings: Settings) -> Lookup:
+        return cls(settings.dns_resolver, settings.dns_timeout_seconds)
 
     async def _answer(self, name: str, rtype: str) -> dns.resolver.Answer | None:
         try:

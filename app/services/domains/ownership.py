@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.errors import NotFound, ValidationFailed
 from app.runtime import current
+from app.services import quotas
 from app.services.domains import checks as domain_checks
 from app.services.domains import names
 from app.services.inputs import storable_id
@@ -70,6 +71,7 @@ async def add_domain(*, user: User, domain: str | None,
     method = method_of(verification_method)
     if await Domain.exists(user=user, name=name):
         raise ValidationFailed(f"you already have the domain {name}", field="domain")
+    await quotas.check_domains(user)
     try:
         return view_of(await Domain.create(user=user, name=name, verification_method=method,
                                            delegation_label=secrets.token_hex(10),

@@ -31,7 +31,7 @@ async def schedule(note: Notification) -> None:
         prefs = await notification_settings.get(user=user)
         for channel in prefs.channels_for(note.type):
             await enqueue("deliver", {"notification_id": note.id, "channel": channel},
-                          key=f"deliver:{note.id}:{channel}")
+                          key=f"deliver:{note.id}:{channel}", user_id=note.user_id)
     except Exception:  # the inbox row is stored; a lost delivery must not fail the caller
         log.exception("could not queue the deliveries of notification %s", note.id)
 
