@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from tests.support import pg
 from tests.support.acme import Casp
+from tests.support.app import clear_limits
 from tests.support.cli import env_for
 from tests.support.gqlws import subscriber
 from tests.support.net import free_port, require_tcp
@@ -34,9 +34,7 @@ def pg_database() -> Iterator[str]:
 
 @pytest.fixture
 def pair(tmp_path: Path, pg_database: str, redis_url: str) -> Iterator[tuple[Casp, Casp]]:
-    with redis.Redis.from_url(redis_url) as r:  # the processes count from nothing
-        for key in r.scan_iter("LIMITS:*", count=1000):
-            r.delete(key)
+    clear_limits(redis_url)
     shared = {"CASP_DATABASE_URL": pg_database, "CASP_RATE_LIMIT_STORAGE": redis_url,
               "CASP_EVENTS": redis_url, "CASP_SECRET_KEY": "k" * 40,
               "CASP_EMBEDDED_WORKER": "false", "CASP_RATE_LIMIT": "8/minute"}
