@@ -13,7 +13,8 @@ class User(Model):
     password_hash = fields.CharField(max_length=255)
     email_verified = fields.BooleanField(default=False)
     # Disabled by the operator (`casp user disable`): no login, no token works.
-    disabled = fields.BooleanField(default=False)
+    # A database default too: migration 0008 adds the column to a table with rows.
+    disabled = fields.BooleanField(default=False, db_default=False)
     # The API token is found through its SHA-256; the readable copy is encrypted at rest.
     token_hash = fields.CharField(max_length=64, unique=True)
     token_encrypted = fields.TextField()
