@@ -23,8 +23,9 @@ class Domain(Model):
     delegation_label = fields.CharField(max_length=40, unique=True)
     http_probe = fields.CharField(max_length=64, null=True)
     # Who holds the name (app/services/domains/holders.py): held (first to add it, no proof
-    # yet) | verified (proved) | pending (another user holds it); and by which proof.
-    ownership = fields.CharField(max_length=10, default="held")
+    # yet) | verified (proved) | pending (another user holds it); and by which proof. The
+    # database default lets migration 0009 add the column to a table with rows.
+    ownership = fields.CharField(max_length=10, default="held", db_default="held")
     proved_by = fields.CharField(max_length=10, null=True)  # txt | cname
     last_check: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     verified_at = fields.DatetimeField(null=True)

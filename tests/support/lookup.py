@@ -4,22 +4,21 @@ from __future__ import annotations
 
 
 class FakeLookup:
-    """DNS as the domain checks see it: no address, a CAA set naming Let's Encrypt, and no
-    TXT or CNAME records but those given (name -> values, name -> target)."""
+    """DNS as the domain checks see it: by default no address, no CNAME, a CAA set naming
+    Let's Encrypt, no TXT record; `txt` gives TXT values by name."""
 
-    def __init__(self, txt: dict[str, set[str]] | None = None,
-                 cnames: dict[str, str] | None = None) -> None:
-        self.txt_records = txt or {}
-        self.cnames = cnames or {}
+    def __init__(self, addresses: tuple[str, ...] = (), cname: str | None = None,
+                 txt: dict[str, set[str]] | None = None) -> None:
+        self._addresses, self._cname, self._txt = list(addresses), cname, txt or {}
 
     async def addresses(self, name: str) -> list[str]:
-        return []
+        return self._addresses
 
     async def cname(self, name: str) -> str | None:
-        return self.cnames.get(name)
+        return self._cname
 
     async def txt(self, name: str) -> set[str]:
-        return set(self.txt_records.get(name, set()))
+        return set(self._txt.get(name, ()))
 
     async def caa(self, name: str) -> tuple[str, list[tuple[str, str]]] | None:
         return "example.com", [("issue", "letsencrypt.org")]

@@ -126,15 +126,17 @@ async def require_holder(cert: Certificate) -> None:
 
 async def http01_answer(token: str, host: str | None) -> str | None:
     """The key authorization to serve at /.well-known/acme-challenge/<token> for the Host
-    `host`, if casp is answering that challenge now and the certificate's user holds that
-    Host now; None otherwise (an unknown token looks the same)."""
+    `host`, if casp is answering that challenge now, the Host is one of the certificate's
+    names and its user holds it now; None otherwise (an unknown token looks the same)."""
     row = await HttpChallenge.get_or_none(token=token) if len(token) <= 128 else None
     if row is None:
         return None
     if row.certificate_id is None:  # a domain check's probe: random, it proves nothing to a CA
         return row.key_authorization
     name = names.of_host(host)
-    cert = await Certificate.get_or_none(id=row.certificate_id).only("id", "user_id")
-    if name is None or cert is None or await holders.holder_of(name) != cert.user_id:
+    cert = await Certificate.get_or_none(id=row.certificate_id).only("id", "user_id",
+                                                                      "domains")
+    if (name is None or cert is None or name not in cert.domains
+            or await holders.holder_of(name) != cert.user_id):
         return None
     return row.key_authorization
