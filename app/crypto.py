@@ -31,14 +31,24 @@ def load_or_create_secret(data_dir: Path, configured: str | None) -> str:
     return path.read_text().strip()
 
 
+def _derive(secret: str, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
+        secret.encode())
+
+
 class SecretBox:
-    """Fernet (AES-128-CBC + HMAC-SHA256) under a key derived from the server secret."""
+    """Fernet (AES-128-CBC + HMAC-SHA256) under a key derived from the server secret; and
+    tags (HMAC-SHA256) under another key derived from it."""
 
     def __init__(self, secret: str, purpose: bytes = b"casp at-rest v1"):
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
-            secret.encode()
-        )
-        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, purpose)))
+        self._tag_key = _derive(secret, b"casp tags v1")
+
+    def tag(self, purpose: str, message: str) -> str:
+        """A value only this server can compute for `message` (128 bits, 32 hex digits): the
+        same on every instance sharing CASP_SECRET_KEY, another for another purpose."""
+        data = purpose.encode() + b"\0" + message.encode()
+        return hmac.new(self._tag_key, data, hashlib.sha256).hexdigest()[:32]
 
     def encrypt(self, plaintext: str | bytes) -> str:
         data = plaintext.encode() if isinstance(plaintext, str) else plaintext

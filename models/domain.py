@@ -22,6 +22,11 @@ class Domain(Model):
     # dns-01 delegation: _acme-challenge.<name> CNAME <delegation_label>.<CASP_DNS_ZONE>
     delegation_label = fields.CharField(max_length=40, unique=True)
     http_probe = fields.CharField(max_length=64, null=True)
+    # Who holds the name (app/services/domains/holders.py): held (first to add it, no proof
+    # yet) | verified (proved) | pending (another user holds it); and by which proof. The
+    # database default lets migration 0010 add the column to a table with rows.
+    ownership = fields.CharField(max_length=10, default="held", db_default="held")
+    proved_by = fields.CharField(max_length=10, null=True)  # txt | cname
     last_check: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     verified_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()

@@ -12,15 +12,8 @@ from app.services.certificates.view import CertificateDetail
 from app.services.domains import ownership as domains
 from schema.context import Info
 from schema.types.copy import copy, copy_list
-from schema.types.domain import Domain
+from schema.types.domain import DnsRecord, Domain
 from schema.types.enums import CaProvider, CertificateStatus, ChallengeType, KeyType
-
-
-@strawberry.type
-class DnsRecord:
-    name: str
-    type: str
-    value: str
 
 
 @strawberry.type

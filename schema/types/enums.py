@@ -22,6 +22,13 @@ class CertificateStatus(Enum):  # app.services.certificates.records.STATUSES
     REVOKED = "revoked"
 
 
+@strawberry.enum(description="Whether a domain's user holds its name")
+class OwnershipStatus(Enum):  # app.services.domains.holders.OWNERSHIP
+    HELD = "held"
+    VERIFIED = "verified"
+    PENDING = "pending"
+
+
 @strawberry.enum(description="A certificate authority casp knows")
 class CaProvider(Enum):  # app.services.certificates.cas.REGISTRY
     LETSENCRYPT = "letsencrypt"
@@ -36,6 +43,13 @@ class CaProvider(Enum):  # app.services.certificates.cas.REGISTRY
 class ChallengeType(Enum):  # app.services.certificates.cas.CHALLENGE_TYPES
     DNS_01 = "dns-01"
     HTTP_01 = "http-01"
+
+
+@strawberry.enum(description="How a name is proved a user's: their TXT record, or the "
+                             "delegation CNAME to their own label")
+class OwnershipMethod(Enum):  # app.services.domains.holders.PROOFS
+    TXT = "txt"
+    CNAME = "cname"
 
 
 @strawberry.enum(description="The certificate key's algorithm and size")
@@ -56,6 +70,7 @@ class NotificationType(Enum):  # app.services.notifications.inbox.TYPES
     EXPIRING = "expiring"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    DOMAIN_MOVED = "domain_moved"
 
 
 @strawberry.enum(description="A download's format")

@@ -303,6 +303,42 @@ async def test_verify_domain_reports_match_rest(quiet: httpx.AsyncClient,
     assert "no A or AAAA record" in g["verification"]["checks"][0]["detail"]
 
 
+async def test_ownership_matches_rest(quiet: httpx.AsyncClient,
+                                      monkeypatch: pytest.MonkeyPatch):
+    """held, pending, a proof that moves the name, the move's notification: alike."""
+    monkeypatch.setattr(domain_checks, "lookup", FakeLookup)
+    alice = await user(quiet, "alice@example.com")
+    bob = await user(quiet, "bob@example.com")
+    first = data_of(await gql(quiet, ADD_DOMAIN, alice, d="example.com"))["addDomain"]
+    second = await rest(quiet, "POST", DOMAINS, bob, body={"domain": "example.com"})
+    assert first["ownership"]["status"] == "HELD" and first["ownership"]["method"] == "TXT"
+    assert second["ownership"]["status"] == "pending"
+    assert first["ownership"]["record"]["value"] != second["ownership"]["record"]["value"]
+    for token, made in ((alice, first), (bob, second)):
+        g = data_of(await gql(quiet, "query($id: Int!) { domain(id: $id) { " + DOMAIN
+                              + " } }", token, id=made["id"]))["domain"]
+        assert domain_as_rest(g) == await rest(quiet, "GET", DOMAINS, token,
+                                               params={"id": made["id"]})
+    waiting = data_of(await gql(quiet, VERIFY_DOMAIN, bob, id=second["id"]))["verifyDomain"]
+    assert waiting["ok"] is False and waiting["domain"]["ownership"]["status"] == "PENDING"
+    record = second["ownership"]["record"]
+    monkeypatch.setattr(domain_checks, "lookup",
+                        lambda: FakeLookup(txt={record["name"]: {record["value"]}}))
+    moved = data_of(await gql(quiet, VERIFY_DOMAIN, bob, id=second["id"]))["verifyDomain"]
+    assert moved["ok"] is True
+    assert moved["domain"]["ownership"] == {"status": "VERIFIED", "method": "TXT",
+                                            "record": record}
+    assert domain_as_rest(moved["domain"]) == await rest(quiet, "GET", DOMAINS, bob,
+                                                         params={"id": second["id"]})
+    theirs = await rest(quiet, "GET", DOMAINS, alice, params={"id": first["id"]})
+    assert theirs["ownership"]["status"] == "pending"
+    notes = data_of(await gql(quiet, "{ notifications { notifications { " + NOTE + " } } }",
+                              alice))["notifications"]["notifications"]
+    assert [n["type"] for n in notes] == ["DOMAIN_MOVED"]
+    listed = await rest(quiet, "GET", NOTES, alice)
+    assert [note_as_rest(n) for n in notes] == listed["notifications"]
+
+
 DELETE_DOMAIN = "mutation($id: Int!) { deleteDomain(id: $id) { message } }"
 
 
@@ -812,7 +848,7 @@ async def test_notification_types_are_the_rest_vocabulary(quiet: httpx.AsyncClie
     values = data_of(await gql(quiet, ENUM, n="NotificationType"))["__type"]["enumValues"]
     assert [v["name"].lower() for v in values] == [
         "certificate_issued", "issuance_failed", "renewal_succeeded", "renewal_failed",
-        "expiring", "expired", "revoked"]
+        "expiring", "expired", "revoked", "domain_moved"]
     doc = (await quiet.get("/api/v1/openapi.json")).json()
     (types,) = {tuple(x) for x in _item_enums(doc, "types")}
     assert list(types) == [v["name"].lower() for v in values]

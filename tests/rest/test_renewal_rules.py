@@ -55,8 +55,13 @@ async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.Asy
 
 
 async def _user(client: httpx.AsyncClient) -> tuple[int, str]:
+    """A user holding a.example.com (first to add it), the name of _cert's certificates."""
     data = await register(client)
-    return data["user_id"], await login(client)
+    token = await login(client)
+    r = await client.post("/api/v1/domains.php", headers=bearer(token),
+                          json={"domain": "a.example.com"})
+    assert r.json()["data"]["ownership"]["status"] == "held", r.text
+    return data["user_id"], token
 
 
 async def _cert(user_id: int, clock: ManualClock, days_left: float, **extra: Any) -> Certificate:

@@ -27,7 +27,8 @@ SUMMARY = ("id domains caProvider challengeType keyType status stage autoRenew i
            "revokedAt createdAt")
 DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } "
           "history { serial issuedAt expiresAt replacedAt }")
-DOMAIN = "id domain verificationMethod status createdAt verifiedAt instructions lastCheck"
+DOMAIN = ("id domain verificationMethod status createdAt verifiedAt instructions lastCheck "
+          "ownership { status method record { type name value } }")
 NOTE = "id type title message certificateId read createdAt"
 
 
@@ -112,7 +113,11 @@ def cert_as_rest(g: dict[str, Any]) -> dict[str, Any]:
 
 
 def domain_as_rest(g: dict[str, Any]) -> dict[str, Any]:
-    return {snake(k): rest_enum(v) if k == "verificationMethod" else v for k, v in g.items()}
+    out = {snake(k): rest_enum(v) if k == "verificationMethod" else v for k, v in g.items()}
+    if "ownership" in g:
+        out["ownership"] = {k: v.lower() if k in ("status", "method") else v
+                            for k, v in g["ownership"].items()}
+    return out
 
 
 def note_as_rest(g: dict[str, Any]) -> dict[str, Any]:

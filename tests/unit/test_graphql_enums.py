@@ -12,6 +12,7 @@ import pytest
 from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
 from app.services.certificates.downloads import FORMATS
 from app.services.certificates.records import REASONS, STATUSES
+from app.services.domains.holders import OWNERSHIP, PROOFS
 from app.services.notifications.inbox import TYPES
 from schema.types import enums
 
@@ -29,6 +30,8 @@ def graphql_name(value: str) -> str:
     (enums.NotificationType, TYPES),
     (enums.DownloadFormat, FORMATS),
     (enums.RevocationReason, REASONS),
+    (enums.OwnershipStatus, OWNERSHIP),
+    (enums.OwnershipMethod, PROOFS),
 ])
 def test_enum_is_the_vocabulary(enum: type[Enum], vocabulary: Iterable[str]):
     expected = [(graphql_name(v), v) for v in vocabulary]

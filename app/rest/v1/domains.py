@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from starlette.responses import Response
@@ -13,6 +14,8 @@ from app.rest.v1.schemas import INT, NULL, STR
 from app.services import messages
 from app.services.domains import names
 from app.services.domains import ownership as domains
+from app.services.domains.holders import OWNERSHIP as OWNERSHIP_STATUSES
+from app.services.domains.holders import PROOFS
 from app.services.domains.ownership import DomainView
 
 ID = Param("id", "integer", minimum=1, description="Domain id", in_query=True)
@@ -26,6 +29,8 @@ def view(domain: DomainView) -> dict[str, Any]:
         "created_at": domain.created_at.isoformat(),
         "verified_at": domain.verified_at.isoformat() if domain.verified_at else None,
         "instructions": domain.instructions, "last_check": domain.last_check,
+        "ownership": {"status": domain.ownership.status, "method": domain.ownership.method,
+                      "record": asdict(domain.ownership.record)},
     }
 
 
@@ -55,8 +60,16 @@ async def delete(call: Call) -> Response:
 BODY_ID = Param("id", "integer", required=True, minimum=1, description="Domain id")
 QUERY_ID = Param("id", "integer", required=True, minimum=1, description="Domain id",
                  in_query=True)
-DOMAIN = {"type": "object", "required": ["id", "domain", "verification_method", "status"],
-          "properties": {"id": INT, "domain": STR, "verification_method": STR, "status": STR}}
+OWNERSHIP = {"type": "object", "required": ["status", "method", "record"], "properties": {
+    # Strings described, not enums: "status" is the certificates' enum in this document.
+    "status": STR | {"description": " | ".join(OWNERSHIP_STATUSES)},
+    "method": STR | {"description": " | ".join(PROOFS)},
+    "record": {"type": "object", "required": ["type", "name", "value"],
+               "properties": {"type": STR, "name": STR, "value": STR}}}}
+DOMAIN = {"type": "object",
+          "required": ["id", "domain", "verification_method", "status", "ownership"],
+          "properties": {"id": INT, "domain": STR, "verification_method": STR, "status": STR,
+                         "ownership": OWNERSHIP}}
 
 RESOURCE = Resource("/api/v1/domains.php", (
     Action(("GET",), None, list_or_show, "List your domains, or one with ?id=", params=(ID,),

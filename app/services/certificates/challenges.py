@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import logging
 
-from app.acme.errors import AwaitingDns
+from app.acme.errors import AcmeProblem, AwaitingDns
 from app.acme.interface import Challenge
 from app.runtime import current
 from app.services.certificates.saving import save
-from app.services.domains import ownership
+from app.services.domains import holders, names, ownership
 from app.services.domains.dns import DnsUpdater, Lookup, parse_tsig
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, HttpChallenge
 from models.user import User
 
 log = logging.getLogger(__name__)
+NOT_HOLDER = "casp:notHolder"
 
 
 def record_name(identifier: str) -> str:
@@ -111,8 +112,31 @@ def _updater() -> DnsUpdater:
                       parse_tsig(settings.dns_tsig_key))
 
 
-async def http01_answer(token: str) -> str | None:
-    """The key authorization to serve at /.well-known/acme-challenge/<token>, if casp is
-    answering that challenge now."""
+async def require_holder(cert: Certificate) -> None:
+    """Before an http-01 order: every name must be held by the certificate's user now (a name
+    may have moved since the request), or the attempt fails for good."""
+    if cert.challenge_type != "http-01":
+        return
+    lost = await holders.not_held(cert.user_id, cert.domains)
+    if lost:
+        raise AcmeProblem({"type": NOT_HOLDER, "detail": f"{', '.join(lost)} is held by "
+                           "another user of this casp now, so casp orders no http-01 for "
+                           "you; prove it is yours (domains.php?action=verify) first"})
+
+
+async def http01_answer(token: str, host: str | None) -> str | None:
+    """The key authorization to serve at /.well-known/acme-challenge/<token> for the Host
+    `host`, if casp is answering that challenge now, the Host is one of the certificate's
+    names and its user holds it now; None otherwise (an unknown token looks the same)."""
     row = await HttpChallenge.get_or_none(token=token) if len(token) <= 128 else None
-    return row.key_authorization if row else None
+    if row is None:
+        return None
+    if row.certificate_id is None:  # a domain check's probe: random, it proves nothing to a CA
+        return row.key_authorization
+    name = names.of_host(host)
+    cert = await Certificate.get_or_none(id=row.certificate_id).only("id", "user_id",
+                                                                      "domains")
+    if (name is None or cert is None or name not in cert.domains
+            or await holders.holder_of(name) != cert.user_id):
+        return None
+    return row.key_authorization

@@ -15,7 +15,7 @@ from app.acme.interface import IssueRequest
 from app.acme.keys import CertFacts, facts, generate_key, key_to_pem, make_csr, split_chain
 from app.runtime import current
 from app.services.certificates import acme_accounts, attempts, jobs, outcome_rows, renewal_policy
-from app.services.certificates.challenges import IssuanceHooks, dns_routes
+from app.services.certificates.challenges import IssuanceHooks, dns_routes, require_holder
 from app.services.certificates.saving import atomic_then_publish, save
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
@@ -52,6 +52,7 @@ async def ensure_key(cert: Certificate, slot: Slot) -> None:
 
 async def issue(cert: Certificate, slot: Slot) -> str:
     """Run the ACME order of this slot to its end; answers the full chain."""
+    await require_holder(cert)
     user = await cert.user
     await ensure_key(cert, slot)
     row, account = await acme_accounts.account_for(user, cert.ca_provider, cert.directory_url)

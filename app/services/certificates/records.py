@@ -92,6 +92,8 @@ async def request_certificate(*, user: User, ca_provider: str | None,
     key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
     wanted = clean_names(domains, challenge)
     await ownership.domains_for(user, wanted)
+    if challenge == "http-01":
+        await ownership.require_held(user, wanted)
     directory = ca.directory_for(key, current().settings.ca_directories)
     await _check_eab(user, ca.name, directory)
     await quotas.check_pending(user)

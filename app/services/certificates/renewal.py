@@ -15,6 +15,7 @@ from app.jobs.retry import MAX_ATTEMPTS
 from app.runtime import current
 from app.services import quotas
 from app.services.certificates import attempts, jobs, outcome_rows, renewal_policy
+from app.services.certificates.challenges import NOT_HOLDER
 from app.services.certificates.issuance import RENEWAL, certificate_fields, issue
 from app.services.certificates.records import get_certificate
 from app.services.certificates.saving import atomic_then_publish, save
@@ -82,14 +83,18 @@ async def _failed(cert: Certificate, problem: dict[str, Any],
     failures = cert.renewal_failures + 1
     delay = max(renewal_policy.retry_delay(failures), timedelta(seconds=retry_after or 0))
     retry_at = current().clock.now() + delay
+    # A name held by another user now: trying again cannot help, auto-renew stops.
+    stop = {"auto_renew": False} if problem.get("type") == NOT_HOLDER else {}
     await save(cert, renewal_failures=failures, renew_at=retry_at, last_error=problem,
-               stage="renewal_failed", renewal_order_url=None, renewal_started_at=None)
+               stage="renewal_failed", renewal_order_url=None, renewal_started_at=None,
+               **stop)
     await _event(cert, problem)
+    then = ("auto-renew is now off" if stop else
+            f"casp tries again at {retry_at:%Y-%m-%d %H:%M} UTC")
     await notify(user_id=cert.user_id, type="renewal_failed",
                  title=f"Renewal failed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"Renewing the certificate for {', '.join(cert.domains)} failed "
-                         f"({problem.get('detail') or problem.get('type')}); casp tries "
-                         f"again at {retry_at:%Y-%m-%d %H:%M} UTC.")
+                         f"({problem.get('detail') or problem.get('type')}); {then}.")
 
 
 async def _event(cert: Certificate, problem: dict[str, Any] | None = None) -> None:

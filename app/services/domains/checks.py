@@ -1,8 +1,10 @@
-"""The checks behind domains.php?action=verify: delegation CNAME, http-01 probe, CAA."""
+"""The checks behind domains.php?action=verify: delegation CNAME, http-01 probe, CAA, and
+whether DNS proves the name is the user's (their TXT record, or the delegation CNAME)."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -10,6 +12,7 @@ import httpx
 from app.outbound import PrivateAddress, fetch, refuse_private
 from app.runtime import current
 from app.services.certificates.cas import REGISTRY
+from app.services.certificates.view import DnsRecord
 from app.services.domains.dns import DnsError, Lookup
 from models.certificate import HttpChallenge
 from models.domain import Domain
@@ -19,19 +22,42 @@ def lookup() -> Lookup:
     return Lookup.of(current().settings)
 
 
-async def run(domain: Domain) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Findings:
+    checks: list[dict[str, Any]]
+    caa: dict[str, Any] | None
+    proved: str | None  # txt | cname: DNS proves the name is the user's; None: it does not
+
+    def report(self, *more: dict[str, Any]) -> dict[str, Any]:
+        """The report both doors show, with the checks made from these findings."""
+        checks = [*self.checks, *more]
+        return {"ok": all(c["ok"] for c in checks), "checks": checks, "caa": self.caa,
+                "checked_at": current().clock.now().isoformat()}
+
+
+async def run(domain: Domain, proof: DnsRecord) -> Findings:
     checks: list[dict[str, Any]] = []
+    proved: str | None = None
+    caa: dict[str, Any] | None = None
     try:
         if domain.verification_method == "http-01":
             checks.append(await _http_probe(domain))
         else:
             checks.append(await _delegation(domain))
+        proved = await _proved(proof, checks[0])
         caa = await _caa(domain.name)
     except DnsError as exc:
         checks.append({"check": "dns", "ok": False, "detail": str(exc)})
-        caa = None
-    return {"ok": all(c["ok"] for c in checks), "checks": checks, "caa": caa,
-            "checked_at": current().clock.now().isoformat()}
+    return Findings(checks, caa, proved)
+
+
+async def _proved(proof: DnsRecord, setup: dict[str, Any]) -> str | None:
+    """The user's own TXT value, or the delegation CNAME to the record's own label (set up
+    only by whoever controls the name's DNS). An http-01 probe proves nothing: it passes for
+    every user whose name points at casp."""
+    if proof.value in await lookup().txt(proof.name):
+        return "txt"
+    return "cname" if setup["check"] == "cname" and setup["ok"] else None
 
 
 async def _delegation(domain: Domain) -> dict[str, Any]:

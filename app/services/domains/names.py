@@ -81,3 +81,15 @@ def covers(domain: str, name: str) -> bool:
     """Whether `name` (maybe a wildcard) is `domain` or under it."""
     bare = name[2:] if name.startswith("*.") else name
     return bare == domain or bare.endswith("." + domain)
+
+
+def of_host(host: str | None) -> str | None:
+    """The name an HTTP Host header asks for (port dropped, normalised), or None for an IP
+    address or anything that is not a name."""
+    value = (host or "").strip()
+    if value.startswith("[") or value.count(":") > 1:
+        return None  # an IPv6 literal
+    try:
+        return normalize(value.partition(":")[0], field="host")
+    except ValidationFailed:
+        return None

@@ -14,8 +14,10 @@ from tortoise.exceptions import IntegrityError
 from app.errors import NotFound, ValidationFailed
 from app.runtime import current
 from app.services import quotas
+from app.services.certificates.view import DnsRecord
 from app.services.domains import checks as domain_checks
-from app.services.domains import names
+from app.services.domains import holders, moves, names
+from app.services.domains.holders import Ownership
 from app.services.inputs import storable_id
 from models.certificate import Certificate
 from models.domain import Domain
@@ -38,6 +40,7 @@ class DomainView:
     verified_at: datetime | None
     instructions: dict[str, Any]  # what to set up for verification
     last_check: dict[str, Any] | None
+    ownership: Ownership  # whether the user holds the name, and their proof record
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,7 @@ def view_of(domain: Domain) -> DomainView:
     return DomainView(domain.id, domain.user_id,
                       domain.name, domain.verification_method, domain.status,
                       domain.created_at, domain.verified_at, instructions(domain),
-                      domain.last_check)
+                      domain.last_check, holders.ownership_of(domain))
 
 
 def method_of(value: str | None, field: str = "verification_method") -> str:
@@ -72,9 +75,12 @@ async def add_domain(*, user: User, domain: str | None,
     if await Domain.exists(user=user, name=name):
         raise ValidationFailed(f"you already have the domain {name}", field="domain")
     await quotas.check_domains(user)
+    holder = await holders.holder_of(name)
     try:
         return view_of(await Domain.create(user=user, name=name, verification_method=method,
                                            delegation_label=secrets.token_hex(10),
+                                           ownership="pending" if holder not in (
+                                               None, user.id) else "held",
                                            created_at=current().clock.now()))
     except IntegrityError as exc:
         raise ValidationFailed(f"you already have the domain {name}", field="domain") from exc
@@ -117,19 +123,61 @@ async def delete_domain(*, user: User, id: int) -> None:
         raise ValidationFailed(
             f"domain {domain.name} is used by live certificate(s) {users}; delete or let them "
             "expire first", field="id")
-    await domain.delete()
+    await moves.release(domain)
 
 
 async def verify_domain(*, user: User, id: int) -> Verification:
-    """Check the domain's setup now; say what is wrong when it fails."""
+    """Check the domain's setup now, and whether DNS proves the name is the user's (which
+    moves it to them); say what is wrong when it fails."""
     domain = await _owned(user, id)
-    report = await domain_checks.run(domain)
+    record = holders.proof_record(user.id, domain.name)
+    found = await domain_checks.run(domain, record)
+    moved = await moves.claim(domain, found.proved) if found.proved else []
+    report = found.report(_ownership_check(domain, record, found.proved, moved))
     domain.last_check = report
     if report["ok"]:
         domain.status = "verified"
         domain.verified_at = current().clock.now()
     await domain.save(update_fields=["last_check", "status", "verified_at"])
     return Verification(view_of(domain), bool(report["ok"]), report)
+
+
+def _ownership_check(domain: Domain, record: DnsRecord, proved: str | None,
+                     moved: list[int]) -> dict[str, Any]:
+    name = domain.name
+    if proved:
+        how = (f"the TXT record {record.name} proves" if proved == "txt" else
+               f"the delegation CNAME _acme-challenge.{name} proves")
+        taken = " (it was another user's until now)" if moved else ""
+        return {"check": "ownership", "ok": True, "detail": f"{how} that {name} is yours{taken}"}
+    if domain.ownership in holders.HOLDING:
+        how = (f"proved by {domain.proved_by} earlier" if domain.ownership == "verified" else
+               f"you added it first; the TXT record {record.name} with the value "
+               f"{record.value} would prove it")
+        return {"check": "ownership", "ok": True, "detail": f"you hold {name} ({how})"}
+    return {"check": "ownership", "ok": False, "detail":
+            f"another user holds {name}: to prove it is yours, create the TXT record "
+            f"{record.name} with the value {record.value} and verify again"}
+
+
+async def require_held(user: User, wanted: list[str]) -> None:
+    """http-01 only for names the user holds; else a VALIDATION_ERROR saying how to prove
+    one. (The user has a domain covering each name: domains_for has checked.)"""
+    lost = await holders.not_held(user.id, wanted)
+    if not lost:
+        return
+    name = lost[0]
+    covering = (await domains_for(user, [name]))[name]
+    # Their record of the name (or above it) waits for a proof; or it holds, and another
+    # user holds this name below it: then the name itself needs a record and a proof.
+    target = covering.name if covering.ownership == "pending" else name.removeprefix("*.")
+    record = holders.proof_record(user.id, target)
+    first = "" if target == covering.name else f"add {target} as a domain, "
+    raise ValidationFailed(
+        f"{name} is held by another user of this casp, so casp orders no http-01 for you: "
+        f"to prove it is yours, {first}create the TXT record {record.name} with the value "
+        f"{record.value}, then verify the domain (domains.php?action=verify); or request "
+        "with challenge_type dns-01", field="domains")
 
 
 async def domains_for(user: User, wanted: list[str]) -> dict[str, Domain]:
