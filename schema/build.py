@@ -32,7 +32,7 @@ from schema.errors import NO_STORE, ErrorCodes, mark, rejection
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
-from schema.websocket import WebSocketHandler, handler_options
+from schema.websocket import TextFrames, WebSocketHandler, handler_options
 
 
 class Schema(strawberry.Schema):
@@ -65,6 +65,7 @@ schema = Schema(query=Query, mutation=Mutation, subscription=Subscription, exten
 
 class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = WebSocketHandler
+    websocket_adapter_class = TextFrames
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's, but its refusals answer in the GraphQL shape (schema/refusals.py),

@@ -5,6 +5,7 @@
   one socket. Over a limit, the operation is refused with RATE_LIMIT_EXCEEDED in the GraphQL
   error shape; the socket stays open.
 - At most CASP_WS_PER_USER sockets per user in this process (4429 beyond).
+- Every message goes out as a text frame (standard clients refuse binary ones).
 - The moment the user's tokens are retired (regenerate-token, reset-password; in any process,
   app/events.py), the sockets opened with the old token close with 4401.
 """
@@ -14,8 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -36,6 +41,19 @@ MAX_IN_FLIGHT = 10  # operations running at once on one socket
 RECHECK_SECONDS = 30.0  # an open socket's token is checked again at least this often
 RETIRED = (4401, "Unauthorized: the API token was retired")
 OPEN: Counter[int] = Counter()  # user id -> sockets open in this process
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Every message as a text frame. graphql-transport-ws messages are JSON text: gql, the
+    graphql-ws reference client and GraphiQL refuse binary frames, which Strawberry sends
+    when the view's encode_json gives bytes (GraphQLApp's orjson does, for HTTP's sake)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 class WebSocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
