@@ -154,3 +154,23 @@ def redis_url() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+async def quiet(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+    """The app without its embedded worker or a CA: certificates stay pending with a queued
+    job (REST and GraphQL tests that need no issuance)."""
+    async with running(quiet_settings(settings), clock, acme=OfflineAcme()) as c:
+        yield c
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for the casp processes of one test (they migrate
+    it), whichever pass of the suite runs."""
+    require_tcp("127.0.0.1", 5432, "PostgreSQL")
+    url = pg.databases().empty()
+    try:
+        yield url
+    finally:
+        pg.databases().release(url)

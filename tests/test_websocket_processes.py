@@ -10,26 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import pg
 from tests.support.acme import Casp
 from tests.support.app import clear_limits
 from tests.support.cli import env_for
 from tests.support.gqlws import subscriber
-from tests.support.net import free_port, require_tcp
+from tests.support.net import free_port
 from tests.support.rest import PASSWORD, bearer
 
 pytestmark = pytest.mark.slow  # two casp processes, PostgreSQL and Redis
 ACCOUNT = "/api/v1/account.php"
 
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    require_tcp("127.0.0.1", 5432, "PostgreSQL")
-    url = pg.databases().empty()
-    try:
-        yield url
-    finally:
-        pg.databases().release(url)
 
 
 @pytest.fixture

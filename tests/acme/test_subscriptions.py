@@ -15,7 +15,6 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosedError
 
-from tests.support import pg
 from tests.support.acme import (
     CASP,
     Casp,
@@ -29,7 +28,7 @@ from tests.support.acme import (
 from tests.support.dns import BindServer
 from tests.support.gqlws import Subscriber, subscriber
 from tests.support.live import live_casp
-from tests.support.net import free_port, require_tcp
+from tests.support.net import free_port
 from tests.support.pebble import PebbleFactory, PebbleServer
 
 pytestmark = pytest.mark.slow  # real Pebble and BIND servers
@@ -119,16 +118,6 @@ async def test_subscriptions_need_a_token_and_see_only_their_own(tmp_path: Path,
                     message = await sub.receive(within=3)
                 raise AssertionError(f"another user's event arrived: {message}")
 
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for the processes of one test (they migrate it)."""
-    require_tcp("127.0.0.1", 5432, "PostgreSQL")
-    url = pg.databases().empty()
-    try:
-        yield url
-    finally:
-        pg.databases().release(url)
 
 
 @pytest.fixture(params=["redis", "postgres"])

@@ -4,16 +4,13 @@ VALIDATION_ERROR naming the field, and neither echoes the value back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from app.clock import ManualClock
-from app.config import Settings
-from tests.support.app import OfflineAcme, quiet_settings, running
 from tests.support.graphql import user
 from tests.support.rest import PASSWORD, bearer
 
@@ -113,11 +110,6 @@ CASES = [
          lambda v: get(CERTS, action="download", id=1, password=v)),
 ]
 
-
-@pytest.fixture
-async def quiet(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(quiet_settings(settings), clock, acme=OfflineAcme()) as c:
-        yield c
 
 
 @pytest.fixture

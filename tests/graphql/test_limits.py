@@ -24,12 +24,6 @@ from tests.support.rest import bearer, login, register
 
 
 @pytest.fixture
-async def quiet(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(quiet_settings(settings), clock, acme=OfflineAcme()) as c:
-        yield c
-
-
-@pytest.fixture
 async def token(quiet: httpx.AsyncClient) -> str:
     return await user(quiet, "limits@example.com", "example.com")
 

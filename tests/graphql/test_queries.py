@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from app.clock import ManualClock
-from app.config import Settings
 from models.certificate import Certificate, CertificateVersion
-from tests.support.app import OfflineAcme, quiet_settings, running
 from tests.support.graphql import data_of, gql, rest, user
 
 DOMAINS = ("example.com", "shop.example.com", "example.org", "example.net")
@@ -28,11 +25,6 @@ NESTED = """query($pp: Int) { certificates(perPage: $pp) { total certificates {
 FLAT = """query($pp: Int) { certificates(perPage: $pp) { total certificates {
   id domains status } } }"""
 
-
-@pytest.fixture
-async def quiet(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(quiet_settings(settings), clock, acme=OfflineAcme()) as c:
-        yield c
 
 
 class _Statements(logging.Handler):

@@ -4,7 +4,6 @@ renewal jobs place no http-01 order for a name the user does not hold (casp:notH
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,7 +18,7 @@ from app.services.domains import checks as domain_checks
 from models.certificate import Certificate, HttpChallenge
 from models.job import Job
 from models.notification import Notification
-from tests.support.app import OfflineAcme, running
+from tests.support.app import OfflineAcme, quiet_settings, running
 from tests.support.graphql import make_issued
 from tests.support.lookup import FakeLookup
 from tests.support.rest import Headers, request, user
@@ -50,8 +49,7 @@ def acme() -> CountingAcme:
 @pytest.fixture
 async def app(settings: Settings, clock: ManualClock,
               acme: CountingAcme) -> AsyncIterator[httpx.AsyncClient]:
-    quiet = dataclasses.replace(settings, embedded_worker=False, rate_limit="1000/minute")
-    async with running(quiet, clock, acme=acme) as client:
+    async with running(quiet_settings(settings), clock, acme=acme) as client:
         yield client
 
 
