@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import getpass
 import importlib
@@ -61,12 +62,21 @@ def serve_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
     _freeze_startup_heap()
-    config = uvicorn.Config("app.main:create_app", factory=True,
-                            **serve_options(args, settings))
+    options = serve_options(args, settings)
+    # The app gets these settings (not its own from the environment): the mails' links
+    # follow --host and --port unless CASP_PUBLIC_URL is set.
+    serving = settings.serving_at(options["host"], options["port"])
+    config = uvicorn.Config(functools.partial(_create_app, serving), factory=True, **options)
     server = _Server(config, _MetricsListener.of(settings))
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(server.serve())
     return 0 if server.started else 3  # 3: uvicorn's own "could not start"
+
+
+def _create_app(settings: Settings) -> Any:
+    from app.main import create_app  # imported by _freeze_startup_heap already
+
+    return create_app(settings)
 
 
 class _MetricsListener(uvicorn.Server):

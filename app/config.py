@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +80,22 @@ def _listen(env: Mapping[str, str], name: str) -> tuple[str, int] | None:
     return host, int(port)
 
 
+def local_url(host: str, port: int) -> str:
+    """The address of a casp listening on host:port, as mails write it: a wildcard address
+    (0.0.0.0, ::) as loopback, which works at least on this machine."""
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 (a comparison, not a bind)
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _serving(env: Mapping[str, str]) -> dict[str, Any]:
+    host = env.get("CASP_HOST") or Settings.host
+    port = _int(env, "CASP_PORT", Settings.port, 0)
+    public_url = (env.get("CASP_PUBLIC_URL") or "").rstrip("/")
     return {
-        "host": env.get("CASP_HOST") or Settings.host,
-        "port": _int(env, "CASP_PORT", Settings.port, 0),
+        "host": host, "port": port,
+        "public_url": public_url or local_url(host, port),
+        "public_url_follows": not public_url,
         "forwarded_allow_ips": env.get("CASP_FORWARDED_ALLOW_IPS")
         or Settings.forwarded_allow_ips,
         "metrics_token": env.get("CASP_METRICS_TOKEN") or None,
@@ -158,6 +170,7 @@ class Settings:
     database_url: str = ""
     secret_key: str | None = None
     public_url: str = "http://127.0.0.1:8000"
+    public_url_follows: bool = False  # CASP_PUBLIC_URL unset: follows casp serve's host:port
     rate_limit: str = "100/minute"
     auth_rate_limit: str = "10/minute"
     auth_ip_rate_limit: str = "30/minute"
@@ -215,7 +228,6 @@ class Settings:
             data_dir=data_dir,
             database_url=env.get("CASP_DATABASE_URL") or "",
             secret_key=env.get("CASP_SECRET_KEY") or None,
-            public_url=(env.get("CASP_PUBLIC_URL") or cls.public_url).rstrip("/"),
             rate_limit=_limit(env, "CASP_RATE_LIMIT", cls.rate_limit),
             auth_rate_limit=_limit(env, "CASP_AUTH_RATE_LIMIT", cls.auth_rate_limit),
             auth_ip_rate_limit=_limit(env, "CASP_AUTH_IP_RATE_LIMIT", cls.auth_ip_rate_limit),
@@ -235,6 +247,11 @@ class Settings:
             **_connections(env),
             **_issuance(env),
         )
+
+    def serving_at(self, host: str, port: int) -> Settings:
+        """These settings for a casp serving on host:port (`casp serve --host --port`)."""
+        public_url = local_url(host, port) if self.public_url_follows else self.public_url
+        return replace(self, host=host, port=port, public_url=public_url)
 
     @property
     def db_url(self) -> str:

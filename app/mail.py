@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import time
 import uuid
 from email.message import EmailMessage
@@ -36,8 +37,23 @@ def build_message(sender: str, to: str, subject: str, body: str) -> EmailMessage
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="casp.local")
-    msg.set_content(body)
+    # Not quoted-printable (the default for a line over 78 characters): that soft-wraps a
+    # long link with "=" at the end of each piece, and a link copied from the file breaks.
+    # (RFC 5322 caps a line at 998 characters: a longer one must be encoded.)
+    if max(map(len, body.splitlines()), default=0) > 998:
+        msg.set_content(body)
+    else:
+        msg.set_content(body, cte="7bit" if body.isascii() else "8bit")
     return msg
+
+
+def links_in(body: str) -> str:
+    """The links of a mail for its log line (which shows their tokens as [redacted]: the
+    whole link is in the mail)."""
+    return " ".join(dict.fromkeys(LINK.findall(body))) or "none"
+
+
+LINK = re.compile(r"https?://\S+")
 
 
 class OutboxMailer:
@@ -50,17 +66,18 @@ class OutboxMailer:
     async def send(self, to: str, subject: str, body: str) -> None:
         msg = build_message(self.sender, to, subject, body)
         try:
-            await asyncio.to_thread(self._write, msg)
+            path = await asyncio.to_thread(self._write, msg)
         except OSError as exc:
             raise MailFailed(f"cannot write to the outbox: {exc}") from exc
-        log.info("mail to %s written to the outbox: %s", to, subject)
+        log.info("mail to %s written to %s: %s; links: %s", to, path, subject, links_in(body))
 
-    def _write(self, msg: EmailMessage) -> None:
+    def _write(self, msg: EmailMessage) -> Path:
         private_dir(self.outbox)  # mails carry tokens: 0700, each file 0600
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.outbox / f".{name}.tmp"
         write_private(tmp, msg.as_bytes())
         os.replace(tmp, self.outbox / name)
+        return self.outbox / name
 
 
 class _SmtpOptions(TypedDict):  # aiosmtplib.send's keyword arguments
@@ -99,7 +116,7 @@ class SmtpMailer:
             await aiosmtplib.send(msg, **self._options)
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise MailFailed(f"SMTP {self._options['hostname']}: {exc}") from exc
-        log.info("mail to %s sent over SMTP: %s", to, subject)
+        log.info("mail to %s sent over SMTP: %s; links: %s", to, subject, links_in(body))
 
 
 def make_mailer(smtp_url: str | None, outbox: Path, sender: str) -> Mailer:

@@ -26,6 +26,16 @@ def test_environment_overrides():
     assert (s.body_timeout_seconds, s.max_connections) == (5, 200)
 
 
+def test_the_public_url_follows_where_casp_listens_unless_set():
+    assert Settings.from_env({}).public_url == "http://127.0.0.1:8000"
+    assert Settings.from_env({"CASP_PORT": "8080"}).public_url == "http://127.0.0.1:8080"
+    follows = Settings.from_env({})
+    assert follows.serving_at("::1", 9000).public_url == "http://[::1]:9000"
+    assert follows.serving_at("0.0.0.0", 80).public_url == "http://127.0.0.1:80"  # noqa: S104
+    fixed = Settings.from_env({"CASP_PUBLIC_URL": "https://casp.example"})
+    assert fixed.serving_at("0.0.0.0", 9000).public_url == "https://casp.example"  # noqa: S104
+
+
 @pytest.mark.parametrize(("env", "name"), [
     ({"CASP_RATE_LIMIT": "lots"}, "CASP_RATE_LIMIT"),
     ({"CASP_MAX_BODY_BYTES": "big"}, "CASP_MAX_BODY_BYTES"),
