@@ -30,6 +30,8 @@ SENSITIVE = frozenset({"password", "passwd", "passphrase", "token", "key", "secr
 _SUFFIXES = ("_password", "_token", "_key", "_secret")
 _PAIR = re.compile(r"(?<=[?&])([^=&?#\s\"']+)=([^&#\s\"']*)")
 REDACTED = "[redacted]"
+# A log record's attribute (set with extra=) that exempts its line: the outbox mailer's.
+UNREDACTED = "unredacted"
 
 
 def sensitive(name: str) -> bool:
@@ -52,6 +54,8 @@ class RedactFilter(logging.Filter):
         try:
             message = record.getMessage()
         except Exception:  # a malformed call: logging reports it when formatting
+            return True
+        if getattr(record, UNREDACTED, False):
             return True
         if "=" in message and (cleaned := redact(message)) != message:
             record.msg, record.args = cleaned, None

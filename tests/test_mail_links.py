@@ -50,10 +50,8 @@ def test_the_link_copied_from_the_outbox_file_verifies_the_account(tmp_path: Pat
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     line = next(ln for ln in served.output.splitlines() if "Confirm your email" in ln)
     assert str(eml) in line  # where the whole link is
-    # the link, its token redacted as every token in the log (README, Security)
-    assert (f"links: {served.base}/api/v1/auth.php?action=verify-email&token=[redacted]"
-            in line), line
-    assert links[0].rsplit("=", 1)[1] not in served.output
+    # the whole link, to follow from the terminal: in outbox mode no mail leaves the machine
+    assert f"links: {links[0]}" in line, line
 
 
 def test_domain_instructions_follow_the_port(tmp_path: Path) -> None:

@@ -64,3 +64,24 @@ def test_a_malformed_log_call_is_left_to_logging():
                                ("one",), None)
     assert logs.RedactFilter().filter(record) is True
     assert record.msg == "two %s %s" and record.args == ("one",)
+
+
+async def test_the_outbox_logs_a_whole_link_smtp_a_redacted_one(stream: io.StringIO,
+                                                                   tmp_path, monkeypatch):
+    """Outbox mode: nothing leaves the machine, the log reader follows the link, whole.
+    Over SMTP the recipient has the mail: the log line keeps the token out."""
+    from app import mail
+
+    body = "Confirm: http://127.0.0.1:8000/api/v1/auth.php?action=verify-email&token=s3cr3t\n"
+    await mail.OutboxMailer(tmp_path, "casp <noreply@casp.test>").send("a@b.test", "Hi", body)
+    assert "action=verify-email&token=s3cr3t" in json.loads(stream.getvalue())["message"]
+
+    async def delivered(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(mail.aiosmtplib, "send", delivered)
+    stream.truncate(0), stream.seek(0)
+    await mail.SmtpMailer("smtp://127.0.0.1:25", "casp <noreply@casp.test>").send(
+        "a@b.test", "Hi", body)
+    line = json.loads(stream.getvalue())["message"]
+    assert "token=[redacted]" in line and "s3cr3t" not in line
