@@ -1,10 +1,11 @@
 """Events about a user, across processes: certificate changes for live subscribers, and the
 retirement of the user's API tokens for their open WebSockets.
 
-A worker publishes each status or stage change; the accounts service publishes a token
-retirement; every API process fans them out to the subscribers it holds. The transport
-(CASP_EVENTS) is the engine already running: Redis pub/sub, PostgreSQL LISTEN/NOTIFY, or,
-for one process, memory."""
+The certificates service publishes each change a user would care about (status, stage,
+last error, renewal moment: app/services/certificates/saving.py); the accounts service
+publishes a token retirement; every API process fans them out to the subscribers it holds.
+The transport (CASP_EVENTS) is the engine already running: Redis pub/sub, PostgreSQL
+LISTEN/NOTIFY, or, for one process, memory."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,7 +26,9 @@ CHANNEL = "casp_events"
 QUEUE_SIZE = 256  # per subscriber; a subscriber that falls this far behind loses the oldest
 
 
-CERTIFICATE = "certificate"  # a certificate's status or stage changed
+CERTIFICATE = "certificate"  # a certificate changed (see CHANGES)
+# What a certificate event reports, in the order the GraphQL enum CertificateChange lists them.
+CHANGES = ("status", "stage", "last_error", "renew_at")
 TOKENS_RETIRED = "tokens_retired"  # every token the user held before now is retired
 
 
@@ -37,6 +40,9 @@ class UserEvent:
     stage: str = ""
     at: str = ""  # ISO 8601
     kind: str = CERTIFICATE
+    last_error: dict[str, Any] | None = None  # the CA's problem document
+    renew_at: str | None = None  # ISO 8601; None without auto-renew
+    changed: tuple[str, ...] = ()  # of CHANGES; empty: the state as it is (on subscribe)
 
     @classmethod
     def tokens_retired(cls, user_id: int) -> UserEvent:
@@ -47,7 +53,12 @@ class UserEvent:
 
     @classmethod
     def loads(cls, text: str | bytes) -> UserEvent:
-        return cls(**json.loads(text))
+        """Fields this version does not know are dropped: during a rolling upgrade, a newer
+        process's events still reach an older one's subscribers."""
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        data["changed"] = tuple(data.get("changed", ()))
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 class EventBus:

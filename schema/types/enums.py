@@ -91,6 +91,17 @@ class RevocationReason(Enum):  # app.services.certificates.records.REASONS
     CESSATION_OF_OPERATION = "cessationOfOperation"
 
 
+@strawberry.enum(description="What a certificate event reports a change of")
+class CertificateChange(Enum):  # app.events.CHANGES
+    STATUS = strawberry.enum_value("status", description="The certificate's status")
+    STAGE = strawberry.enum_value("stage", description="Its progress inside pending, or "
+                                                       "the last step it reached")
+    LAST_ERROR = strawberry.enum_value("last_error", description="The CA's problem from "
+                                       "the last attempt (set, replaced or cleared)")
+    RENEW_AT = strawberry.enum_value("renew_at", description="When casp renews it "
+                                     "(scheduled, moved, or cleared)")
+
+
 def value(member: Enum | None) -> str | None:
     """An enum argument as the service expects it (the REST string)."""
     return None if member is None else str(member.value)

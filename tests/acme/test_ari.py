@@ -1,15 +1,15 @@
 """ACME Renewal Information against real Pebble, its renewalInfo served by a local stub
 (Pebble 2.4 has none), with a clock the tests move: the window is asked for the right
-certificate id, renew_at falls inside it, the CA's Retry-After sets the next look, a window
-moved into the past (a mass revocation) starts the renewal at once, and a CA without
-renewalInfo keeps the one-third rule."""
+certificate id, renew_at falls inside it (and a subscriber is told), the CA's Retry-After
+sets the next look, a window moved into the past (a mass revocation) starts the renewal at
+once, and a CA without renewalInfo keeps the one-third rule."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +24,7 @@ from tests.support.acme import casp_settings, issue_http01, user_token
 from tests.support.ari import AriStub, Window
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
+from tests.support.gqlws import subscriber
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
 from tests.support.rest import bearer
@@ -31,6 +32,8 @@ from tests.support.rest import bearer
 pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 URL = "/api/v1/certificates.php"
+EVENTS = """subscription($id: Int) { certificateEvents(id: $id) {
+  status stage changed renewAt } }"""
 
 
 @pytest.fixture
@@ -165,3 +168,29 @@ async def test_a_ca_without_renewal_info_keeps_the_one_third_rule(
         await sweep_until(cleared)
         row = await Certificate.get(id=first["id"])
         assert row.renew_at == before.renew_at and row.ari_window_start is None
+
+
+async def test_a_renewal_moved_by_the_window_is_an_event(tmp_path: Path, ca: PebbleServer,
+                                                         bind_server: BindServer, port: int,
+                                                         stub: AriStub):
+    """The CA's window moves renewAt and nothing else: a subscriber is told."""
+    clock = ManualClock()
+    t0 = clock.now()
+    stub.window = Window(t0 + timedelta(days=20), t0 + timedelta(days=22), retry_after=7200)
+    settings = with_ari(tmp_path / "data", ca, bind_server, port, stub)
+    async with live_casp(settings, port, clock) as client:
+        token = await user_token(client)
+        first = await issue_http01(client, token, "ariev")
+        async with subscriber(str(client.base_url), token) as sub:
+            op = await sub.subscribe(EVENTS, {"id": first["id"]})
+            now = (await sub.receive(within=10))["payload"]["data"]["certificateEvents"]
+            assert now["changed"] == [] and now["renewAt"] == first["renew_at"], now
+            await enqueue("sweep", {}, key="sweep")
+            moved = await sub.receive(within=10)
+        assert moved["id"] == op, moved
+        event = moved["payload"]["data"]["certificateEvents"]
+        row = await Certificate.get(id=first["id"])
+        assert event == {"status": "ISSUED", "stage": "done", "changed": ["RENEW_AT"],
+                         "renewAt": row.renew_at.isoformat()}, event  # type: ignore[union-attr]
+        assert row.renew_at != datetime.fromisoformat(first["renew_at"])
+        assert stub.window.start <= row.renew_at <= stub.window.end  # type: ignore[operator]

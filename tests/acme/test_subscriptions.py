@@ -34,7 +34,7 @@ from tests.support.pebble import PebbleFactory, PebbleServer
 pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 EVENTS = """subscription($id: Int) { certificateEvents(id: $id) {
-  certificateId status stage at certificate { id status serial } } }"""
+  certificateId status stage lastError renewAt changed at certificate { id status serial } } }"""
 REQUEST = """mutation($names: [String!]!, $challenge: ChallengeType) {
   requestCertificate(domains: $names, caProvider: LETSENCRYPT, challengeType: $challenge) {
     id status } }"""
@@ -64,6 +64,10 @@ def assert_pending_to_issued(seen: list[dict[str, Any]], cert_id: int) -> None:
     stages = [e["stage"] for e in seen]
     assert "done" == stages[-1] and "authorizing" in stages, stages
     assert seen[-1]["certificate"]["serial"]
+    # The request (queued) comes first; the issuance schedules the renewal.
+    assert seen[0]["stage"] == "queued" and seen[0]["changed"] == ["STATUS", "STAGE"], seen
+    assert seen[-1]["renewAt"] and "RENEW_AT" in seen[-1]["changed"], seen[-1]
+    assert all(e["lastError"] is None for e in seen), seen
 
 
 @pytest.fixture

@@ -25,11 +25,13 @@ import httpx
 import pytest
 
 from app.config import Settings
+from app.services.certificates.saving import save
+from models.certificate import Certificate
 from schema import explorer
 from tests.support import find_binary
 from tests.support.live import live_casp
 from tests.support.net import free_port
-from tests.support.rest import login, register
+from tests.support.rest import bearer, login, register
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = {"Accept": "text/html"}
@@ -209,8 +211,24 @@ RESULT = """() => {
 }"""
 
 
+SUBSCRIPTION = """subscription {
+  certificateEvents(id: %d) { certificateId status stage lastError changed }
+}"""
+PROBLEM = {"type": "casp:unavailable", "detail": "the CA is away"}
+
+
+async def requested_certificate(client: httpx.AsyncClient, token: str) -> int:
+    r = await client.post("/api/v1/domains.php", headers=bearer(token),
+                          json={"domain": "explorer.example", "verification_method": "dns-01"})
+    assert r.status_code == 200, r.text
+    r = await client.post("/api/v1/certificates.php", headers=bearer(token), json={
+        "domains": ["explorer.example"], "ca_provider": "letsencrypt"})
+    assert r.status_code == 201, r.text
+    return int(r.json()["data"]["id"])
+
+
 @pytest.mark.slow  # Chromium
-async def test_explorer_runs_a_query_in_a_browser_with_the_network_cut_off(
+async def test_explorer_runs_a_query_and_a_subscription_with_the_network_cut_off(
         settings: Settings):
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import Request, Route, async_playwright
@@ -218,7 +236,10 @@ async def test_explorer_runs_a_query_in_a_browser_with_the_network_cut_off(
     executable = chromium()
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    settings = dataclasses.replace(settings, embedded_worker=False)
+    socket = f"ws://127.0.0.1:{port}"
+    # No worker (the certificate stays queued); no CA reached either (a closed port).
+    settings = dataclasses.replace(settings, embedded_worker=False, ca_directories={
+        "letsencrypt": f"http://127.0.0.1:{free_port()}/directory"})
     blocked: list[str] = []
     requested: list[str] = []
     problems: list[str] = []
@@ -234,6 +255,7 @@ async def test_explorer_runs_a_query_in_a_browser_with_the_network_cut_off(
     async with live_casp(settings, port) as client:
         await register(client, email="explorer@example.com")
         token = await login(client, email="explorer@example.com")
+        cert_id = await requested_certificate(client, token)  # queued: no worker runs
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=executable, args=OFFLINE)
             try:
@@ -271,13 +293,29 @@ async def test_explorer_runs_a_query_in_a_browser_with_the_network_cut_off(
                     await page.wait_for_function(f"() => ({RESULT})().includes('data')")
                     result: dict[str, Any] = json.loads(await page.evaluate(RESULT))
 
+                    # A subscription, over the explorer's own WebSocket: the certificate's
+                    # state first, then a change as it happens.
+                    await query.click()
+                    await page.keyboard.press("Control+A")
+                    await page.keyboard.insert_text(SUBSCRIPTION % cert_id)
+                    # GraphiQL parses the editor's text after a pause, and picks WebSocket or
+                    # HTTP from that parse: run before it, the subscription goes by HTTP.
+                    await page.wait_for_timeout(1000)
+                    await page.locator(".graphiql-execute-button").click()
+                    await page.wait_for_function(f"() => ({RESULT})().includes('queued')")
+                    told: dict[str, Any] = json.loads(await page.evaluate(RESULT))
+                    await save(await Certificate.get(id=cert_id), last_error=PROBLEM)
+                    await page.wait_for_function(f"() => ({RESULT})().includes('LAST_ERROR')")
+                    changed: dict[str, Any] = json.loads(await page.evaluate(RESULT))
+                    await page.locator(".graphiql-execute-button").click()  # stops it
+
                     # A dialog adds a <style> element: the CSP allows it by its hash.
                     await page.get_by_label("Open settings dialog").click()
                     await page.get_by_text("Clear storage").wait_for()
                     await page.keyboard.press("Escape")
                 except PlaywrightError as exc:
-                    pytest.fail(f"{exc}\nrequests that left casp: {blocked}\n"
-                                f"problems: {problems}")
+                    pytest.fail(f"{exc}\nresult pane: {await page.evaluate(RESULT)}\n"
+                                f"requests that left casp: {blocked}\nproblems: {problems}")
                 violations = await page.evaluate("window.__cspViolations")
                 await context.close()
             finally:
@@ -285,8 +323,15 @@ async def test_explorer_runs_a_query_in_a_browser_with_the_network_cut_off(
     elapsed = time.monotonic() - started
 
     assert result == {"data": {"me": {"email": "explorer@example.com"}}}
+    event = {"certificateId": cert_id, "status": "PENDING", "stage": "queued"}
+    assert told == {"data": {"certificateEvents": {**event, "lastError": None,
+                                                   "changed": []}}}
+    assert changed == {"data": {"certificateEvents": {**event, "lastError": PROBLEM,
+                                                      "changed": ["LAST_ERROR"]}}}
     assert blocked == [], f"requests that left casp: {blocked}"
-    assert requested and all(url.startswith(origin + "/") for url in requested), requested
+    assert requested and all(url.startswith((origin + "/", socket + "/")) for url in requested
+                             ), requested
+    assert f"{socket}/graphql" in requested  # the subscription's WebSocket
     assert violations == [], violations
     assert problems == [], problems
     assert elapsed < 60, elapsed

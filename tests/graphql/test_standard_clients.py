@@ -1,12 +1,16 @@
 """GraphQL over WebSocket with a client nobody here wrote: gql, with both of its WebSocket
 transports (websockets and aiohttp), runs a query and receives certificate events as a
-subscriber would. Every message must come as a text frame: gql stops at a binary one
-("Binary data received in the websocket")."""
+subscriber would; graphql-ws, the protocol's reference client, hears why a token is refused.
+Every message must come as a text frame: gql stops at a binary one ("Binary data received in
+the websocket"). Against Pebble, to issued: tests/acme/test_standard_clients.py."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +27,7 @@ from tests.support.live import live_casp
 from tests.support.net import free_port
 from tests.support.rest import login, register
 
+CLIENTS = Path(__file__).resolve().parents[1] / "clients"
 TRANSPORTS = {"websockets": WebsocketsTransport, "aiohttp": AIOHTTPWebsocketsTransport}
 EVENTS = gql("subscription { certificateEvents { certificateId status stage } }")
 
@@ -58,3 +63,16 @@ async def test_gql_queries_and_subscribes_over_websocket(live: httpx.AsyncClient
         assert event == {"certificateEvents": {"certificateId": 7, "status": "ISSUED",
                                                "stage": "done"}}
         await events.aclose()
+
+
+async def test_graphql_ws_reports_a_refused_token(live: httpx.AsyncClient):
+    """graphql-ws (Node, tests/clients/subscribe.mjs) against a made-up token: the close
+    code casp sends reaches the client, which exits non-zero with it."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the graphql-ws client (./dev test installs it)"
+    url = str(live.base_url).replace("http://", "ws://") + "/graphql"
+    done = await asyncio.to_thread(
+        subprocess.run, [node, str(CLIENTS / "subscribe.mjs"), url, "made-up-token",
+                         "subscription { certificateEvents { certificateId } }"],
+        capture_output=True, text=True, timeout=30, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", "closed 4403: Forbidden\n")

@@ -30,9 +30,10 @@ from app.main import create_app
 from app.rest.openapi import document
 from app.rest.v1 import RESOURCES
 from app.runtime import current
-from models.certificate import RenewalEvent
+from app.services.certificates.saving import save
+from models.certificate import Certificate, RenewalEvent
 from tests.support.app import migrated, quiet_settings, running
-from tests.support.gqlws import subscriber
+from tests.support.gqlws import Subscriber, subscriber
 from tests.support.net import free_port
 from tests.support.rest import bearer
 from tests.support.robustness import catalog
@@ -433,21 +434,44 @@ async def test_subscription_to_another_users_certificate(settings: Settings,
             assert "NOT_FOUND" in answers[UNKNOWN], answers
             assert answers[pair.owner.pending_id] == answers[UNKNOWN]
             assert answers[pair.owner.issued_id] == answers[UNKNOWN]
-            # Subscribed to all of its own, the other user hears none of the owner's events,
-            # while the owner (listening too) hears its own revocation.
-            everything = "subscription { certificateEvents { certificateId status } }"
+            # Subscribed to all of its own, the other user hears only of its own pending
+            # certificates (their state on subscribing), none of the owner's: not the owner's
+            # state on subscribing, nor its revocation, failed attempt or new renewal time.
+            everything = "subscription { certificateEvents { certificateId status changed } }"
             async with subscriber(base, pair.owner.token) as owner_sub:
                 mine = await owner_sub.subscribe(everything)
                 theirs = await sub.subscribe(everything)
                 await asyncio.sleep(0.2)
-                r = await client.post("/api/v1/certificates.php?action=revoke",
-                                      json={"id": pair.owner.issued_id},
-                                      headers=bearer(pair.owner.token))
-                assert r.status_code == 200, r.text
-                heard = await owner_sub.receive(within=10)
-                assert heard["id"] == mine and heard["payload"]["data"]["certificateEvents"][
-                    "certificateId"] == pair.owner.issued_id
-                with pytest.raises(TimeoutError):
-                    message = await sub.receive(within=1.5)
-                    raise AssertionError(f"the other user heard the owner's event: {message}"
-                                         f" (subscription {theirs})")
+                await owner_changes(pair)
+                heard_ids = [(await owner_sub.receive(within=10))["payload"]["data"][
+                    "certificateEvents"]["certificateId"] for _ in range(4)]
+                assert heard_ids == [pair.owner.pending_id, pair.owner.issued_id,
+                                     pair.owner.pending_id, pair.owner.issued_id], heard_ids
+                told = await all_received(sub)
+                assert {m["id"] for m in told} == {theirs}, told
+                assert sorted(m["payload"]["data"]["certificateEvents"]["certificateId"]
+                              for m in told) == [pair.other.pending_id, pair.other.issued_id], (
+                    f"the other user heard what is not its own: {told} (owner's op {mine})")
+
+
+async def all_received(sub: Subscriber, within: float = 1.5) -> list[dict[str, Any]]:
+    """Every message until none comes for `within` seconds."""
+    told = []
+    while True:
+        try:
+            told.append(await sub.receive(within=within))
+        except TimeoutError:
+            return told
+
+
+async def owner_changes(pair: Pair) -> None:
+    """The owner's certificates change: revoked; a failed attempt that sets only lastError;
+    a renewal moment moved."""
+    r = await pair.client.post("/api/v1/certificates.php?action=revoke",
+                               json={"id": pair.owner.issued_id},
+                               headers=bearer(pair.owner.token))
+    assert r.status_code == 200, r.text
+    pending = await Certificate.get(id=pair.owner.pending_id)
+    await save(pending, last_error={"type": "casp:unavailable", "detail": "CA away"})
+    issued = await Certificate.get(id=pair.owner.issued_id)
+    await save(issued, auto_renew=True, renew_at=current().clock.now() + timedelta(days=9))

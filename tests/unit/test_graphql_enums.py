@@ -9,6 +9,7 @@ from enum import Enum
 
 import pytest
 
+from app.events import CHANGES
 from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
 from app.services.certificates.downloads import FORMATS
 from app.services.certificates.records import REASONS, STATUSES
@@ -32,6 +33,7 @@ def graphql_name(value: str) -> str:
     (enums.RevocationReason, REASONS),
     (enums.OwnershipStatus, OWNERSHIP),
     (enums.OwnershipMethod, PROOFS),
+    (enums.CertificateChange, CHANGES),
 ])
 def test_enum_is_the_vocabulary(enum: type[Enum], vocabulary: Iterable[str]):
     expected = [(graphql_name(v), v) for v in vocabulary]

@@ -14,7 +14,7 @@ from app.services import quotas
 from app.services.certificates import acme_accounts, jobs, listing
 from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.services.certificates.listing import ListFilter
-from app.services.certificates.saving import save
+from app.services.certificates.saving import publish, save
 from app.services.certificates.view import (
     SUMMARY_COLUMNS,
     CertificateDetail,
@@ -104,6 +104,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         ca_provider=ca.name, challenge_type=challenge, key_type=key,
         auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
         created_at=now, updated_at=now)
+    await publish(cert, ("status", "stage"))  # queued: before the worker can move it on
     await jobs.ISSUE.schedule(cert.id, cert.user_id)
     return detail_of(cert)
 

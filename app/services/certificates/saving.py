@@ -1,5 +1,7 @@
-"""Saving a certificate's progress: only the fields that changed, with updated_at; a change
-of status or stage is published to live subscribers (GraphQL certificateEvents)."""
+"""Saving a certificate's progress: only the fields that changed, with updated_at; a change a
+user would care about (status, stage, last error, renewal moment: app.events.CHANGES) is
+published to live subscribers (GraphQL certificateEvents). Every write of those fields goes
+through save(); a new record publishes its first state through publish()."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from tortoise.transactions import in_transaction
 
-from app.events import UserEvent
+from app.events import CHANGES, UserEvent
 from app.runtime import current
 from models.certificate import Certificate
 
@@ -45,20 +47,35 @@ def atomic_then_publish(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitabl
 
 
 async def save(cert: Certificate, **changes: Any) -> None:
-    moved = any(name in changes and changes[name] != getattr(cert, name)
-                for name in ("status", "stage"))
+    before = watched(cert)
     for name, value in changes.items():
         setattr(cert, name, value)
     cert.updated_at = current().clock.now()
     await cert.save(update_fields=[*changes, "updated_at"])
-    if moved:
-        await publish(cert)
+    after = watched(cert)
+    changed = tuple(name for name in CHANGES if after[name] != before[name])
+    if changed:
+        await publish(cert, changed)
 
 
-async def publish(cert: Certificate) -> None:
+def watched(cert: Certificate) -> dict[str, Any]:
+    """The fields an event reports, as the owner sees them (renew_at only with auto-renew,
+    as the certificate's view shows it)."""
+    return {"status": cert.status, "stage": cert.stage, "last_error": cert.last_error,
+            "renew_at": cert.renew_at if cert.auto_renew else None}
+
+
+def event_of(cert: Certificate, changed: tuple[str, ...] = ()) -> UserEvent:
+    renew_at = watched(cert)["renew_at"]
+    return UserEvent(user_id=cert.user_id, certificate_id=cert.id, status=cert.status,
+                     stage=cert.stage, at=cert.updated_at.isoformat(),
+                     last_error=cert.last_error,
+                     renew_at=renew_at.isoformat() if renew_at else None, changed=changed)
+
+
+async def publish(cert: Certificate, changed: tuple[str, ...]) -> None:
     """Best effort: a subscriber missing an event never fails the issuance."""
-    event = UserEvent(user_id=cert.user_id, certificate_id=cert.id, status=cert.status,
-                      stage=cert.stage, at=cert.updated_at.isoformat())
+    event = event_of(cert, changed)
     held = _held.get()
     if held is not None:
         held.append(event)
