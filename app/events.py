@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from app.config import Settings
 
 log = logging.getLogger(__name__)
-CHANNEL = "casp_events"
+CHANNEL = "casp_events"  # PostgreSQL's: NOTIFY reaches only the same database's listeners
 QUEUE_SIZE = 256  # per subscriber; a subscriber that falls this far behind loses the oldest
 
 
@@ -107,20 +108,30 @@ class EventBus:
             self._listening = None
 
 
+def redis_channel(secret: str) -> str:
+    """One install's Redis channel. Pub/sub is global to a Redis server, and user ids repeat
+    across installs (user 1 is in every database): two installs sharing a Redis would hear
+    each other's events. Every process of one install shares its secret key (it decrypts the
+    keys), so a digest of it names the install without revealing it."""
+    digest = hashlib.sha256(f"casp events channel\0{secret}".encode()).hexdigest()
+    return f"{CHANNEL}:{digest[:16]}"
+
+
 class RedisBus(EventBus):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, channel: str) -> None:
         super().__init__()
         from redis import asyncio as aioredis
 
         self._redis = aioredis.from_url(url)
+        self.channel = channel
 
     async def publish(self, event: UserEvent) -> None:
-        await self._redis.publish(CHANNEL, event.dumps())
+        await self._redis.publish(self.channel, event.dumps())
 
     async def _listen(self, ready: asyncio.Future[None]) -> None:
         pubsub = self._redis.pubsub()
         try:
-            await pubsub.subscribe(CHANNEL)
+            await pubsub.subscribe(self.channel)
             ready.set_result(None)
             async for message in pubsub.listen():
                 if message.get("type") == "message":
@@ -173,7 +184,7 @@ def _dsn(database_url: str) -> str:
     return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
 
 
-def make_bus(settings: Settings) -> EventBus:
+def make_bus(settings: Settings, secret: str) -> EventBus:
     """CASP_EVENTS: auto (Redis when the rate limits use it, else PostgreSQL when the
     database is, else memory), memory, postgres, or a redis:// URL."""
     choice = settings.events.strip()
@@ -188,4 +199,4 @@ def make_bus(settings: Settings) -> EventBus:
         return EventBus()
     if choice == "postgres":
         return PostgresBus(_dsn(settings.database_url))
-    return RedisBus(choice)
+    return RedisBus(choice, redis_channel(secret))

@@ -55,7 +55,7 @@ class Runtime:
             mailer=mailer or make_mailer(settings.smtp_url, settings.outbox_dir,
                                          settings.mail_from),
             acme=acme or AcmeIssuer(verify=settings.acme_ca_bundle or True),
-            events=make_bus(settings),
+            events=make_bus(settings, secret),
         )
 
     def wake_worker(self) -> None:
