@@ -16,6 +16,7 @@ from strawberry.extensions import SchemaExtension
 from app.errors import AppError
 from app.logs import request_id
 from app.wording import Action, spelled
+from schema.media import JSON, shaped
 
 log = logging.getLogger("casp.graphql")
 NO_STORE = "no-store"  # on every /graphql answer: any of them may carry a token or a key
@@ -74,10 +75,12 @@ def error_body(exc: AppError) -> dict[str, Any]:
                                       "extensions": extensions_of(exc)}]}
 
 
-def error_response(exc: AppError) -> Response:
-    """An AppError met before any operation ran, as a GraphQL answer."""
-    return JSONResponse(error_body(exc), status_code=exc.status,
-                        headers={**exc.headers, "Cache-Control": NO_STORE})
+def error_response(exc: AppError, media_type: str = JSON) -> Response:
+    """An AppError met before any operation ran, as a GraphQL answer in the negotiated
+    media type (schema/media.py)."""
+    return JSONResponse(shaped(error_body(exc), media_type), status_code=exc.status,
+                        headers={**exc.headers, "Cache-Control": NO_STORE},
+                        media_type=media_type)
 
 
 def rejection(exc: AppError) -> dict[str, Any]:
