@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import strawberry
@@ -93,7 +93,8 @@ class GraphQLApp(GraphQL[Context, None]):
                              ) -> GraphQLHTTPResponse:
         body = process_result(result)
         if media.refused_before_running(result):
-            return media.shaped(dict(body), media.of_headers(request.headers))  # type: ignore[return-value]
+            shaped = media.shaped(dict(body), media.of_headers(request.headers))
+            return cast(GraphQLHTTPResponse, shaped)
         return body
 
     def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
