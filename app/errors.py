@@ -9,7 +9,9 @@
     ├── RateLimited           RATE_LIMIT_EXCEEDED  429
     └── ServerError           SERVER_ERROR         500
 
-REST renders them in app/rest/errors.py, GraphQL in schema/errors.py; nowhere else. An error
+REST renders them in app/rest/errors.py, GraphQL in schema/errors.py; nowhere else. A message
+names parameters, values and actions through app/wording.py: `message` is in REST's words,
+`marked` keeps the marks for GraphQL to spell its own. An error
 raised before either door runs (app/middleware.py) goes to the renderer of its path's door,
 which app/main.py hands the middleware.
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from app.wording import rest_word, spelled
+
 
 class AppError(Exception):
     code: ClassVar[str] = "SERVER_ERROR"
@@ -25,7 +29,8 @@ class AppError(Exception):
     default_message: ClassVar[str] = "Internal server error"
 
     def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
-        self.message = message or self.default_message
+        self.marked = message or self.default_message
+        self.message = spelled(self.marked, rest_word)
         self.details = details
         super().__init__(self.message)
 
@@ -48,9 +53,9 @@ class ValidationFailed(AppError):
 
     def __init__(self, message: str | None = None, *, field: str | None = None,
                  details: dict[str, Any] | None = None):
-        if field is not None:
-            details = {**(details or {}), "fields": {field: message or self.default_message}}
         super().__init__(message, details=details)
+        if field is not None:
+            self.details = {**(details or {}), "fields": {field: self.message}}
         self.field = field
 
 

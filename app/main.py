@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -28,6 +29,7 @@ from app.rest.errors import EXCEPTION_HANDLERS
 from app.rest.v1 import RESOURCES
 from app.runtime import Runtime, install
 from schema import errors as graphql_errors
+from schema import media as graphql_media
 from schema.build import graphql_app
 from schema.explorer import assets_route
 
@@ -65,7 +67,8 @@ def refusal(scope: Scope, exc: AppError) -> Response:
     """An error met before any door ran (body too large, rate limit, an unexpected failure),
     rendered by the door of the request's path."""
     if scope.get("path", "").startswith("/graphql"):
-        return graphql_errors.error_response(exc)
+        return graphql_errors.error_response(exc, graphql_media.of_headers(
+            Headers(scope=scope)))
     return rest_errors.error_response(exc)
 
 

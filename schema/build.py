@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import strawberry
@@ -21,12 +21,12 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from app.errors import AppError
-from schema import explorer, refusals
+from schema import explorer, media, refusals
 from schema.context import Context
 from schema.errors import NO_STORE, ErrorCodes, mark, rejection
 from schema.mutation import Mutation
@@ -69,16 +69,41 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's, but its refusals answer in the GraphQL shape (schema/refusals.py),
-        not as bare text/plain."""
+        not as bare text/plain, in the media type the client accepts (schema/media.py)."""
         if scope["type"] != "http":  # WebSocket subscriptions: Strawberry's own
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
+            if not media.acceptable(request.method, request.headers.get("accept")):
+                raise HTTPException(406, refusals.NOT_ACCEPTABLE)
+            response = await self.run(request)
         except HTTPException as exc:
-            response = refusals.refusal(exc)
+            response = refusals.refusal(exc, media.of_headers(request.headers))
         response.headers["Cache-Control"] = NO_STORE  # any answer may carry a token or a key
         await response(scope, receive, send)
+
+    async def get_sub_response(self, request: Request | Any) -> Response:
+        """It carries the negotiated media type to create_response."""
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = media.of_headers(request.headers)
+        return sub_response
+
+    async def process_result(self, request: Request, result: ExecutionResult,
+                             ) -> GraphQLHTTPResponse:
+        body = process_result(result)
+        if media.refused_before_running(result):
+            shaped = media.shaped(dict(body), media.of_headers(request.headers))
+            return cast(GraphQLHTTPResponse, shaped)
+        return body
+
+    def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+                        sub_response: Response) -> Response:
+        """Strawberry's, in the negotiated media type (it always says application/json)."""
+        response = super().create_response(response_data, sub_response)
+        response.media_type = sub_response.media_type
+        response.headers["content-type"] = str(sub_response.media_type)
+        return response
 
     def encode_json(self, data: object) -> bytes:
         """orjson: the same compact JSON as Strawberry's json.dumps, several times faster."""
@@ -94,9 +119,14 @@ class GraphQLApp(GraphQL[Context, None]):
     async def execute_single(self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
                              sub_response: Response, context: Context, root_value: None,
                              request_data: GraphQLRequestData) -> ExecutionResult:
-        """No subscription over HTTP (refusals.execute)."""
-        return await refusals.execute(self.schema, request_adapter.method, request_data,
-                                      context, root_value)
+        """No subscription over HTTP (refusals.execute); a request error is a 400 when the
+        client accepts application/graphql-response+json (schema/media.py)."""
+        result = await refusals.execute(self.schema, request_adapter.method, request_data,
+                                        context, root_value)
+        if sub_response.media_type == media.GRAPHQL_RESPONSE and (
+                media.refused_before_running(result)):
+            sub_response.status_code = 400
+        return result
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(request=request, response=response)

@@ -5,6 +5,7 @@ for an AppError raised before an operation runs (a refusal, or the middleware's)
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,8 @@ from strawberry.extensions import SchemaExtension
 
 from app.errors import AppError
 from app.logs import request_id
+from app.wording import Action, spelled
+from schema.media import JSON, shaped
 
 log = logging.getLogger("casp.graphql")
 NO_STORE = "no-store"  # on every /graphql answer: any of them may carry a token or a key
@@ -24,7 +27,7 @@ def translate(error: GraphQLError) -> GraphQLError:
         return error
     original = error.original_error
     if isinstance(original, AppError):
-        message, extensions = original.message, extensions_of(original)
+        message, extensions = in_graphql_words(original), extensions_of(original)
     elif original is None or isinstance(original, GraphQLError):
         # The query itself is wrong: syntax, unknown field, a variable of the wrong type
         # (graphql-core wraps variable coercion errors in another GraphQLError).
@@ -38,28 +41,51 @@ def translate(error: GraphQLError) -> GraphQLError:
                         positions=error.positions, path=error.path, extensions=extensions)
 
 
+# The mutation each action of a message is here (REST's spelling: app/wording.py).
+MUTATIONS = {Action.ADD_DOMAIN: "addDomain", Action.VERIFY_DOMAIN: "verifyDomain",
+             Action.SET_EAB: "setEabCredentials"}
+
+
+def graphql_word(kind: str, name: str) -> str:
+    """An argument camelCase (Strawberry's rule), a value as its enum value (the rule of
+    schema/types/enums.py), an action as its mutation."""
+    if kind == "action":
+        return f"the {MUTATIONS[Action[name]]} mutation"
+    if kind == "value":
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).replace("-", "_").upper()
+    return _camel(name)
+
+
+def in_graphql_words(exc: AppError) -> str:
+    return spelled(exc.marked, graphql_word)
+
+
 def extensions_of(exc: AppError) -> dict[str, Any]:
     """extensions: the code and the details; per-field errors named as the GraphQL
-    arguments are (camelCase)."""
+    arguments are (camelCase), in GraphQL's words."""
     details = dict(exc.details or {})
     if "fields" in details:
-        details["fields"] = {_camel(k): v for k, v in details["fields"].items()}
+        details["fields"] = {_camel(k): in_graphql_words(exc) if v == exc.message else v
+                             for k, v in details["fields"].items()}
     return {"code": exc.code, **details}
 
 
 def error_body(exc: AppError) -> dict[str, Any]:
-    return {"data": None, "errors": [{"message": exc.message, "extensions": extensions_of(exc)}]}
+    return {"data": None, "errors": [{"message": in_graphql_words(exc),
+                                      "extensions": extensions_of(exc)}]}
 
 
-def error_response(exc: AppError) -> Response:
-    """An AppError met before any operation ran, as a GraphQL answer."""
-    return JSONResponse(error_body(exc), status_code=exc.status,
-                        headers={**exc.headers, "Cache-Control": NO_STORE})
+def error_response(exc: AppError, media_type: str = JSON) -> Response:
+    """An AppError met before any operation ran, as a GraphQL answer in the negotiated
+    media type (schema/media.py)."""
+    return JSONResponse(shaped(error_body(exc), media_type), status_code=exc.status,
+                        headers={**exc.headers, "Cache-Control": NO_STORE},
+                        media_type=media_type)
 
 
 def rejection(exc: AppError) -> dict[str, Any]:
     """The payload of a refused graphql-transport-ws connection (its close reason)."""
-    return {"code": exc.code, "message": exc.message}
+    return {"code": exc.code, "message": in_graphql_words(exc)}
 
 
 def _camel(name: str) -> str:

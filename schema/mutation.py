@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
-from app.services import messages
+from app.services import inputs, messages
 from app.services.accounts import users as accounts
 from app.services.certificates import acme_accounts, renewal
 from app.services.certificates import records as certificates
+from app.services.certificates.records import MAX_NAMES
 from app.services.domains import ownership as domains
+from app.services.domains.names import MAX_TYPED
 from app.services.notifications import inbox as notifications
 from app.services.notifications import settings as notification_settings
+from app.services.notifications.webhooks import MAX_URL
 from schema.context import Info
 from schema.types.account import (
     LoginPayload,
@@ -33,53 +38,84 @@ from schema.types.enums import (
 from schema.types.notification import MarkReadResult, NotificationSettings
 
 
-@strawberry.type
+def described(text: str) -> object:
+    """An argument's description, for Annotated[type, described("...")]."""
+    return strawberry.argument(description=text)
+
+
+EMAIL = described(f"The account's email (at most {inputs.MAX_EMAIL} characters)")
+PASSWORD = described("At least 8 characters with a lower-case letter, an upper-case letter "
+                     f"and a digit (at most {inputs.MAX_PASSWORD})")
+MAILED_TOKEN = described(f"The one-time token from the mail (at most {inputs.MAX_TOKEN} "
+                         "characters)")
+CERTIFICATE_ID = described("The certificate's id")
+DOMAIN_ID = described("The domain's id")
+
+
+@strawberry.type(description="External Account Binding credentials stored for a CA")
 class EabCredentials:
-    ca_provider: CaProvider
-    eab_kid: str
+    ca_provider: CaProvider = strawberry.field(description="The CA they are for")
+    eab_kid: str = strawberry.field(
+        description="The key id; the HMAC key is stored encrypted and never shown")
 
 
 @strawberry.type
 class AccountMutations:
-    @strawberry.mutation
-    async def register(self, info: Info, email: str, password: str,
-                       name: str | None = None) -> RegisterPayload:
+    @strawberry.mutation(description="Create an account; a verification token is mailed (and "
+                                     "returned). Refused when the operator closed "
+                                     "registration")
+    async def register(self, info: Info, email: Annotated[str, EMAIL],
+                       password: Annotated[str, PASSWORD],
+                       name: Annotated[str | None, described(
+                           f"A display name (at most {inputs.MAX_NAME} characters)")] = None,
+                       ) -> RegisterPayload:
         user, token = await accounts.register(email=email, password=password, name=name,
                                               client_ip=info.context.client_ip)
         return RegisterPayload(user_id=user.id, verify_token=token)
 
-    @strawberry.mutation
-    async def verify_email(self, token: str) -> VerifyEmailPayload:
+    @strawberry.mutation(description="Confirm an account's email with the token register mailed")
+    async def verify_email(self, token: Annotated[str, MAILED_TOKEN]) -> VerifyEmailPayload:
         user = await accounts.verify_email(token=token)
         return VerifyEmailPayload(user_id=user.id, email=user.email, email_verified=True)
 
-    @strawberry.mutation
-    async def login(self, info: Info, email: str, password: str) -> LoginPayload:
+    @strawberry.mutation(description="Trade email and password for the account's API token")
+    async def login(self, info: Info, email: Annotated[str, EMAIL],
+                    password: Annotated[str, described("The account's password")],
+                    ) -> LoginPayload:
         user, token = await accounts.login(email=email, password=password,
                                            client_ip=info.context.client_ip)
         return LoginPayload(user_id=user.id, email=user.email, token=token)
 
-    @strawberry.mutation
-    async def forgot_password(self, info: Info, email: str) -> MessagePayload:
+    @strawberry.mutation(description="Mail a password reset token, if an account has this "
+                                     "email (the answer is the same either way)")
+    async def forgot_password(self, info: Info,
+                              email: Annotated[str, EMAIL]) -> MessagePayload:
         message = await accounts.forgot_password(email=email, client_ip=info.context.client_ip)
         return MessagePayload(message=message)
 
-    @strawberry.mutation
-    async def reset_password(self, info: Info, token: str,
-                             password: str) -> ResetPasswordPayload:
+    @strawberry.mutation(description="Set a new password with the token forgotPassword mailed")
+    async def reset_password(self, info: Info, token: Annotated[str, MAILED_TOKEN],
+                             password: Annotated[str, PASSWORD]) -> ResetPasswordPayload:
         user = await accounts.reset_password(token=token, password=password,
                                              client_ip=info.context.client_ip)
         return ResetPasswordPayload(user_id=user.id, message=messages.PASSWORD_RESET)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Replace your API token; the old one stops working at once")
     async def regenerate_api_token(self, info: Info) -> TokenPayload:
         token = await accounts.regenerate_token(user=await info.context.user())
         return TokenPayload(token=token)
 
-    @strawberry.mutation(description="Store External Account Binding credentials for a CA")
-    async def set_eab_credentials(self, info: Info,
-                                  ca_provider: CaProvider,
-                                  eab_kid: str, eab_hmac_key: str) -> EabCredentials:
+    @strawberry.mutation(description="Store your External Account Binding credentials for a "
+                                     "CA that needs them (caProviders' eabRequired)")
+    async def set_eab_credentials(
+            self, info: Info,
+            ca_provider: Annotated[CaProvider, described("The CA they are for")],
+            eab_kid: Annotated[str, described(
+                f"The key id the CA gave you (at most {acme_accounts.MAX_KID} characters)")],
+            eab_hmac_key: Annotated[str, described(
+                "The HMAC key the CA gave you, base64url (at most "
+                f"{acme_accounts.MAX_HMAC_KEY} characters)")],
+            ) -> EabCredentials:
         row = await acme_accounts.set_eab(user=await info.context.user(),
                                           ca_provider=value(ca_provider), eab_kid=eab_kid,
                                           eab_hmac_key=eab_hmac_key)
@@ -88,73 +124,99 @@ class AccountMutations:
 
 @strawberry.type
 class DomainMutations:
-    @strawberry.mutation
-    async def add_domain(self, info: Info, domain: str,
-                         verification_method: ChallengeType | None = None,
+    @strawberry.mutation(description="Add a domain: certificates may then cover it and the "
+                                     "names under it. Its instructions say what to set up")
+    async def add_domain(self, info: Info,
+                         domain: Annotated[str, described(
+                             f"The name, such as example.com (at most {MAX_TYPED} characters); "
+                             "no wildcard, no IP address")],
+                         verification_method: Annotated[ChallengeType | None, described(
+                             "The challenge to set up for (default DNS_01)")] = None,
                          ) -> Domain:
         view = await domains.add_domain(user=await info.context.user(), domain=domain,
                                         verification_method=value(verification_method))
         return Domain.of(view)
 
-    @strawberry.mutation
-    async def verify_domain(self, info: Info, id: int) -> DomainVerification:
+    @strawberry.mutation(description="Check the domain's setup and ownership proof now; a "
+                                     "proof moves the name to you")
+    async def verify_domain(self, info: Info,
+                            id: Annotated[int, DOMAIN_ID]) -> DomainVerification:
         return DomainVerification.of(await domains.verify_domain(
             user=await info.context.user(), id=id))
 
-    @strawberry.mutation
-    async def delete_domain(self, info: Info, id: int) -> MessagePayload:
+    @strawberry.mutation(description="Delete a domain; refused while a pending or issued "
+                                     "certificate uses it")
+    async def delete_domain(self, info: Info,
+                            id: Annotated[int, DOMAIN_ID]) -> MessagePayload:
         await domains.delete_domain(user=await info.context.user(), id=id)
         return MessagePayload(message=messages.DOMAIN_DELETED)
 
 
 @strawberry.type
 class CertificateMutations:
-    @strawberry.mutation(description="Request a certificate; issuance runs in the background")
+    @strawberry.mutation(description="Request a certificate; issuance runs in the background "
+                                     "(follow it with certificateEvents)")
     async def request_certificate(
-            self, info: Info, domains: list[str],
-            ca_provider: CaProvider,
-            challenge_type: ChallengeType | None = None,
-            key_type: KeyType | None = None,
-            auto_renew: bool | None = None) -> Certificate:
+            self, info: Info,
+            domains: Annotated[list[str], described(
+                f"1 to {MAX_NAMES} names, each one of your domains or under one; wildcards "
+                "(*.example.com) need DNS_01")],
+            ca_provider: Annotated[CaProvider, described("The CA to issue from")],
+            challenge_type: Annotated[ChallengeType | None, described(
+                "How the CA validates the names (default DNS_01; HTTP_01 only for names "
+                "you hold)")] = None,
+            key_type: Annotated[KeyType | None, described(
+                "The key to make (default EC_256)")] = None,
+            auto_renew: Annotated[bool | None, described(
+                "Renew before expiry (default true)")] = None) -> Certificate:
         view = await certificates.request_certificate(
             user=await info.context.user(), ca_provider=value(ca_provider), domains=domains,
             challenge_type=value(challenge_type), key_type=value(key_type),
             auto_renew=auto_renew)
         return Certificate.of(view)
 
-    @strawberry.mutation(description="Look for the manual dns-01 TXT records now")
-    async def verify_certificate(self, info: Info, id: int) -> Certificate:
+    @strawberry.mutation(description="A PENDING certificate with manual DNS_01 records: look "
+                                     "for them now instead of at the next check")
+    async def verify_certificate(self, info: Info,
+                                 id: Annotated[int, CERTIFICATE_ID]) -> Certificate:
         return Certificate.of(await certificates.verify_certificate(
             user=await info.context.user(), id=id))
 
-    @strawberry.mutation(description="Renew now; waits up to CASP_RENEW_WAIT_SECONDS")
-    async def renew_certificate(self, info: Info, id: int) -> RenewResult:
+    @strawberry.mutation(description="Renew an issued or expired certificate now; waits for "
+                                     "the result up to the server's renew wait "
+                                     "(CASP_RENEW_WAIT_SECONDS)")
+    async def renew_certificate(self, info: Info,
+                                id: Annotated[int, CERTIFICATE_ID]) -> RenewResult:
         outcome = await renewal.renew_now(user=await info.context.user(), id=id)
         return RenewResult(certificate=Certificate.of(outcome.certificate),
                            finished=outcome.finished)
 
-    @strawberry.mutation(description="Revoke at the CA")
+    @strawberry.mutation(description="Revoke an issued certificate at the CA")
     async def revoke_certificate(
-            self, info: Info, id: int,
-            reason: RevocationReason | None = None,
+            self, info: Info, id: Annotated[int, CERTIFICATE_ID],
+            reason: Annotated[RevocationReason | None, described(
+                "Why (default UNSPECIFIED)")] = None,
             ) -> Certificate:
         return Certificate.of(await certificates.revoke_certificate(
             user=await info.context.user(), id=id, reason=value(reason)))
 
-    @strawberry.mutation(description="Delete the certificate and erase its key")
-    async def delete_certificate(self, info: Info, id: int) -> MessagePayload:
+    @strawberry.mutation(description="Delete the certificate and erase its key (it is not "
+                                     "revoked)")
+    async def delete_certificate(self, info: Info,
+                                 id: Annotated[int, CERTIFICATE_ID]) -> MessagePayload:
         await certificates.delete_certificate(user=await info.context.user(), id=id)
         return MessagePayload(message=messages.CERTIFICATE_DELETED)
 
 
 @strawberry.type
 class NotificationMutations:
-    @strawberry.mutation
-    async def mark_notification_read(self, info: Info, id: int) -> MarkReadResult:
+    @strawberry.mutation(description="Mark one notification read")
+    async def mark_notification_read(self, info: Info, id: Annotated[int, described(
+            "The notification's id")]) -> MarkReadResult:
         count = await notifications.mark_read(user=await info.context.user(), id=id)
         return MarkReadResult(updated=count)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Mark all your notifications read")
     async def mark_all_notifications_read(self, info: Info) -> MarkReadResult:
         count = await notifications.mark_read(user=await info.context.user(), id="all")
         return MarkReadResult(updated=count)
@@ -162,9 +224,18 @@ class NotificationMutations:
     @strawberry.mutation(description="Change where notifications go; arguments left out "
                                      "stay as they are, an empty webhookUrl removes it")
     async def update_notification_settings(
-            self, info: Info, email_enabled: bool | None = None,
-            webhook_url: str | None = None, webhook_secret: str | None = None,
-            types: list[NotificationType] | None = None,
+            self, info: Info,
+            email_enabled: Annotated[bool | None, described(
+                "Mail each notification to the account's email")] = None,
+            webhook_url: Annotated[str | None, described(
+                "An http(s) URL to POST each notification to, on a public address (at most "
+                f"{MAX_URL} characters); empty removes the webhook")] = None,
+            webhook_secret: Annotated[str | None, described(
+                f"The secret that signs webhook bodies, {notification_settings.SECRET_MIN} to "
+                f"{notification_settings.SECRET_MAX} characters (casp makes one with the first "
+                "URL); needs a webhook URL")] = None,
+            types: Annotated[list[NotificationType] | None, described(
+                "The types to send by mail and webhook (the inbox gets all)")] = None,
             ) -> NotificationSettings:
         view = await notification_settings.update(
             user=await info.context.user(), email_enabled=email_enabled,
@@ -173,7 +244,8 @@ class NotificationMutations:
         return NotificationSettings.of(view)
 
 
-@strawberry.type
+@strawberry.type(description="What you can change; every mutation but register, verifyEmail, "
+                             "login, forgotPassword and resetPassword needs a bearer token")
 class Mutation(AccountMutations, DomainMutations, CertificateMutations,
                NotificationMutations):
     """All mutations, grouped by subject in the classes above."""

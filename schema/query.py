@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
 import strawberry
 
+from app.services import inputs
 from app.services.accounts import users as accounts
 from app.services.certificates import downloads, renewal_stats
 from app.services.certificates import records as certificates
@@ -20,19 +22,33 @@ from schema.types.enums import CaProvider, CertificateStatus, DownloadFormat, va
 from schema.types.notification import Notification, NotificationPage, NotificationSettings
 from schema.types.renewal import CaProviderInfo, RenewalStats
 
+PAGE = strawberry.argument(description="The page number, from 1 (default 1)")
+PER_PAGE = strawberry.argument(
+    description=f"The page size, 1 to {inputs.MAX_PER_PAGE} (default 20)")
+CERTIFICATE_ID = strawberry.argument(description="The certificate's id")
 
-@strawberry.type
+
+@strawberry.type(description="What you can read; every field but caProviders needs a bearer "
+                             "token ('Authorization: Bearer <token>')")
 class Query:
     @strawberry.field(description="The account of the bearer token.")
     async def me(self, info: Info) -> Account:
         return Account.of(accounts.account_of(await info.context.user()))
 
-    @strawberry.field(description="Your certificates, newest first (as certificates.php)")
+    @strawberry.field(description="Your certificates, newest first, a page at a time; each "
+                                  "filter given narrows the list")
     async def certificates(
-            self, info: Info, status: CertificateStatus | None = None,
-            ca_provider: CaProvider | None = None,
-            search: str | None = None, page: int | None = None,
-            per_page: int | None = None) -> CertificatePage:
+            self, info: Info,
+            status: Annotated[CertificateStatus | None, strawberry.argument(
+                description="Only certificates with this status")] = None,
+            ca_provider: Annotated[CaProvider | None, strawberry.argument(
+                description="Only certificates from this CA")] = None,
+            search: Annotated[str | None, strawberry.argument(
+                description="Only certificates with a name containing this text (case "
+                            f"insensitive; at most {certificates.MAX_SEARCH} characters)",
+            )] = None,
+            page: Annotated[int | None, PAGE] = None,
+            per_page: Annotated[int | None, PER_PAGE] = None) -> CertificatePage:
         found = await certificates.list_certificates(
             user=await info.context.user(), status=value(status),
             ca_provider=value(ca_provider), search=search, page=page, per_page=per_page)
@@ -40,38 +56,49 @@ class Query:
                                total=found.total, page=found.page, per_page=found.per_page,
                                pages=found.pages)
 
-    @strawberry.field
-    async def certificate(self, info: Info, id: int) -> Certificate:
+    @strawberry.field(description="One of your certificates (NOT_FOUND for anyone else's)")
+    async def certificate(self, info: Info,
+                          id: Annotated[int, CERTIFICATE_ID]) -> Certificate:
         return Certificate.of(await certificates.show_certificate(
             user=await info.context.user(), id=id))
 
-    @strawberry.field(description="A certificate file, base64 (as ?action=download)")
+    @strawberry.field(description="A file of an issued certificate, base64: the certificate, "
+                                  "its chain, its private key, or all of them")
     async def certificate_download(
-            self, info: Info, id: int,
-            format: DownloadFormat | None = None,
-            password: str | None = None) -> Download:
+            self, info: Info, id: Annotated[int, CERTIFICATE_ID],
+            format: Annotated[DownloadFormat | None, strawberry.argument(
+                description="The file wanted (default PEM)")] = None,
+            password: Annotated[str | None, strawberry.argument(
+                description="PFX only: the password that protects the file (none if "
+                            f"left out; at most {downloads.MAX_PFX_PASSWORD} characters)",
+            )] = None) -> Download:
         file = await downloads.download(user=await info.context.user(), id=id,
                                       format=value(format), password=password)
         return Download(filename=file.filename, content_type=file.media_type,
                         content_base64=base64.b64encode(file.content).decode())
 
-    @strawberry.field
+    @strawberry.field(description="All your domains, by name")
     async def domains(self, info: Info) -> DomainList:
         rows = await domains.list_domains(user=await info.context.user())
         return DomainList(domains=[Domain.of(d) for d in rows], total=len(rows))
 
-    @strawberry.field
-    async def domain(self, info: Info, id: int) -> Domain:
+    @strawberry.field(description="One of your domains (NOT_FOUND for anyone else's)")
+    async def domain(self, info: Info, id: Annotated[int, strawberry.argument(
+            description="The domain's id")]) -> Domain:
         return Domain.of(await domains.get_domain(user=await info.context.user(), id=id))
 
-    @strawberry.field(description="renewal.php's figures (defined in the README)")
+    @strawberry.field(description="Your renewal figures: successes, failures, what is due, "
+                                  "per CA")
     async def renewal_stats(self, info: Info) -> RenewalStats:
         return RenewalStats.of(await renewal_stats.stats(user=await info.context.user()))
 
-    @strawberry.field(description="Your notifications, newest first")
-    async def notifications(self, info: Info, unread_only: bool = False,
-                            page: int | None = None,
-                            per_page: int | None = None) -> NotificationPage:
+    @strawberry.field(description="Your notifications, newest first, a page at a time")
+    async def notifications(
+            self, info: Info,
+            unread_only: Annotated[bool, strawberry.argument(
+                description="Only the unread ones")] = False,
+            page: Annotated[int | None, PAGE] = None,
+            per_page: Annotated[int | None, PER_PAGE] = None) -> NotificationPage:
         box = await notifications.list_notifications(
             user=await info.context.user(), unread_only=unread_only, page=page,
             per_page=per_page)
@@ -84,6 +111,6 @@ class Query:
         return NotificationSettings.of(await notification_settings.get(
             user=await info.context.user()))
 
-    @strawberry.field(description="The CAs casp can issue from")
+    @strawberry.field(description="The CAs casp can issue from (no token needed)")
     def ca_providers(self) -> list[CaProviderInfo]:
         return [CaProviderInfo.of(offer) for offer in certificates.ca_providers()]

@@ -49,7 +49,8 @@ class CertificateEvent:
         return Certificate.of(view) if view else None
 
 
-@strawberry.type
+@strawberry.type(description="Live events, over WebSocket only (graphql-transport-ws at "
+                             "/graphql); the token goes in connection_init's payload")
 class Subscription:
     @strawberry.subscription(description="Your certificates' events (or one's): first the "
                              "state now (of that one, or of each pending one), then every "

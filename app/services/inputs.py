@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 from email_validator import EmailNotValidError, validate_email
 
 from app.errors import ValidationFailed
+from app.wording import Input
 
 MAX_EMAIL = 254
 MAX_PASSWORD = 256
@@ -29,7 +30,7 @@ def unicode_text(value: str, field: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValidationFailed(f"{field} is not valid Unicode text", field=field) from None
+        raise ValidationFailed(f"{Input(field)} is not valid Unicode text", field=field) from None
     return value
 
 
@@ -44,15 +45,15 @@ def token_text(value: str, field: str, limit: int) -> str:
     """An identifier handed out by someone else (an EAB key id): printable, bounded."""
     unicode_text(value, field)
     if _CONTROL.search(value):
-        raise ValidationFailed(f"{field} must not contain control characters", field=field)
+        raise ValidationFailed(f"{Input(field)} must not contain control characters", field=field)
     if len(value) > limit:
-        raise ValidationFailed(f"{field} must be at most {limit} characters", field=field)
+        raise ValidationFailed(f"{Input(field)} must be at most {limit} characters", field=field)
     return value
 
 
 def required(value: str | None, field: str) -> str:
     if value is None or value.strip() == "":
-        raise ValidationFailed(f"{field} is required", field=field)
+        raise ValidationFailed(f"{Input(field)} is required", field=field)
     return unicode_text(value, field)
 
 
@@ -66,11 +67,13 @@ def required_text(value: str | None, field: str, limit: int) -> str:
 def normalize_email(value: str | None, field: str = "email") -> str:
     value = required(value, field).strip()
     if len(value) > MAX_EMAIL:
-        raise ValidationFailed(f"{field} must be at most {MAX_EMAIL} characters", field=field)
+        raise ValidationFailed(f"{Input(field)} must be at most {MAX_EMAIL} characters",
+                               field=field)
     try:
         info = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationFailed(f"{field} is not a valid email address: {exc}", field=field) from exc
+        raise ValidationFailed(f"{Input(field)} is not a valid email address: {exc}",
+                               field=field) from exc
     return info.normalized.lower()
 
 
@@ -86,16 +89,16 @@ def check_password(value: str | None, field: str = "password") -> str:
     if not re.search(r"[0-9]", value):  # ASCII, as the letters: \d takes any script's digits
         problems.append("a digit")
     if problems:
-        raise ValidationFailed(f"{field} needs {', '.join(problems)}", field=field)
+        raise ValidationFailed(f"{Input(field)} needs {', '.join(problems)}", field=field)
     return value
 
 
 def clean_name(value: str | None, field: str = "name") -> str:
     value = unicode_text((value or "").strip(), field)
     if len(value) > MAX_NAME:
-        raise ValidationFailed(f"{field} must be at most {MAX_NAME} characters", field=field)
+        raise ValidationFailed(f"{Input(field)} must be at most {MAX_NAME} characters", field=field)
     if _CONTROL.search(value):
-        raise ValidationFailed(f"{field} must not contain control characters", field=field)
+        raise ValidationFailed(f"{Input(field)} must not contain control characters", field=field)
     return value
 
 
@@ -125,13 +128,14 @@ def paging(page: int | None, per_page: int | None) -> tuple[int, int]:
     if not 1 <= page <= MAX_PAGE:
         raise ValidationFailed(f"page must be from 1 to {MAX_PAGE}", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationFailed(f"per_page must be from 1 to {MAX_PER_PAGE}", field="per_page")
+        raise ValidationFailed(f"{Input('per_page')} must be from 1 to {MAX_PER_PAGE}",
+                               field="per_page")
     return page, per_page
 
 
 def at_most(value: str | None, limit: int, field: str) -> str | None:
     if value is not None and len(value) > limit:
-        raise ValidationFailed(f"{field} must be at most {limit} characters", field=field)
+        raise ValidationFailed(f"{Input(field)} must be at most {limit} characters", field=field)
     return value
 
 

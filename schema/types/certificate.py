@@ -16,30 +16,36 @@ from schema.types.domain import DnsRecord, Domain
 from schema.types.enums import CaProvider, CertificateStatus, ChallengeType, KeyType
 
 
-@strawberry.type
+@strawberry.type(description="A certificate a renewal replaced")
 class CertificateVersion:
-    serial: str
-    issued_at: datetime
-    expires_at: datetime
-    replaced_at: datetime
+    serial: str = strawberry.field(description="Its serial number, hexadecimal")
+    issued_at: datetime = strawberry.field(description="Its not-before")
+    expires_at: datetime = strawberry.field(description="Its not-after")
+    replaced_at: datetime = strawberry.field(description="When the renewal replaced it")
 
 
-@strawberry.type
+@strawberry.type(description="The time span in which the CA suggests renewing (RFC 9773)")
 class RenewalWindow:
-    start: datetime
-    end: datetime
+    start: datetime = strawberry.field(description="The window's start")
+    end: datetime = strawberry.field(description="The window's end")
 
 
-@strawberry.type
+@strawberry.type(description="A certificate request and, once issued, its certificate "
+                             "(never its private key: see certificateDownload)")
 class Certificate:
     view: strawberry.Private[CertificateDetail]
-    id: int
-    domains: list[str]
-    ca_provider: CaProvider
-    challenge_type: ChallengeType
-    key_type: KeyType
-    status: CertificateStatus
-    stage: str = strawberry.field(description="Progress inside pending, or the last step")
+    id: int = strawberry.field(description="The certificate's id")
+    domains: list[str] = strawberry.field(
+        description="Its names, lower case, internationalised ones in punycode; the first "
+                    "is the subject")
+    ca_provider: CaProvider = strawberry.field(description="The CA it was requested from")
+    challenge_type: ChallengeType = strawberry.field(
+        description="How the CA validates its names")
+    key_type: KeyType = strawberry.field(description="Its key's algorithm and size")
+    status: CertificateStatus = strawberry.field(description="Where it stands")
+    stage: str = strawberry.field(
+        description="The step inside PENDING (queued, key_ready, authorizing, awaiting_dns), "
+                    "or the last step reached (done, failed, renewal_failed)")
     auto_renew: bool = strawberry.field(description="Renewed before expiry")
     issued_at: datetime | None = strawberry.field(description="The certificate's not-before")
     expires_at: datetime | None = strawberry.field(description="The certificate's not-after")
@@ -50,7 +56,8 @@ class Certificate:
     last_error: JSON | None = strawberry.field(description="The CA's problem document")
     dns_records: list[DnsRecord] | None = strawberry.field(
         description="Manual dns-01: the TXT records to publish")
-    revoked_at: datetime | None
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked (null unless REVOKED)")
     created_at: datetime = strawberry.field(description="When it was requested")
     certificate_pem: str | None = strawberry.field(description="The leaf certificate, PEM")
     chain_pem: str | None = strawberry.field(description="The intermediates, PEM")
@@ -81,24 +88,27 @@ class Certificate:
         return [Domain.of(d) for d in domains.covering(owned, self.domains)]
 
 
-@strawberry.type
+@strawberry.type(description="One page of your certificates, newest first")
 class CertificatePage:
-    certificates: list[Certificate]
-    total: int
-    page: int
-    per_page: int
-    pages: int
+    certificates: list[Certificate] = strawberry.field(description="This page's certificates")
+    total: int = strawberry.field(description="How many match the filters, on all pages")
+    page: int = strawberry.field(description="This page's number, from 1")
+    per_page: int = strawberry.field(description="The page size asked for (20 by default)")
+    pages: int = strawberry.field(description="How many pages there are (at least 1)")
 
 
-@strawberry.type
+@strawberry.type(description="The outcome of renewCertificate")
 class RenewResult:
-    certificate: Certificate
+    certificate: Certificate = strawberry.field(description="The certificate as it is now")
     finished: bool = strawberry.field(
-        description="False: still running when the wait ended (REST answers 202)")
+        description="True: renewed within the wait; false: the renewal still runs, watch "
+                    "certificateEvents or query the certificate later")
 
 
-@strawberry.type
+@strawberry.type(description="A certificate file")
 class Download:
-    filename: str
-    content_type: str
-    content_base64: str
+    filename: str = strawberry.field(description="A file name for it, from the first domain")
+    content_type: str = strawberry.field(
+        description="Its media type: application/x-pem-file, application/x-pkcs12 or "
+                    "application/zip")
+    content_base64: str = strawberry.field(description="The file's bytes, base64")

@@ -12,19 +12,20 @@ from app.services.domains.ownership import DomainView, Verification
 from schema.types.enums import ChallengeType, OwnershipMethod, OwnershipStatus
 
 
-@strawberry.type
+@strawberry.type(description="A DNS record to publish")
 class DnsRecord:
-    name: str
-    type: str
-    value: str
+    name: str = strawberry.field(description="The record's owner name (fully qualified)")
+    type: str = strawberry.field(description="The record type, such as TXT or CNAME")
+    value: str = strawberry.field(description="The record's value, as it must be published")
 
 
 @strawberry.type(description="Whether the user holds the domain's name (held: first to add "
                              "it, no proof yet; verified: proved; pending: another user "
                              "holds it), and how to prove it")
 class Ownership:
-    status: OwnershipStatus
-    method: OwnershipMethod
+    status: OwnershipStatus = strawberry.field(description="Whether the user holds the name")
+    method: OwnershipMethod = strawberry.field(
+        description="How the name was proved (or would be): TXT until a proof says otherwise")
     record: DnsRecord = strawberry.field(
         description="The user's own TXT record for the name: its value is unique to this "
                     "user and name")
@@ -36,17 +37,25 @@ class Ownership:
                                     value=view.record.value))
 
 
-@strawberry.type
+@strawberry.type(description="A domain of yours: certificates may cover it and the names "
+                             "under it")
 class Domain:
-    id: int
-    domain: str
-    verification_method: ChallengeType
-    status: str = strawberry.field(description="pending | verified")
-    created_at: datetime
-    verified_at: datetime | None
-    instructions: JSON = strawberry.field(description="What to set up for verification")
-    last_check: JSON | None
-    ownership: Ownership
+    id: int = strawberry.field(description="The domain's id")
+    domain: str = strawberry.field(
+        description="The name, lower case, internationalised names in punycode")
+    verification_method: ChallengeType = strawberry.field(
+        description="The challenge its setup is checked for")
+    status: str = strawberry.field(
+        description="'pending' until verifyDomain finds the setup right, then 'verified'")
+    created_at: datetime = strawberry.field(description="When it was added")
+    verified_at: datetime | None = strawberry.field(
+        description="When verifyDomain last found it right (null before)")
+    instructions: JSON = strawberry.field(
+        description="What to set up in DNS (or on the web server) for its challenge type")
+    last_check: JSON | None = strawberry.field(
+        description="The report of the last verifyDomain (null before the first)")
+    ownership: Ownership = strawberry.field(
+        description="Whether you hold the name, and the record that proves it")
 
     @classmethod
     def of(cls, view: DomainView) -> Domain:
@@ -57,17 +66,19 @@ class Domain:
                    ownership=Ownership.of(view.ownership))
 
 
-@strawberry.type
+@strawberry.type(description="All your domains, by name")
 class DomainList:
-    domains: list[Domain]
-    total: int
+    domains: list[Domain] = strawberry.field(description="Each domain, sorted by name")
+    total: int = strawberry.field(description="How many there are")
 
 
-@strawberry.type
+@strawberry.type(description="The outcome of verifyDomain")
 class DomainVerification:
-    domain: Domain
-    ok: bool
-    verification: JSON = strawberry.field(description="Each check's outcome, as in REST")
+    domain: Domain = strawberry.field(description="The domain after the checks")
+    ok: bool = strawberry.field(description="Whether every check passed")
+    verification: JSON = strawberry.field(
+        description="Each check's outcome ({ok, checks: [{check, ok, detail}]}): what is "
+                    "wrong when ok is false")
 
     @classmethod
     def of(cls, checked: Verification) -> DomainVerification:

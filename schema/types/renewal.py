@@ -13,7 +13,7 @@ from app.services.certificates.records import CaOffer
 from schema.types.enums import CaProvider, ChallengeType, KeyType
 
 
-@strawberry.type
+@strawberry.type(description="Renewal counts")
 class RenewalCounts:
     successful_renewals: int = strawberry.field(
         description="Renewals that succeeded, all time (kept after a certificate is deleted)")
@@ -23,15 +23,13 @@ class RenewalCounts:
         description="Renewal attempts that failed, all time")
 
 
-@strawberry.type
+@strawberry.type(description="The renewal counts of one CA")
 class CaRenewalStats(RenewalCounts):
-    ca_provider: CaProvider
+    ca_provider: CaProvider = strawberry.field(description="The CA they count")
 
 
-@strawberry.type
+@strawberry.type(description="Your renewal figures (the same as REST's renewal.php)")
 class RenewalStats(RenewalCounts):
-    """renewal.php's figures, each defined in the README."""
-
     next_renewal_at: datetime | None = strawberry.field(
         description="The soonest planned renewal that is not due yet")
     expiring_within_30_days: int = strawberry.field(
@@ -49,17 +47,21 @@ class RenewalStats(RenewalCounts):
                    for name, counts in figures.by_ca.items()])
 
 
-@strawberry.type
+@strawberry.type(description="A CA casp can issue from, and what it offers")
 class CaProviderInfo:
-    name: CaProvider
-    title: str
-    eab_required: bool
-    key_types: list[KeyType]
-    challenge_types: list[ChallengeType]
-    staging_directory: str | None
+    name: CaProvider = strawberry.field(description="Its name, as caProvider arguments take it")
+    title: str = strawberry.field(description="Its name for people")
+    eab_required: bool = strawberry.field(
+        description="Whether it needs External Account Binding (setEabCredentials)")
+    key_types: list[KeyType] = strawberry.field(description="The key types it issues for")
+    challenge_types: list[ChallengeType] = strawberry.field(
+        description="The challenge types it validates")
+    staging_directory: str | None = strawberry.field(
+        description="Its test directory's URL, if it has one")
     renewal_info: bool = strawberry.field(description="Offers ACME Renewal Information")
     available: bool = strawberry.field(description="False when the CA stopped its service")
-    note: str | None
+    note: str | None = strawberry.field(
+        description="Why it is unavailable, and what to do instead (null when available)")
 
     @classmethod
     def of(cls, offer: CaOffer) -> CaProviderInfo:

@@ -148,10 +148,11 @@ async def test_pages_hold_at_most_100(quiet: httpx.AsyncClient, token: str, fiel
     assert fits[field] == {"perPage": 100, "pages": 1}
     error = error_of(await gql(quiet, f"{{ {field}(perPage: 101) {{ perPage }} }}", token))
     assert error["extensions"] == {"code": "VALIDATION_ERROR",
-                                   "fields": {"perPage": "per_page must be from 1 to 100"}}
+                                   "fields": {"perPage": "perPage must be from 1 to 100"}}
+    assert error["message"] == "perPage must be from 1 to 100"
     status, rest_error_ = await rest_error(quiet, "GET", rest_path, token,
                                            params={"per_page": 101})
-    assert status == 400 and rest_error_["message"] == error["message"]
+    assert status == 400 and rest_error_["message"] == "per_page must be from 1 to 100"
 
 
 # The rate limit, one budget per token over REST and GraphQL

@@ -18,7 +18,7 @@ from app.services.domains import checks as domain_checks
 from models.certificate import Certificate
 from models.notification import Notification
 from tests.support.app import OfflineAcme, quiet_settings, running
-from tests.support.graphql import make_issued
+from tests.support.graphql import in_graphql_words, make_issued
 from tests.support.lookup import FakeLookup
 from tests.support.rest import Headers, assert_error, request, user
 
@@ -186,9 +186,13 @@ async def test_http01_by_graphql_is_refused_alike(quiet: httpx.AsyncClient, alic
         requestCertificate(domains: ["example.com"], caProvider: LETSENCRYPT,
                            challengeType: HTTP_01) { id } }"""})
     [error] = r.json()["errors"]
-    assert error["message"] == rest["message"]
+    assert error["message"] == in_graphql_words(rest["message"])
+    assert "(the verifyDomain mutation); or request with challengeType DNS_01" in (
+        error["message"])
+    assert "(domains.php?action=verify); or request with challenge_type dns-01" in (
+        rest["message"])
     assert error["extensions"] == {"code": "VALIDATION_ERROR",
-                                   "fields": rest["details"]["fields"]}
+                                   "fields": {"domains": error["message"]}}
 
 
 # Verifying: a proof moves the name

@@ -32,6 +32,32 @@ DOMAIN = ("id domain verificationMethod status createdAt verifiedAt instructions
 NOTE = "id type title message certificateId read createdAt"
 
 
+# REST's words for the operations its messages send a user to, and GraphQL's instead
+REST_ACTIONS = {"POST domains.php": "the addDomain mutation",
+                "domains.php?action=verify": "the verifyDomain mutation",
+                "POST account.php?action=set-eab": "the setEabCredentials mutation"}
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_CHALLENGE = re.compile(r"\b(?:dns|http)-01\b")
+_STATUS = re.compile(r"\b(is|not|an|or) (pending|issued|failed|expired|revoked)\b")
+
+
+def in_graphql_words(rest_message: str) -> str:
+    """A REST error message as GraphQL must word it, by rules of this test's own (not the
+    product's app/wording.py): a parameter camelCase, dns-01 and a status as their enum
+    values, an action as its mutation."""
+    text = rest_message
+    for rest_words, graphql_words in REST_ACTIONS.items():
+        text = text.replace(rest_words, graphql_words)
+    text = _SNAKE.sub(lambda m: snake_to_camel(m[0]), text)
+    text = _CHALLENGE.sub(lambda m: m[0].replace("-", "_").upper(), text)
+    return _STATUS.sub(lambda m: f"{m[1]} {m[2].upper()}", text)
+
+
+def snake_to_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 # The two APIs
 
 async def gql(client: httpx.AsyncClient, query: str, token: str | None = None,

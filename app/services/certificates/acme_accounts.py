@@ -16,6 +16,7 @@ from app.errors import ValidationFailed
 from app.runtime import current
 from app.services.certificates.cas import CA, get_ca
 from app.services.inputs import token_text
+from app.wording import Input
 from models.acme_account import AcmeAccount, EabCredential
 from models.user import User
 
@@ -27,9 +28,10 @@ def _check_hmac(value: str) -> str:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed("eab_hmac_key must be base64url", field="eab_hmac_key") from exc
+        raise ValidationFailed(f"{Input('eab_hmac_key')} must be base64url",
+                               field="eab_hmac_key") from exc
     if len(raw) < 16:
-        raise ValidationFailed("eab_hmac_key is too short to be an HMAC key",
+        raise ValidationFailed(f"{Input('eab_hmac_key')} is too short to be an HMAC key",
                                field="eab_hmac_key")
     return value
 
@@ -41,9 +43,9 @@ async def set_eab(*, user: User, ca_provider: str | None, eab_kid: str | None,
                   eab_hmac_key: str | None) -> EabCredential:
     ca = get_ca(ca_provider)
     if not eab_kid or not eab_kid.strip():
-        raise ValidationFailed("eab_kid is required", field="eab_kid")
+        raise ValidationFailed(f"{Input('eab_kid')} is required", field="eab_kid")
     if not eab_hmac_key:
-        raise ValidationFailed("eab_hmac_key is required", field="eab_hmac_key")
+        raise ValidationFailed(f"{Input('eab_hmac_key')} is required", field="eab_hmac_key")
     token_text(eab_kid.strip(), "eab_kid", MAX_KID)
     token_text(eab_hmac_key, "eab_hmac_key", MAX_HMAC_KEY)
     sealed = current().box.encrypt(_check_hmac(eab_hmac_key))

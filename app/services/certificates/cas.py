@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.errors import ValidationFailed
+from app.wording import Input, listed
 
 KEY_TYPES = ("ec-256", "ec-384", "rsa-2048", "rsa-3072", "rsa-4096")
 CHALLENGE_TYPES = ("dns-01", "http-01")
@@ -62,9 +63,9 @@ REGISTRY: dict[str, CA] = {ca.name: ca for ca in (
 
 def get_ca(name: str | None, field: str = "ca_provider") -> CA:
     if not name:
-        raise ValidationFailed(f"{field} is required; one of: {', '.join(REGISTRY)}",
+        raise ValidationFailed(f"{Input(field)} is required; one of: {listed(REGISTRY)}",
                                field=field)
     ca = REGISTRY.get(name.strip().lower())
     if ca is None:
-        raise ValidationFailed(f"{field} must be one of: {', '.join(REGISTRY)}", field=field)
+        raise ValidationFailed(f"{Input(field)} must be one of: {listed(REGISTRY)}", field=field)
     return ca

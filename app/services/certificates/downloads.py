@@ -19,6 +19,7 @@ from app.errors import ValidationFailed
 from app.runtime import current
 from app.services.certificates.records import get_certificate
 from app.services.inputs import at_most
+from app.wording import Value, listed
 from models.certificate import Certificate
 from models.user import User
 
@@ -78,9 +79,9 @@ async def download(*, user: User, id: int, format: str | None,
     cert = await get_certificate(user=user, id=id)
     fmt = (format or "pem").lower()
     if fmt not in FORMATS:
-        raise ValidationFailed(f"format must be one of: {', '.join(FORMATS)}", field="format")
+        raise ValidationFailed(f"format must be one of: {listed(FORMATS)}", field="format")
     if not cert.certificate_pem or not cert.key_encrypted:
-        raise ValidationFailed(f"certificate {id} is {cert.status}: nothing to download yet",
+        raise ValidationFailed(f"certificate {id} is {Value(cert.status)}: nothing to download yet",
                                field="id")
     base = _base(cert)
     if fmt == "pem":

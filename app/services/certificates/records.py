@@ -27,6 +27,7 @@ from app.services.certificates.view import (
 from app.services.domains import names, ownership
 from app.services.inputs import Page, at_most, paging, storable_id
 from app.services.notifications.inbox import notify
+from app.wording import Action, Input, Value, listed
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
@@ -42,7 +43,7 @@ REASONS = {"unspecified": 0, "keyCompromise": 1, "affiliationChanged": 3, "super
 def _choice(value: str | None, allowed: tuple[str, ...], default: str, field: str) -> str:
     value = (value or default).strip().lower()
     if value not in allowed:
-        raise ValidationFailed(f"{field} must be one of: {', '.join(allowed)}", field=field)
+        raise ValidationFailed(f"{Input(field)} must be one of: {listed(allowed)}", field=field)
     return value
 
 
@@ -58,8 +59,8 @@ def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
     for item in raw:
         name = names.normalize(item, field="domains", wildcard=True)
         if name.startswith("*.") and challenge_type != "dns-01":
-            raise ValidationFailed(f"{name}: wildcard names need challenge_type dns-01",
-                                   field="domains")
+            raise ValidationFailed(f"{name}: wildcard names need {Input('challenge_type')} "
+                                   f"{Value('dns-01')}", field="domains")
         if name not in result:
             result.append(name)
     if len(result) > MAX_NAMES:
@@ -78,8 +79,8 @@ async def _check_eab(user: User, ca_name: str, directory_url: str) -> None:
     needed = ca.eab_required or await current().acme.external_account_required(directory_url)
     if needed:
         raise ValidationFailed(
-            f"{ca.title} requires External Account Binding: set eab_kid and eab_hmac_key with "
-            f"POST account.php?action=set-eab (or CASP_EAB_{ca_name.upper()}_KID and "
+            f"{ca.title} requires External Account Binding: set {Input('eab_kid')} and "
+            f"{Input('eab_hmac_key')} with {Action.SET_EAB} (or CASP_EAB_{ca_name.upper()}_KID and "
             "_HMAC_KEY for everyone)", field="ca_provider")
 
 
@@ -204,7 +205,8 @@ async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
     """Look for the manual dns-01 records now instead of at the next scheduled check."""
     cert = await get_certificate(user=user, id=id)
     if cert.status != "pending":
-        raise ValidationFailed(f"certificate {id} is {cert.status}, not pending", field="id")
+        raise ValidationFailed(f"certificate {id} is {Value(cert.status)}, not "
+                               f"{Value('pending')}", field="id")
     await jobs.ISSUE.schedule(cert.id, cert.user_id)
     return detail_of(cert)
 
@@ -218,7 +220,7 @@ def reason_code(reason: str | int | None) -> int:
             return code
     elif str(reason) in REASONS:
         return REASONS[str(reason)]
-    raise ValidationFailed(f"reason must be one of: {', '.join(REASONS)} (or their codes "
+    raise ValidationFailed(f"reason must be one of: {listed(REASONS)} (or their codes "
                            f"{sorted(REASONS.values())})", field="reason")
 
 
@@ -227,8 +229,8 @@ async def revoke_certificate(*, user: User, id: int,
     cert = await get_certificate(user=user, id=id)
     code = reason_code(reason)
     if cert.status != "issued" or not cert.certificate_pem:
-        raise ValidationFailed(f"certificate {id} is {cert.status}; only an issued "
-                               "certificate can be revoked", field="id")
+        raise ValidationFailed(f"certificate {id} is {Value(cert.status)}; only an "
+                               f"{Value('issued')} certificate can be revoked", field="id")
     _, account = await acme_accounts.account_for(user, cert.ca_provider, cert.directory_url)
     try:
         await current().acme.revoke(account, cert.certificate_pem, code)

@@ -21,6 +21,7 @@ from app.services.certificates.records import get_certificate
 from app.services.certificates.saving import atomic_then_publish, save
 from app.services.certificates.view import CertificateDetail, detail_of
 from app.services.notifications.inbox import notify
+from app.wording import Value
 from models.certificate import Certificate, CertificateVersion, RenewalEvent
 from models.job import Job
 from models.user import User
@@ -122,8 +123,9 @@ async def renew_now(*, user: User, id: int) -> RenewOutcome:
     failed in that time is a VALIDATION_ERROR carrying the CA's problem."""
     cert = await get_certificate(user=user, id=id)
     if cert.status not in RENEWABLE:
-        raise ValidationFailed(f"certificate {id} is {cert.status}; only an issued (or "
-                               "expired) certificate can be renewed", field="id")
+        raise ValidationFailed(f"certificate {id} is {Value(cert.status)}; only an "
+                               f"{Value('issued')} (or {Value('expired')}) certificate can be "
+                               "renewed", field="id")
     await quotas.spend_order(user)
     before = (cert.serial, cert.renewal_failures)
     await jobs.RENEW.schedule(cert.id, cert.user_id)

@@ -19,6 +19,7 @@ from app.services.domains import checks as domain_checks
 from app.services.domains import holders, moves, names
 from app.services.domains.holders import Ownership
 from app.services.inputs import storable_id
+from app.wording import Action, Input, Value, listed
 from models.certificate import Certificate
 from models.domain import Domain
 from models.user import User
@@ -62,7 +63,7 @@ def view_of(domain: Domain) -> DomainView:
 def method_of(value: str | None, field: str = "verification_method") -> str:
     value = (value or "dns-01").strip().lower()
     if value not in METHODS:
-        raise ValidationFailed(f"{field} must be one of: {', '.join(METHODS)}", field=field)
+        raise ValidationFailed(f"{Input(field)} must be one of: {listed(METHODS)}", field=field)
     return value
 
 
@@ -174,10 +175,10 @@ async def require_held(user: User, wanted: list[str]) -> None:
     record = holders.proof_record(user.id, target)
     first = "" if target == covering.name else f"add {target} as a domain, "
     raise ValidationFailed(
-        f"{name} is held by another user of this casp, so casp orders no http-01 for you: "
-        f"to prove it is yours, {first}create the TXT record {record.name} with the value "
-        f"{record.value}, then verify the domain (domains.php?action=verify); or request "
-        "with challenge_type dns-01", field="domains")
+        f"{name} is held by another user of this casp, so casp orders no {Value('http-01')} "
+        f"for you: to prove it is yours, {first}create the TXT record {record.name} with the value "
+        f"{record.value}, then verify the domain ({Action.VERIFY_DOMAIN}); or request "
+        f"with {Input('challenge_type')} {Value('dns-01')}", field="domains")
 
 
 async def domains_for(user: User, wanted: list[str]) -> dict[str, Domain]:
@@ -188,7 +189,7 @@ async def domains_for(user: User, wanted: list[str]) -> dict[str, Domain]:
         match = next((d for d in owned if names.covers(d.name, name)), None)
         if match is None:
             raise ValidationFailed(f"{name} is not one of your domains nor under one; add it "
-                                   "with POST domains.php first", field="domains")
+                                   f"with {Action.ADD_DOMAIN} first", field="domains")
         found[name] = match
     return found
 

@@ -11,6 +11,7 @@ from app.runtime import current
 from app.services.inputs import at_most, shown, unicode_text
 from app.services.notifications import webhooks
 from app.services.notifications.inbox import TYPES
+from app.wording import Input, listed
 from models.notification import NotificationSettings
 from models.user import User
 
@@ -75,7 +76,7 @@ def _check_text(webhook_url: str | None, webhook_secret: str | None) -> None:
     at_most(webhook_url, webhooks.MAX_URL, "webhook_url")
     at_most(webhook_secret, SECRET_MAX, "webhook_secret")  # REST's words, for parity
     if webhook_secret and len(webhook_secret) < SECRET_MIN:
-        raise ValidationFailed(f"webhook_secret must be {SECRET_MIN} to {SECRET_MAX} "
+        raise ValidationFailed(f"{Input('webhook_secret')} must be {SECRET_MIN} to {SECRET_MAX} "
                                "characters", field="webhook_secret")
 
 
@@ -85,7 +86,7 @@ def _check_types(given: list[str]) -> list[str]:
     unknown = sorted(wanted - set(TYPES))
     if unknown:
         raise ValidationFailed(f"unknown notification type {shown(unknown[0])}; known types: "
-                               f"{', '.join(TYPES)}", field="types")
+                               f"{listed(TYPES)}", field="types")
     return [t for t in TYPES if t in wanted]
 
 
@@ -96,12 +97,12 @@ async def _set_webhook(row: NotificationSettings, url: str) -> None:
     try:
         target = webhooks.parse_url(url)
     except ValueError as exc:
-        raise ValidationFailed(f"webhook_url {exc}", field="webhook_url") from exc
+        raise ValidationFailed(f"{Input('webhook_url')} {exc}", field="webhook_url") from exc
     if not current().settings.webhook_allow_private:  # checked again at each delivery
         try:
             await outbound.public_addresses(target.host, target.port, allow_private=False)
         except outbound.OutboundError as exc:
-            raise ValidationFailed(f"webhook_url: {exc}", field="webhook_url") from exc
+            raise ValidationFailed(f"{Input('webhook_url')}: {exc}", field="webhook_url") from exc
     row.webhook_url = url
     if row.webhook_secret_encrypted is None:  # the first URL: make a secret to sign with
         row.webhook_secret_encrypted = current().box.encrypt(secrets.token_urlsafe(32))
@@ -109,5 +110,6 @@ async def _set_webhook(row: NotificationSettings, url: str) -> None:
 
 def _set_secret(row: NotificationSettings, secret: str) -> None:
     if not row.webhook_url:
-        raise ValidationFailed("webhook_secret needs a webhook_url", field="webhook_secret")
+        raise ValidationFailed(f"{Input('webhook_secret')} needs a {Input('webhook_url')}",
+                               field="webhook_secret")
     row.webhook_secret_encrypted = current().box.encrypt(secret)
