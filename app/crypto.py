@@ -31,6 +31,14 @@ def load_or_create_secret(data_dir: Path, configured: str | None) -> str:
     return path.read_text().strip()
 
 
+def install_id(secret: str) -> str:
+    """A name for one install, the same in all its processes (they share the secret, which
+    decrypts the keys) and different from another's, revealing nothing of the secret: what
+    it keeps in a shared Redis (pub/sub channel, rate-limit keys) goes under it, since user
+    ids repeat across installs (user 1 is in every database)."""
+    return _derive(secret, b"casp install id").hex()[:16]
+
+
 def _derive(secret: str, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
         secret.encode())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -108,13 +107,10 @@ class EventBus:
             self._listening = None
 
 
-def redis_channel(secret: str) -> str:
-    """One install's Redis channel. Pub/sub is global to a Redis server, and user ids repeat
-    across installs (user 1 is in every database): two installs sharing a Redis would hear
-    each other's events. Every process of one install shares its secret key (it decrypts the
-    keys), so a digest of it names the install without revealing it."""
-    digest = hashlib.sha256(f"casp events channel\0{secret}".encode()).hexdigest()
-    return f"{CHANNEL}:{digest[:16]}"
+def redis_channel(install: str) -> str:
+    """One install's Redis channel (crypto.install_id): pub/sub is global to a Redis server,
+    and two installs sharing one would hear each other's events."""
+    return f"{CHANNEL}:{install}"
 
 
 class RedisBus(EventBus):
@@ -184,7 +180,7 @@ def _dsn(database_url: str) -> str:
     return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
 
 
-def make_bus(settings: Settings, secret: str) -> EventBus:
+def make_bus(settings: Settings, install: str) -> EventBus:
     """CASP_EVENTS: auto (Redis when the rate limits use it, else PostgreSQL when the
     database is, else memory), memory, postgres, or a redis:// URL."""
     choice = settings.events.strip()
@@ -199,4 +195,4 @@ def make_bus(settings: Settings, secret: str) -> EventBus:
         return EventBus()
     if choice == "postgres":
         return PostgresBus(_dsn(settings.database_url))
-    return RedisBus(choice, redis_channel(secret))
+    return RedisBus(choice, redis_channel(install))

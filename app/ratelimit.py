@@ -47,10 +47,14 @@ def _async_uri(uri: str) -> str:
 
 
 class Limiter:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, install: str = ""):
         uri = _async_uri(settings.rate_limit_storage)
-        # redis-py rather than limits' default coredis: one Redis client for all of casp.
-        options = {"implementation": "redispy"} if uri.startswith("async+redis") else {}
+        options: dict[str, str] = {}
+        if uri.startswith("async+redis"):
+            # redis-py rather than limits' default coredis: one Redis client for all of casp;
+            # keys under the install's name (crypto.install_id): buckets are per user id, and
+            # ids repeat across installs sharing a Redis, which would share their budgets.
+            options = {"implementation": "redispy", "key_prefix": f"casp:{install}"}
         self.storage = storage_from_string(uri, **options)
         self._strategy = FixedWindowRateLimiter(self.storage)
         self.api_limit = parse(settings.rate_limit)

@@ -15,7 +15,7 @@ from app.acme.interface import Acme
 from app.acme.issuer import AcmeIssuer
 from app.clock import Clock
 from app.config import Settings
-from app.crypto import SecretBox, load_or_create_secret
+from app.crypto import SecretBox, install_id, load_or_create_secret
 from app.events import EventBus, make_bus
 from app.files import tighten
 from app.mail import Mailer, make_mailer
@@ -51,11 +51,11 @@ class Runtime:
             clock=clock or Clock(),
             box=SecretBox(secret),
             passwords=Passwords(settings),
-            limiter=Limiter(settings),
+            limiter=Limiter(settings, install_id(secret)),
             mailer=mailer or make_mailer(settings.smtp_url, settings.outbox_dir,
                                          settings.mail_from),
             acme=acme or AcmeIssuer(verify=settings.acme_ca_bundle or True),
-            events=make_bus(settings, secret),
+            events=make_bus(settings, install_id(secret)),
         )
 
     def wake_worker(self) -> None:

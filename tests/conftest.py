@@ -62,8 +62,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         make = ratelimit.storage_from_string
 
         def prefixed(uri: str, **options: Any) -> Any:
-            if is_redis(uri):
-                options.setdefault("key_prefix", prefix)
+            if is_redis(uri):  # before the install's own prefix (tests may share a secret)
+                options["key_prefix"] = f"{prefix}:{options.get('key_prefix', '')}"
             return make(uri, **options)
         monkeypatch.setattr(ratelimit, "storage_from_string", prefixed)
     begin_test()

@@ -4,6 +4,7 @@ the token is regenerated through the other, and the budget spent on either is on
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,6 @@ import httpx
 import pytest
 
 from tests.support.acme import Casp
-from tests.support.app import clear_limits
 from tests.support.cli import env_for
 from tests.support.gqlws import subscriber
 from tests.support.net import free_port
@@ -24,9 +24,8 @@ ACCOUNT = "/api/v1/account.php"
 
 @pytest.fixture
 def pair(tmp_path: Path, pg_database: str, redis_url: str) -> Iterator[tuple[Casp, Casp]]:
-    clear_limits(redis_url)
     shared = {"CASP_DATABASE_URL": pg_database, "CASP_RATE_LIMIT_STORAGE": redis_url,
-              "CASP_EVENTS": redis_url, "CASP_SECRET_KEY": "k" * 40,
+              "CASP_EVENTS": redis_url, "CASP_SECRET_KEY": uuid.uuid4().hex * 2,
               "CASP_EMBEDDED_WORKER": "false", "CASP_RATE_LIMIT": "8/minute"}
     processes = []
     for name in ("a", "b"):

@@ -25,7 +25,6 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.acme import unique
-from tests.support.app import clear_limits
 from tests.support.dns import BindServer
 from tests.support.net import free_port
 from tests.support.pebble import PebbleFactory, PebbleServer
@@ -75,7 +74,6 @@ class Proc:
 def base_env(tmp: Path, pebble: PebbleServer, bind: BindServer, pg_url: str,
              redis_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASP_")}
-    clear_limits(redis_url)
     return env | {
         "CASP_DATA_DIR": str(tmp / "data"), "CASP_SECRET_KEY": uuid.uuid4().hex * 2,
         "CASP_DATABASE_URL": pg_url, "CASP_RATE_LIMIT_STORAGE": redis_url,

@@ -62,20 +62,8 @@ def process_env(empty_database: bool = False, **extra: str) -> dict[str, str]:
     if url := fresh_database(empty=empty_database):
         env["CASP_DATABASE_URL"] = url
     if storage := os.environ.get("CASP_TEST_RATE_LIMIT_STORAGE"):
-        env["CASP_RATE_LIMIT_STORAGE"] = storage
-        if is_redis(storage):
-            clear_limits(storage)
+        env["CASP_RATE_LIMIT_STORAGE"] = storage  # counters under the install's own prefix
     return env | extra
-
-
-def clear_limits(redis_url: str) -> None:
-    """Processes count under limits' own prefix, and budgets are per user id, which every
-    test's new database starts again at 1: each test's processes start from no counters."""
-    import redis
-
-    with redis.Redis.from_url(redis_url.removeprefix("async+")) as r:
-        for key in r.scan_iter("LIMITS:*", count=1000):
-            r.delete(key)
 
 
 _MADE_BY_TEST: list[str] = []  # the databases made during the running test
