@@ -56,7 +56,8 @@ def seed_operation(resource: Resource, method: str, actions: list[Action],
             if (p.in_query or method in {"GET", "DELETE"}) and p.name not in seen:
                 seen.add(p.name)
                 params.append(query_param(p))
-    titles = [f"{pascal(name)}Php{pascal(a.name or 'call')}" for a in actions]
+    prefix = f"{method.capitalize()}{pascal(name)}Php"
+    titles = [prefix + pascal(a.name or "") for a in actions]
     op: dict[str, Any] = {
         "tags": [name],
         "summary": f"{name}.php, the seed's shape: {method} with ?action=",
@@ -72,6 +73,7 @@ def seed_operation(resource: Resource, method: str, actions: list[Action],
         branches = []
         for a, title in zip(actions, titles, strict=True):
             fields = tuple(p for p in a.params if not p.in_query)
+            assert f"{title}Body" not in components, title
             components[f"{title}Body"] = body_schema(
                 fields, f"action={a.name}" if a.name else "no action") | {
                     "title": f"{title}Body"}

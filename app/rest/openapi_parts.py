@@ -124,6 +124,7 @@ def responses(actions: list[Action], names: list[str],
         for action, name in zip(actions, names, strict=True):
             if status in action.statuses and not action.files:
                 title = f"{name}{'Accepted' if status == 202 else ''}Answer"
+                assert title not in components, f"two answers named {title}"
                 components[title] = {"title": title} | envelope_schema(
                     action, status, action.data_for(status))
                 branches.append(ref(title))
