@@ -25,8 +25,9 @@ from app.metrics import RequestMetrics
 from app.middleware import BodyLimit, RateLimit, RequestContext
 from app.rest import errors as rest_errors
 from app.rest import openapi, well_known
+from app.rest.dispatch import alias_routes
 from app.rest.errors import EXCEPTION_HANDLERS
-from app.rest.v1 import RESOURCES
+from app.rest.v1 import ALIASES, RESOURCES
 from app.runtime import Runtime, install
 from schema import errors as graphql_errors
 from schema import media as graphql_media
@@ -39,7 +40,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
     graphql = graphql_app()
     return [
         *(resource.route() for resource in RESOURCES),
-        Route("/api/v1/openapi.json", openapi.endpoint(RESOURCES), methods=["GET"]),
+        *alias_routes(ALIASES),  # each action at a path of its own, for generated clients
+        Route("/api/v1/openapi.json", openapi.endpoint(RESOURCES, ALIASES), methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
         assets_route(),  # /static/graphiql/*: the GraphQL explorer's files, no CDN

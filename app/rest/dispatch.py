@@ -37,6 +37,7 @@ class Call:
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 NO_STORE = "no-store"
 Handler = Callable[[Call], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,50 @@ class Action:
     status: int = 200
     message: str | None = None  # documented fixed message, when the seed gives one
     bare: bool = False  # the answer is exactly {"success": true} (the seed's mark-read)
-    also: tuple[int, ...] = ()  # other success statuses, same data (renew's 202: still running)
+    accepted: dict[str, Any] | None = None  # a 202's data, when the work goes on (renew)
     files: tuple[str, ...] = ()  # the answer is a file of these media types, not the envelope
     secret: bool = False  # the answer carries a token, a key or a certificate file: no-store
 
     @property
     def statuses(self) -> tuple[int, ...]:
-        return (self.status, *self.also)
+        return (self.status, *([202] if self.accepted else []))
+
+    def data_for(self, status: int) -> dict[str, Any]:
+        return self.accepted if status == 202 and self.accepted else self.data
+
+
+async def run(action: Action, request: Request, specs: tuple[Param, ...]) -> Response:
+    """Authenticate, read `specs` (the action's parameters the route takes; the others are
+    None), and answer."""
+    user = await user_of(request.scope) if action.auth else None
+    params = dict.fromkeys((p.name for p in action.params), None) | await parse(request, specs)
+    response = await action.handler(Call(request, params, user))
+    if action.secret:  # no cache (a proxy's, a browser's) may keep it
+        response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One action at a path of its own (`/api/v1/certificates/{id}/renew`), for clients that
+    key operations by path and method, as OpenAPI does; the seed's *.php paths stay as they
+    are. `params` are the ones this path takes ({id} from the path); `data` replaces the
+    action's answer schema when the path narrows it (a list or one item)."""
+
+    method: str
+    path: str
+    action: Action
+    operation_id: str
+    params: tuple[Param, ...] | None = None
+    data: dict[str, Any] | None = None
+    summary: str | None = None
+
+    @property
+    def specs(self) -> tuple[Param, ...]:
+        return self.action.params if self.params is None else self.params
+
+    async def endpoint(self, request: Request) -> Response:
+        return await run(self.action, request, self.specs)
 
 
 @dataclass(frozen=True)
@@ -78,13 +116,27 @@ class Resource:
 
     async def endpoint(self, request: Request) -> Response:
         action = self.pick(request.method, request.query_params.get("action") or None)
-        user = await user_of(request.scope) if action.auth else None
-        params = await parse(request, action.params)
-        response = await action.handler(Call(request, params, user))
-        if action.secret:  # no cache (a proxy's, a browser's) may keep it
-            response.headers["Cache-Control"] = NO_STORE
-        return response
+        return await run(action, request, action.params)
 
     def route(self) -> Route:
         # Every method reaches pick(), which answers unknown ones with the envelope.
         return Route(self.path, self.endpoint, methods=ALL_METHODS, name=self.path)
+
+
+def alias_routes(aliases: tuple[Alias, ...]) -> list[Route]:
+    """One route a path; its methods pick the alias, others answer the envelope's 405."""
+    by_path: dict[str, dict[str, Alias]] = {}
+    for alias in aliases:
+        by_path.setdefault(alias.path, {})[alias.method] = alias
+    return [Route(path, _by_method(methods), methods=ALL_METHODS, name=path)
+            for path, methods in by_path.items()]
+
+
+def _by_method(methods: dict[str, Alias]) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        if method not in methods:
+            raise MethodNotAllowed(request.method, sorted(methods))
+        return await methods[method].endpoint(request)
+
+    return endpoint

@@ -37,7 +37,11 @@ class Param:
     description: str = ""
     max_length: int = 1000  # characters for strings, items for arrays
     minimum: int | None = None
+    maximum: int | None = None
     enum: tuple[str, ...] | None = None
+    # Arrays whose service counts distinct items (certificate names): the documented
+    # maxItems; max_length stays the parser's bound on entries, repeats included.
+    distinct: int | None = None
     in_query: bool = False  # documented as a query parameter (ids of GET/DELETE)
     # A credential (email, password, token, key) is refused in the query string of a POST:
     # URLs end up in access logs, proxies' logs and browser history.
@@ -231,6 +235,8 @@ def _integer(spec: Param, value: object) -> int:
         if not _INT.fullmatch(value):
             raise _fail(spec, "must be an integer")
         value = int(value)
+    if spec.maximum is not None and not (spec.minimum or 0) <= value <= spec.maximum:
+        raise _fail(spec, f"must be from {spec.minimum or 0} to {spec.maximum}")
     if spec.minimum is not None and value < spec.minimum:
         raise _fail(spec, f"must be at least {spec.minimum}")
     if abs(value) > 2**53:
@@ -278,5 +284,6 @@ def _no_credentials_in_query(request: Request, specs: tuple[Param, ...]) -> None
 
 async def parse(request: Request, specs: tuple[Param, ...]) -> dict[str, Any]:
     _no_credentials_in_query(request, specs)
-    raw = await read_raw(request)
+    # Path parameters ({id} of an alias path) win over anything the query or body says.
+    raw = await read_raw(request) | dict(request.path_params)
     return {spec.name: coerce(spec, raw.get(spec.name)) for spec in specs}

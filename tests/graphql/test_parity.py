@@ -839,7 +839,10 @@ async def test_enums_are_the_rest_vocabulary(quiet: httpx.AsyncClient, graphql_n
     values = data_of(await gql(quiet, ENUM, n=graphql_name))["__type"]["enumValues"]
     assert [rest_enum(v["name"]) for v in values] == expected
     doc = (await quiet.get("/api/v1/openapi.json")).json()
-    enums = openapi_enums(doc, rest_name)
+    # A domain's status and its ownership's are vocabularies of their own (OwnershipStatus).
+    schemas = {k: v for k, v in doc["components"]["schemas"].items()
+               if not k.startswith(("Domain", "Ownership"))}
+    enums = openapi_enums({**doc, "components": {"schemas": schemas}}, rest_name)
     assert enums and all(e == expected for e in enums), enums
 
 

@@ -13,7 +13,7 @@ from app.config import Settings
 from app.services.notifications.inbox import TYPES
 from models.notification import NotificationSettings
 from tests.support.app import raw_database
-from tests.support.rest import assert_error, response_schema, spec, user
+from tests.support.rest import assert_error, body_branches, response_schema, spec, user
 
 URL = "/api/v1/account.php?action=notification-settings"
 HOOK = "https://hooks.example.com/casp"
@@ -163,9 +163,8 @@ async def test_openapi_documents_both_actions(app: httpx.AsyncClient):
         op = doc["paths"]["/api/v1/account.php"][method]
         action = next(p for p in op["parameters"] if p["name"] == "action")
         assert "notification-settings" in action["schema"]["enum"]
-    body = doc["paths"]["/api/v1/account.php"]["post"]["requestBody"]["content"][
-        "application/json"]["schema"]["anyOf"]
-    branch = next(b for b in body if b["title"] == "action=notification-settings")
+    branch = next(b for b in body_branches(doc, "/api/v1/account.php", "post")
+                  if b["x-casp-action"] == "action=notification-settings")
     assert set(branch["properties"]) == {"email_enabled", "webhook_url", "webhook_secret",
                                          "types"}
     me = await user(app)

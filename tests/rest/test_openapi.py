@@ -8,8 +8,8 @@ import jsonschema
 from openapi_spec_validator import validate
 
 from app.rest.dispatch import ALL_METHODS
-from app.rest.v1 import RESOURCES
-from tests.support.rest import bearer, register, response_schema, spec
+from app.rest.v1 import ALIASES, RESOURCES
+from tests.support.rest import bearer, body_branches, register, response_schema, spec
 
 
 async def test_document_is_valid_openapi(client: httpx.AsyncClient):
@@ -20,6 +20,8 @@ async def test_every_route_method_and_action_is_documented(client: httpx.AsyncCl
     doc = await spec(client)
     served = {r.path for r in client.app.routes if r.path.startswith("/api/v1/")}  # type: ignore[attr-defined]
     assert set(doc["paths"]) == served - {"/api/v1/openapi.json"}
+    assert {(a.method.lower(), a.path) for a in ALIASES} == {
+        (m, p) for p, ops in doc["paths"].items() for m in ops if not p.endswith(".php")}
     for resource in RESOURCES:
         for action in resource.actions:
             for method in action.methods:
@@ -28,8 +30,7 @@ async def test_every_route_method_and_action_is_documented(client: httpx.AsyncCl
                     enum = next(p for p in op["parameters"] if p["name"] == "action")
                     assert action.name in enum["schema"]["enum"]
                 names = {p["name"] for p in op["parameters"]}
-                body = op.get("requestBody", {}).get("content", {}).get("application/json")
-                body_names = {n for b in (body or {}).get("schema", {}).get("anyOf", [])
+                body_names = {n for b in body_branches(doc, resource.path, method.lower())
                               for n in b["properties"]}
                 for param in action.params:
                     assert param.name in names | body_names, (resource.path, param.name)

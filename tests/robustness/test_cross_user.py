@@ -35,7 +35,7 @@ from models.certificate import Certificate, RenewalEvent
 from tests.support.app import migrated, quiet_settings, running
 from tests.support.gqlws import Subscriber, subscriber
 from tests.support.net import free_port
-from tests.support.rest import bearer
+from tests.support.rest import bearer, body_branches
 from tests.support.robustness import catalog
 from tests.support.robustness.harness import (
     FakeLookup,
@@ -65,11 +65,10 @@ def rest_id_actions(doc: dict[str, Any]) -> list[tuple[str, str, str | None, str
             if action_param is None or not action_param["required"]:
                 actions.insert(0, None)
             query_id = any(p["name"] == "id" for p in op["parameters"])
-            branches = (op.get("requestBody", {}).get("content", {})
-                        .get("application/json", {}).get("schema", {}).get("anyOf", []))
+            branches = body_branches(doc, path, method)
             for action in actions:
                 title = f"action={action}" if action else "no action"
-                branch = next((b for b in branches if b["title"] == title), {})
+                branch = next((b for b in branches if b["x-casp-action"] == title), {})
                 if "id" in branch.get("properties", {}):
                     found.append((method.upper(), path, action, "body"))
                 elif query_id and method in {"get", "delete"}:

@@ -70,6 +70,28 @@ async def spec(client: httpx.AsyncClient) -> dict[str, Any]:
     return r.json()
 
 
+def resolved(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """`node`, or what its $ref (#/components/...) names."""
+    if "$ref" not in node:
+        return node
+    found: Any = doc
+    for key in node["$ref"].removeprefix("#/").split("/"):
+        found = found[key]
+    return dict(found)
+
+
 def response_schema(doc: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:
-    schema = doc["paths"][path][method]["responses"][str(status)]["content"]["application/json"]
+    answer = resolved(doc, doc["paths"][path][method]["responses"][str(status)])
+    schema = answer["content"]["application/json"]
     return {**schema["schema"], "components": doc["components"]}
+
+
+def body_branches(doc: dict[str, Any], path: str, method: str) -> list[dict[str, Any]]:
+    """The JSON body schemas of a seed operation, one per action (`x-casp-action` names it:
+    "action=verify", or "no action")."""
+    op = doc["paths"][path][method]
+    schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get(
+        "schema")
+    if schema is None:
+        return []
+    return [resolved(doc, b) for b in schema.get("anyOf", [schema])]

@@ -1,10 +1,8 @@
-"""The v1 resources, in the order the OpenAPI document lists them."""
+"""The v1 resources, in the order the OpenAPI document lists them, and their alias paths
+(one action a path: what a typed client generated from OpenAPI can call)."""
 
-from app.rest.v1.account import RESOURCE as ACCOUNT
-from app.rest.v1.auth import RESOURCE as AUTH
-from app.rest.v1.certificates import RESOURCE as CERTIFICATES
-from app.rest.v1.domains import RESOURCE as DOMAINS
-from app.rest.v1.notifications import RESOURCE as NOTIFICATIONS
-from app.rest.v1.renewal import RESOURCE as RENEWAL
+from app.rest.v1 import account, auth, certificates, domains, notifications, renewal
 
-RESOURCES = (AUTH, ACCOUNT, DOMAINS, CERTIFICATES, RENEWAL, NOTIFICATIONS)
+MODULES = (auth, account, domains, certificates, renewal, notifications)
+RESOURCES = tuple(module.RESOURCE for module in MODULES)
+ALIASES = tuple(alias for module in MODULES for alias in module.ALIASES)

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
 from starlette.responses import Response
 
-from app.rest.dispatch import Action, Call, Resource
+from app.rest.dispatch import Action, Alias, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
-from app.rest.v1.schemas import BOOL, DATETIME, INT, NULL, STR, obj
+from app.rest.v1.schemas import EMAIL, ID, STR, URI, enum, fields_of, named, nullable, obj, record
 from app.services import messages
 from app.services.accounts import users as accounts
+from app.services.accounts.users import Account
 from app.services.certificates import acme_accounts
 from app.services.certificates.cas import REGISTRY
 from app.services.notifications import settings as notification_settings
 from app.services.notifications import webhooks
 from app.services.notifications.inbox import TYPES
-from app.services.notifications.settings import SECRET_MAX, SECRET_MIN
+from app.services.notifications.settings import SECRET_MAX, SECRET_MIN, DeliverySettings
 
 
 async def show(call: Call) -> Response:
@@ -57,28 +57,42 @@ DELIVERY_PARAMS = (
     Param("types", "array", max_length=20, description=(
         f"The notification types delivered (all by default): {', '.join(TYPES)}")),
 )
-DELIVERY_DATA: dict[str, Any] = obj(
-    email_enabled=BOOL, email=STR, webhook_url={"anyOf": [STR, NULL]},
-    webhook_secret={"anyOf": [STR, NULL]},
-    types={"type": "array", "items": {"enum": list(TYPES)}})
-
-RESOURCE = Resource("/api/v1/account.php", (
-    Action(("GET",), None, show, "Account settings, with the API token",
-           data=obj(user_id=INT, email=STR, name=STR, email_verified=BOOL, token=STR,
-                    created_at=DATETIME), secret=True),
-    Action(("POST",), "regenerate-token", regenerate_token,
-           "Replace the API token; the old one stops working at once", data=obj(token=STR),
-           secret=True),
-    Action(("POST",), "set-eab", set_eab, "Store External Account Binding credentials for a CA",
-           params=(Param("ca_provider", required=True, enum=tuple(REGISTRY)),
-                   Param("eab_kid", required=True, max_length=acme_accounts.MAX_KID),
-                   Param("eab_hmac_key", required=True, max_length=acme_accounts.MAX_HMAC_KEY,
-                         credential=True)),
-           data=obj(ca_provider=STR, eab_kid=STR)),
-    Action(("GET",), "notification-settings", show_notification_settings,
-           "Where notifications go besides the inbox (email, webhook), with the webhook "
-           "secret", data=DELIVERY_DATA, secret=True),
-    Action(("POST",), "notification-settings", update_notification_settings,
-           "Change the notification deliveries; fields left out stay as they are",
-           params=DELIVERY_PARAMS, data=DELIVERY_DATA, secret=True),
-))
+DELIVERY_DATA = named("NotificationSettings", "Where notifications go besides the inbox",
+                      record(fields_of(DeliverySettings, override={
+                          "email": EMAIL, "webhook_url": nullable(URI),
+                          "types": {"type": "array", "items": enum(TYPES)}})))
+SHOW = Action(("GET",), None, show, "Account settings, with the API token",
+              data=named("Account", "Your account, with the API token", record(fields_of(
+                  Account, override={"user_id": ID, "email": EMAIL}))), secret=True)
+REGENERATE = Action(("POST",), "regenerate-token", regenerate_token,
+                    "Replace the API token; the old one stops working at once",
+                    data=named("NewToken", "The new API token", obj(token=STR)), secret=True)
+SET_EAB = Action(
+    ("POST",), "set-eab", set_eab, "Store External Account Binding credentials for a CA",
+    params=(Param("ca_provider", required=True, enum=tuple(REGISTRY),
+                  description="The CA these credentials are for"),
+            Param("eab_kid", required=True, max_length=acme_accounts.MAX_KID,
+                  description="The key id the CA gave you"),
+            Param("eab_hmac_key", required=True, max_length=acme_accounts.MAX_HMAC_KEY,
+                  credential=True, description="The HMAC key the CA gave you (base64url)")),
+    data=named("EabSaved", "The CA and key id stored (never the key)",
+               obj(ca_provider=enum(REGISTRY), eab_kid=STR)))
+SHOW_DELIVERY = Action(
+    ("GET",), "notification-settings", show_notification_settings,
+    "Where notifications go besides the inbox (email, webhook), with the webhook secret",
+    data=DELIVERY_DATA, secret=True)
+UPDATE_DELIVERY = Action(
+    ("POST",), "notification-settings", update_notification_settings,
+    "Change the notification deliveries; fields left out stay as they are",
+    params=DELIVERY_PARAMS, data=DELIVERY_DATA, secret=True)
+RESOURCE = Resource("/api/v1/account.php",
+                    (SHOW, REGENERATE, SET_EAB, SHOW_DELIVERY, UPDATE_DELIVERY))
+ALIASES = (
+    Alias("GET", "/api/v1/account", SHOW, "getAccount"),
+    Alias("POST", "/api/v1/account/token", REGENERATE, "regenerateToken"),
+    Alias("POST", "/api/v1/account/eab", SET_EAB, "setEab"),
+    Alias("GET", "/api/v1/account/notification-settings", SHOW_DELIVERY,
+          "getNotificationSettings"),
+    Alias("POST", "/api/v1/account/notification-settings", UPDATE_DELIVERY,
+          "updateNotificationSettings"),
+)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from app.rest.dispatch import Action, Call, Resource
+from app.rest.dispatch import Action, Alias, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
-from app.rest.v1.schemas import INT, NULL, STR, obj
+from app.rest.v1.schemas import EMAIL as EMAIL_FORMAT
+from app.rest.v1.schemas import ID, NULL, STR, named, obj
 from app.services import messages
 from app.services.accounts import users as accounts
 from app.services.inputs import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MAX_TOKEN
@@ -45,19 +46,32 @@ async def reset_password(call: Call) -> Response:
     return ok({"user_id": user.id}, messages.PASSWORD_RESET)
 
 
-RESOURCE = Resource("/api/v1/auth.php", (
-    Action(("POST",), "register", register, "Create an account", auth=False,
-           params=(EMAIL, PASSWORD, Param("name", max_length=MAX_NAME, description="Nickname")),
-           data=obj(user_id=INT, verify_token=STR), secret=True),
-    Action(("POST", "GET"), "verify-email", verify_email, "Confirm the account's email",
-           auth=False, params=(TOKEN,),
-           data=obj(user_id=INT, email=STR, email_verified={"type": "boolean"})),
-    Action(("POST",), "login", login, "Log in; answers the API bearer token", auth=False,
-           params=(EMAIL, Param("password", required=True, max_length=MAX_PASSWORD,
-                                credential=True)),
-           data=obj(user_id=INT, email=STR, token=STR), secret=True),
-    Action(("POST",), "forgot-password", forgot_password, "Mail a password-reset token",
-           auth=False, params=(EMAIL,), data=NULL, message=messages.FORGOT_PASSWORD),
-    Action(("POST",), "reset-password", reset_password, "Set a new password with a reset token",
-           auth=False, params=(TOKEN, PASSWORD), data=obj(user_id=INT)),
-))
+REGISTER = Action(("POST",), "register", register, "Create an account; a mail with the "
+                  "verification link follows", auth=False,
+                  params=(EMAIL, PASSWORD,
+                          Param("name", max_length=MAX_NAME, description="Nickname")),
+                  data=named("Registered", "The new account, and its email verification "
+                             "token", obj(user_id=ID, verify_token=STR)), secret=True)
+VERIFY_EMAIL = Action(("POST", "GET"), "verify-email", verify_email,
+                      "Confirm the account's email", auth=False, params=(TOKEN,),
+                      data=named("EmailVerified", "The account whose email is confirmed", obj(
+                          user_id=ID, email=EMAIL_FORMAT, email_verified={"const": True})))
+LOGIN = Action(("POST",), "login", login, "Log in; answers the API bearer token", auth=False,
+               params=(EMAIL, Param("password", required=True, max_length=MAX_PASSWORD,
+                                    credential=True, description="The account's password")),
+               data=named("LoggedIn", "The API bearer token", obj(
+                   user_id=ID, email=EMAIL_FORMAT, token=STR)), secret=True)
+FORGOT = Action(("POST",), "forgot-password", forgot_password, "Mail a password-reset token",
+                auth=False, params=(EMAIL,), data=NULL, message=messages.FORGOT_PASSWORD)
+RESET = Action(("POST",), "reset-password", reset_password,
+               "Set a new password with a reset token", auth=False, params=(TOKEN, PASSWORD),
+               data=named("PasswordReset", "The account whose password changed",
+                          obj(user_id=ID)))
+RESOURCE = Resource("/api/v1/auth.php", (REGISTER, VERIFY_EMAIL, LOGIN, FORGOT, RESET))
+ALIASES = (
+    Alias("POST", "/api/v1/auth/register", REGISTER, "register"),
+    Alias("POST", "/api/v1/auth/verify-email", VERIFY_EMAIL, "verifyEmail"),
+    Alias("POST", "/api/v1/auth/login", LOGIN, "login"),
+    Alias("POST", "/api/v1/auth/forgot-password", FORGOT, "forgotPassword"),
+    Alias("POST", "/api/v1/auth/reset-password", RESET, "resetPassword"),
+)

@@ -7,15 +7,36 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.rest.dispatch import Action, Call, Resource
+from app.rest.dispatch import Action, Alias, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
-from app.rest.v1.schemas import INT, NULL, STR
+from app.rest.v1.schemas import (
+    DATE,
+    ID,
+    INT,
+    NULL,
+    OBJECT,
+    STR,
+    enum,
+    fields_of,
+    named,
+    nullable,
+    obj,
+    record,
+)
 from app.services import messages
 from app.services.certificates import downloads, renewal
 from app.services.certificates import records as certificates
 from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
-from app.services.certificates.view import CertificateDetail, CertificateSummary, Version
+from app.services.certificates.view import (
+    SUMMARY_COLUMNS,
+    CertificateDetail,
+    CertificateSummary,
+    DnsRecord,
+    RenewalWindow,
+    Version,
+)
+from app.services.inputs import MAX_PAGE, MAX_PER_PAGE
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -110,8 +131,34 @@ def _id(where: str = "body") -> Param:
                  in_query=where == "query")
 
 
-CERT = {"type": "object", "required": ["id", "domains", "status"],
-        "properties": {"id": INT, "status": STR, "expires_at": {"type": ["string", "null"]}}}
+ENUMS = {"status": enum(certificates.STATUSES), "ca_provider": enum(REGISTRY),
+         "challenge_type": enum(CHALLENGE_TYPES), "key_type": enum(KEY_TYPES)}
+DNS_RECORD = named("DnsRecord", "A TXT record to publish for manual dns-01",
+                   record(fields_of(DnsRecord)))
+WINDOW = named("RenewalWindow", "The CA's suggested renewal window (ARI, RFC 9773)",
+               record(fields_of(RenewalWindow)))
+SUMMARY = fields_of(CertificateSummary, drop=("user_id",), override=ENUMS | {
+    "id": ID, "expires_at": nullable(DATE | {"description": "The day it expires"}),
+    "stage": STR | {"description": "Progress inside the status (queued, authorizing, "
+                                   "awaiting_dns, ..., done)"},
+    "last_error": nullable(OBJECT | {"description": "The last failure: type, detail, ..."}),
+    "dns_records": nullable({"type": "array", "items": DNS_RECORD})})
+CERT = named("Certificate", "A certificate as the list shows it", record(SUMMARY))
+VERSION = named("CertificateVersion", "An earlier certificate that a renewal replaced",
+                record(fields_of(Version, override={"expires_at": DATE})))
+_DETAIL = SUMMARY | fields_of(CertificateDetail, drop=SUMMARY_COLUMNS, override={
+    "renewal_window": nullable(WINDOW)}) | {"history": {"type": "array", "items": VERSION}}
+DETAIL = named("CertificateDetail", "The whole record, never the private key; `history` "
+               "only when read by id", record(_DETAIL) | {
+                   "required": [k for k in _DETAIL if k != "history"]})
+PAGE = named("CertificatePage", "One page of your certificates, newest first", obj(
+    certificates={"type": "array", "items": CERT}, total=INT, page=INT, per_page=INT,
+    pages=INT))
+RENEWED = named("RenewedCertificate", "The renewal finished in time", obj(
+    expires_at=nullable(DATE), id=ID, status=ENUMS["status"]))
+RUNNING = named("RenewalRunning", "The renewal goes on in the background; the record "
+                "changes when it ends", obj(id=ID, status={"const": "pending"},
+                                            expires_at=nullable(DATE)))
 LIST_PARAMS = (
     Param("id", "integer", minimum=1, in_query=True, description="Show one certificate"),
     Param("status", enum=certificates.STATUSES, description="Filter by status"),
@@ -119,39 +166,57 @@ LIST_PARAMS = (
     Param("search", max_length=certificates.MAX_SEARCH,
           description="Only certificates naming this text"),
     Param("domain", max_length=certificates.MAX_SEARCH, description="Same as search"),
-    Param("page", "integer", minimum=1, description="Page, from 1"),
-    Param("per_page", "integer", minimum=1, description="Items a page (default 20, max 100)"),
+    Param("page", "integer", minimum=1, maximum=MAX_PAGE, description="Page, from 1"),
+    Param("per_page", "integer", minimum=1, maximum=MAX_PER_PAGE,
+          description=f"Items a page (default 20, at most {MAX_PER_PAGE})"),
 )
+ID_PATH = Param("id", "integer", required=True, minimum=1, description="Certificate id")
 
-RESOURCE = Resource("/api/v1/certificates.php", (
-    Action(("GET",), None, list_or_show, "List certificates (newest first), or one with ?id=",
-           params=LIST_PARAMS, data={"anyOf": [CERT, {"type": "object", "required": [
-               "certificates", "total", "page", "per_page", "pages"]}]}),
-    Action(("POST",), None, request, "Request a certificate; issuance runs in the background",
-           status=201, data=CERT, params=(
-               Param("ca_provider", required=True, enum=tuple(REGISTRY), description="The CA"),
-               Param("domains", "array", required=True, max_length=2 * certificates.MAX_NAMES,
-                     description="Names, each equal to or under one of your domains"),
-               Param("challenge_type", enum=CHALLENGE_TYPES, description="dns-01 (default)"),
-               Param("key_type", enum=KEY_TYPES, description="ec-256 (default)"),
-               Param("auto_renew", "boolean", description="Renew before expiry (default true)"),
-           )),
-    Action(("POST",), "renew", renew, "Renew now; waits up to CASP_RENEW_WAIT_SECONDS",
-           params=(_id(),), data={"type": "object", "required": ["expires_at", "id", "status"],
-                                  "properties": {"expires_at": {"type": ["string", "null"]},
-                                                 "id": INT, "status": STR}},
-           also=(202,)),
-    Action(("GET",), "download", download, "Download: pem, fullchain, key, pfx or zip",
-           params=(_id("query"), Param("format", enum=downloads.FORMATS, description="pem"),
-                   Param("password", max_length=downloads.MAX_PFX_PASSWORD,
-                         description="PKCS#12 password")),
-           files=downloads.MEDIA_TYPES, secret=True),
-    Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now",
-           params=(_id(),), data=CERT),
-    Action(("POST",), "revoke", revoke, "Revoke at the CA", data=CERT, params=(
-        _id(), Param("reason", "name_or_code", description=(
-            "unspecified, keyCompromise, superseded, affiliationChanged or "
-            "cessationOfOperation, or its code")))),
-    Action(("DELETE",), None, delete, "Delete the certificate and erase its key",
-           params=(_id("query"),), data=NULL, message=messages.CERTIFICATE_DELETED),
-))
+LIST = Action(("GET",), None, list_or_show, "List certificates (newest first), or one with ?id=",
+              params=LIST_PARAMS, data={"anyOf": [PAGE, DETAIL]})
+REQUEST = Action(
+    ("POST",), None, request, "Request a certificate; issuance runs in the background",
+    status=201, data=DETAIL, params=(
+        Param("ca_provider", required=True, enum=tuple(REGISTRY), description="The CA"),
+        Param("domains", "array", required=True, max_length=2 * certificates.MAX_NAMES,
+              distinct=certificates.MAX_NAMES, description=(
+                  f"At most {certificates.MAX_NAMES} names, each equal to or under one of "
+                  "your domains (a repeated name counts once)")),
+        Param("challenge_type", enum=CHALLENGE_TYPES, description="dns-01 (default)"),
+        Param("key_type", enum=KEY_TYPES, description="ec-256 (default)"),
+        Param("auto_renew", "boolean", description="Renew before expiry (default true)"),
+    ))
+RENEW = Action(("POST",), "renew", renew, "Renew now; waits up to CASP_RENEW_WAIT_SECONDS, "
+               "then answers 202 while the renewal goes on", params=(_id(),), data=RENEWED,
+               accepted=RUNNING)
+DOWNLOAD = Action(
+    ("GET",), "download", download, "Download: pem, fullchain, key (PEM), pfx (PKCS#12) or "
+    "zip (cert.pem, chain.pem, fullchain.pem, privkey.pem)",
+    params=(_id("query"), Param("format", enum=downloads.FORMATS, description="pem (default)"),
+            Param("password", max_length=downloads.MAX_PFX_PASSWORD,
+                  description="Password of the PKCS#12 file (pfx only; none by default)")),
+    files=downloads.MEDIA_TYPES, secret=True)
+VERIFY = Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now",
+                params=(_id(),), data=CERT)
+REVOKE = Action(("POST",), "revoke", revoke, "Revoke at the CA", data=CERT, params=(
+    _id(), Param("reason", "name_or_code", description=(
+        f"{', '.join(certificates.REASONS)}, or its code "
+        f"({', '.join(map(str, certificates.REASONS.values()))})"))))
+DELETE = Action(("DELETE",), None, delete, "Delete the certificate and erase its key",
+                params=(_id("query"),), data=NULL, message=messages.CERTIFICATE_DELETED)
+
+RESOURCE = Resource("/api/v1/certificates.php",
+                    (LIST, REQUEST, RENEW, DOWNLOAD, VERIFY, REVOKE, DELETE))
+ONE = "/api/v1/certificates/{id}"
+ALIASES = (
+    Alias("GET", "/api/v1/certificates", LIST, "listCertificates", LIST_PARAMS[1:], PAGE,
+          "List your certificates, newest first, filtered"),
+    Alias("POST", "/api/v1/certificates", REQUEST, "requestCertificate"),
+    Alias("GET", ONE, LIST, "getCertificate", (ID_PATH,), DETAIL,
+          "One certificate, with the certificates its renewals replaced"),
+    Alias("DELETE", ONE, DELETE, "deleteCertificate", (ID_PATH,)),
+    Alias("POST", f"{ONE}/renew", RENEW, "renewCertificate"),
+    Alias("POST", f"{ONE}/verify", VERIFY, "verifyCertificate"),
+    Alias("POST", f"{ONE}/revoke", REVOKE, "revokeCertificate"),
+    Alias("GET", f"{ONE}/download", DOWNLOAD, "downloadCertificate"),
+)

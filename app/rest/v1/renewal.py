@@ -6,10 +6,12 @@ from dataclasses import asdict
 
 from starlette.responses import Response
 
-from app.rest.dispatch import Action, Call, Resource
+from app.rest.dispatch import Action, Alias, Call, Resource
 from app.rest.envelope import ok
-from app.rest.v1.schemas import INT
+from app.rest.v1.schemas import enum, fields_of, named, record
 from app.services.certificates import renewal_stats
+from app.services.certificates.cas import REGISTRY
+from app.services.certificates.renewal_stats import CaCounts, RenewalStats
 
 
 async def show(call: Call) -> Response:
@@ -18,9 +20,12 @@ async def show(call: Call) -> Response:
     return ok(asdict(figures) | {"next_renewal_at": nxt.isoformat() if nxt else None})
 
 
-RESOURCE = Resource("/api/v1/renewal.php", (
-    Action(("GET",), None, show, "Renewal statistics", data={
-        "type": "object", "required": ["successful_renewals", "pending_renewals"],
-        "properties": {"successful_renewals": INT, "pending_renewals": INT,
-                       "failed_renewals": INT, "expiring_within_30_days": INT}}),
-))
+COUNTS = named("RenewalCounts", "Renewals that succeeded, are pending, failed",
+               record(fields_of(CaCounts)))
+STATS = Action(("GET",), None, show, "Renewal statistics", data=named(
+    "RenewalStats", "Your renewals: the seed's two figures, and more", record(fields_of(
+        RenewalStats, override={"by_ca": {
+            "type": "object", "propertyNames": enum(REGISTRY), "additionalProperties": COUNTS,
+            "description": "The same counts by CA (only CAs with something to count)"}}))))
+RESOURCE = Resource("/api/v1/renewal.php", (STATS,))
+ALIASES = (Alias("GET", "/api/v1/renewal/stats", STATS, "getRenewalStats"),)

@@ -26,6 +26,7 @@ from models.user import User
 
 METHODS = ("dns-01", "http-01")
 LIVE = ("pending", "issued")
+STATUSES = ("pending", "verified")  # a domain's own status (REST v1's enum)
 
 
 @dataclass(frozen=True, slots=True)
