@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from enum import Enum
+from typing import Any
 
 MARK = "\x00"  # never in a message otherwise: shown() quotes what users type with repr()
 _MARKED = re.compile(f"{MARK}(input|value|action):([^{MARK}]*){MARK}")
@@ -53,6 +54,7 @@ class Action(Enum):
     ADD_DOMAIN = "POST domains.php"
     VERIFY_DOMAIN = "domains.php?action=verify"
     SET_EAB = "POST account.php?action=set-eab"
+    VERIFY_CERTIFICATE = "certificates.php?action=verify"
 
     def __format__(self, spec: str) -> str:
         return f"{MARK}action:{self.name}{MARK}"
@@ -64,6 +66,17 @@ class Action(Enum):
 def spelled(text: str, speller: Speller) -> str:
     """`text` with each mark replaced by the speller's word for it."""
     return _MARKED.sub(lambda m: speller(m[1], m[2]), text)
+
+
+def spelled_all(tree: Any, speller: Speller) -> Any:
+    """A JSON tree (a domain's instructions) with the marks of each string spelled."""
+    if isinstance(tree, str):
+        return spelled(tree, speller)
+    if isinstance(tree, dict):
+        return {key: spelled_all(value, speller) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [spelled_all(value, speller) for value in tree]
+    return tree
 
 
 def rest_word(kind: str, name: str) -> str:

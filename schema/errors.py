@@ -43,7 +43,8 @@ def translate(error: GraphQLError) -> GraphQLError:
 
 # The mutation each action of a message is here (REST's spelling: app/wording.py).
 MUTATIONS = {Action.ADD_DOMAIN: "addDomain", Action.VERIFY_DOMAIN: "verifyDomain",
-             Action.SET_EAB: "setEabCredentials"}
+             Action.SET_EAB: "setEabCredentials",
+             Action.VERIFY_CERTIFICATE: "verifyCertificate"}
 
 
 def graphql_word(kind: str, name: str) -> str:

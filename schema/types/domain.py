@@ -9,6 +9,8 @@ from strawberry.scalars import JSON
 
 from app.services.domains import holders
 from app.services.domains.ownership import DomainView, Verification
+from app.wording import spelled_all
+from schema.errors import graphql_word
 from schema.types.enums import ChallengeType, OwnershipMethod, OwnershipStatus
 
 
@@ -62,7 +64,8 @@ class Domain:
         return cls(id=view.id, domain=view.name,
                    verification_method=ChallengeType(view.verification_method),
                    status=view.status, created_at=view.created_at, verified_at=view.verified_at,
-                   instructions=JSON(view.instructions), last_check=JSON(view.last_check),
+                   instructions=JSON(spelled_all(view.instructions, graphql_word)),
+                   last_check=JSON(view.last_check),
                    ownership=Ownership.of(view.ownership))
 
 

@@ -185,3 +185,17 @@ def test_each_action_a_message_names_is_a_mutation():
     assert mutation_type is not None
     assert set(MUTATIONS) == set(Action)
     assert set(MUTATIONS.values()) <= set(mutation_type.fields)
+
+
+async def test_a_domains_instructions_name_the_mutation(quiet: httpx.AsyncClient, token: str):
+    """Not an error but the same kind of sentence: manual dns-01's instructions send the user
+    to an action, REST's by its path, GraphQL's by its mutation."""
+    add = 'mutation { addDomain(domain: "manual.example.org", verificationMethod: DNS_01) ' \
+          '{ instructions } }'
+    how = (await gql(quiet, add, token))["data"]["addDomain"]["instructions"]["how"]
+    assert "(or when you call the verifyCertificate mutation)" in how
+    assert not REST_WORDS.search(how) and "\x00" not in how
+    r = await quiet.get(DOMAINS, headers=bearer(token))
+    (rest,) = [d for d in r.json()["data"]["domains"] if d["domain"] == "manual.example.org"]
+    assert rest["instructions"]["how"] == how.replace("the verifyCertificate mutation",
+                                                      "certificates.php?action=verify")

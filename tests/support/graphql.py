@@ -35,7 +35,8 @@ NOTE = "id type title message certificateId read createdAt"
 # REST's words for the operations its messages send a user to, and GraphQL's instead
 REST_ACTIONS = {"POST domains.php": "the addDomain mutation",
                 "domains.php?action=verify": "the verifyDomain mutation",
-                "POST account.php?action=set-eab": "the setEabCredentials mutation"}
+                "POST account.php?action=set-eab": "the setEabCredentials mutation",
+                "certificates.php?action=verify": "the verifyCertificate mutation"}
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _CHALLENGE = re.compile(r"\b(?:dns|http)-01\b")
 _STATUS = re.compile(r"\b(is|not|an|or) (pending|issued|failed|expired|revoked)\b")
@@ -140,6 +141,11 @@ def cert_as_rest(g: dict[str, Any]) -> dict[str, Any]:
 
 def domain_as_rest(g: dict[str, Any]) -> dict[str, Any]:
     out = {snake(k): rest_enum(v) if k == "verificationMethod" else v for k, v in g.items()}
+    if "how" in g.get("instructions", {}):  # GraphQL names the mutation where REST the path
+        how = g["instructions"]["how"]
+        for rest_words, graphql_words in REST_ACTIONS.items():
+            how = how.replace(graphql_words, rest_words)
+        out["instructions"] = g["instructions"] | {"how": how}
     if "ownership" in g:
         out["ownership"] = {k: v.lower() if k in ("status", "method") else v
                             for k, v in g["ownership"].items()}

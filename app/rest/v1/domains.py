@@ -19,6 +19,7 @@ from app.services.domains import ownership as domains
 from app.services.domains.holders import OWNERSHIP as OWNERSHIP_STATUSES
 from app.services.domains.holders import PROOFS, Ownership
 from app.services.domains.ownership import DomainView
+from app.wording import rest_word, spelled_all
 
 ONE_ID = Param("id", "integer", minimum=1, description="Show one domain", in_query=True)
 
@@ -30,7 +31,8 @@ def view(domain: DomainView) -> dict[str, Any]:
         "verification_method": domain.verification_method, "status": domain.status,
         "created_at": domain.created_at.isoformat(),
         "verified_at": domain.verified_at.isoformat() if domain.verified_at else None,
-        "instructions": domain.instructions, "last_check": domain.last_check,
+        "instructions": spelled_all(domain.instructions, rest_word),
+        "last_check": domain.last_check,
         "ownership": {"status": domain.ownership.status, "method": domain.ownership.method,
                       "record": asdict(domain.ownership.record)},
     }

@@ -215,5 +215,6 @@ def instructions(domain: Domain) -> dict[str, Any]:
                 "how": "Create this CNAME once (and the same under each subdomain that needs "
                        "certificates); casp then writes the TXT answers itself."}
     return {"method": "dns-01", "mode": "manual",
+            # marked: each door spells the action (app/wording.py)
             "how": "For each certificate, casp lists the TXT records to create; it issues "
-                   "once it sees them (or when you call certificates.php?action=verify)."}
+                   f"once it sees them (or when you call {Action.VERIFY_CERTIFICATE})."}
