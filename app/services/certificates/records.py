@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from app.acme.errors import AcmeError, AcmeProblem
 from app.errors import NotFound, ServerError, ValidationFailed
 from app.runtime import current
-from app.services import quotas
+from app.services import quotas, rows
 from app.services.certificates import acme_accounts, jobs, listing
 from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.services.certificates.listing import ListFilter
@@ -112,7 +112,10 @@ async def request_certificate(*, user: User, ca_provider: str | None,
 
 async def _find(user: User, id: int) -> Certificate | None:
     """The user's certificate of this id; None for an unknown id or another user's."""
-    return await Certificate.get_or_none(id=id, user=user) if storable_id(id) else None
+    if not storable_id(id):
+        return None
+    found = await rows.select(Certificate, {"id": id, "user_id": user.id})
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -166,9 +169,9 @@ class _Listing:
     async def summaries(self) -> Page[CertificateSummary]:
         if self.where is None:
             return Page([], 0, self.page, self.per_page)
-        total, rows = await listing.certificate_page(self.where, SUMMARY_COLUMNS,
+        total, found = await listing.certificate_page(self.where, SUMMARY_COLUMNS,
                                                        self.per_page, self.offset)
-        return Page([summary_of(r) for r in rows], total, self.page, self.per_page)
+        return Page([summary_of(r) for r in found], total, self.page, self.per_page)
 
 
 def _listing(user: User, status: str | None, ca_provider: str | None, search: str | None,
@@ -249,10 +252,10 @@ async def revoke_certificate(*, user: User, id: int,
 async def versions_of(cert_ids: Sequence[int]) -> list[list[Version]]:
     """The versions renewals replaced, newest first, for each certificate id (in one query:
     GraphQL's DataLoader and REST's detail both use it)."""
-    rows = await CertificateVersion.filter(certificate_id__in=list(cert_ids)).order_by(
-        "-replaced_at", "-id")
+    versions = await rows.select(CertificateVersion, {}, ("certificate_id", list(cert_ids)),
+                                 '"replaced_at" DESC, "id" DESC')
     found: dict[int, list[Version]] = defaultdict(list)
-    for row in rows:
+    for row in versions:
         found[row.certificate_id].append(version_of(row))
     return [found[i] for i in cert_ids]
 
