@@ -15,8 +15,9 @@ from app.services.domains import ownership as domains
 from app.services.notifications import inbox as notifications
 from app.services.notifications import settings as notification_settings
 from schema.context import Info
+from schema.selection import asks_any
 from schema.types.account import Account
-from schema.types.certificate import Certificate, CertificatePage, Download
+from schema.types.certificate import DETAIL_ONLY, Certificate, CertificatePage, Download
 from schema.types.domain import Domain, DomainList
 from schema.types.enums import CaProvider, CertificateStatus, DownloadFormat, value
 from schema.types.notification import Notification, NotificationPage, NotificationSettings
@@ -49,7 +50,9 @@ class Query:
             )] = None,
             page: Annotated[int | None, PAGE] = None,
             per_page: Annotated[int | None, PER_PAGE] = None) -> CertificatePage:
-        found = await certificates.list_certificates(
+        lister = (certificates.list_certificates if asks_any(info, "certificates", DETAIL_ONLY)
+                  else certificates.list_summaries)  # the summary's columns are enough
+        found = await lister(
             user=await info.context.user(), status=value(status),
             ca_provider=value(ca_provider), search=search, page=page, per_page=per_page)
         return CertificatePage(certificates=[Certificate.of(c) for c in found.items],

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.utils.str_converters import to_camel_case
 
-from app.services.certificates.view import CertificateDetail
+from app.services.certificates.view import CertificateDetail, CertificateSummary
 from app.services.domains import ownership as domains
 from schema.context import Info
 from schema.types.copy import copy, copy_list
@@ -30,10 +32,16 @@ class RenewalWindow:
     end: datetime = strawberry.field(description="The window's end")
 
 
+# The fields only the whole record has (GraphQL's names): a list asking none of them is read
+# from the summary's columns, as REST's is.
+DETAIL_ONLY = frozenset(to_camel_case(f.name) for f in fields(CertificateDetail)) - frozenset(
+    to_camel_case(f.name) for f in fields(CertificateSummary))
+
+
 @strawberry.type(description="A certificate request and, once issued, its certificate "
                              "(never its private key: see certificateDownload)")
 class Certificate:
-    view: strawberry.Private[CertificateDetail]
+    view: strawberry.Private[CertificateSummary]
     id: int = strawberry.field(description="The certificate's id")
     domains: list[str] = strawberry.field(
         description="Its names, lower case, internationalised ones in punycode; the first "
@@ -67,15 +75,17 @@ class Certificate:
         description="The CA's suggested window (ACME Renewal Information), if it has one")
 
     @classmethod
-    def of(cls, view: CertificateDetail) -> Certificate:
-        """One to one from the service's view; the enums and nested types converted."""
-        same = {f.name: getattr(view, f.name) for f in fields(view) if f.name != "user_id"}
+    def of(cls, view: CertificateSummary) -> Certificate:
+        """One to one from the service's view; the enums and nested types converted. From a
+        summary (the list's, when the query asks none of DETAIL_ONLY) those fields are null."""
+        same: dict[str, Any] = {f.name: getattr(view, f.name, None)
+                                for f in fields(CertificateDetail) if f.name != "user_id"}
         return cls(**same | {
             "view": view, "ca_provider": CaProvider(view.ca_provider),
             "challenge_type": ChallengeType(view.challenge_type),
             "key_type": KeyType(view.key_type), "status": CertificateStatus(view.status),
             "dns_records": copy_list(DnsRecord, view.dns_records),
-            "renewal_window": copy(RenewalWindow, view.renewal_window)})
+            "renewal_window": copy(RenewalWindow, same["renewal_window"])})
 
     @strawberry.field(description="Earlier versions that renewals replaced, newest first")
     async def history(self, info: Info) -> list[CertificateVersion]:

@@ -259,8 +259,9 @@ async def test_unexpected_errors_are_masked(quiet: httpx.AsyncClient, token: str
                                             where: str, query: str):
     await rest(quiet, "POST", "/api/v1/certificates.php", token, status=201,
                body={"ca_provider": "letsencrypt", "domains": ["example.com"]})
-    if where == "list":
+    if where == "list":  # whole rows or summaries, as the query asks
         monkeypatch.setattr(certificates, "list_certificates", boom)
+        monkeypatch.setattr(certificates, "list_summaries", boom)
     elif where == "mutation":
         monkeypatch.setattr(domains, "add_domain", boom)
     else:
@@ -278,8 +279,8 @@ async def test_unexpected_errors_are_masked(quiet: httpx.AsyncClient, token: str
 async def test_rest_and_graphql_mask_alike(quiet: httpx.AsyncClient, token: str,
                                            monkeypatch: pytest.MonkeyPatch,
                                            caplog: pytest.LogCaptureFixture):
-    monkeypatch.setattr(certificates, "list_certificates", boom)  # GraphQL's list
-    monkeypatch.setattr(certificates, "list_summaries", boom)  # REST's
+    monkeypatch.setattr(certificates, "list_certificates", boom)  # GraphQL's whole rows
+    monkeypatch.setattr(certificates, "list_summaries", boom)  # REST's, and GraphQL's lean
     with caplog.at_level(logging.CRITICAL):
         g_response = await post(quiet, "{ certificates { total } }", token)
         r = await quiet.get("/api/v1/certificates.php", headers=bearer(token))
