@@ -38,6 +38,9 @@ DETAIL_ONLY = frozenset(to_camel_case(f.name) for f in fields(CertificateDetail)
     to_camel_case(f.name) for f in fields(CertificateSummary))
 
 
+_VIEW_FIELDS = tuple(f.name for f in fields(CertificateDetail) if f.name != "user_id")
+
+
 @strawberry.type(description="A certificate request and, once issued, its certificate "
                              "(never its private key: see certificateDownload)")
 class Certificate:
@@ -78,8 +81,7 @@ class Certificate:
     def of(cls, view: CertificateSummary) -> Certificate:
         """One to one from the service's view; the enums and nested types converted. From a
         summary (the list's, when the query asks none of DETAIL_ONLY) those fields are null."""
-        same: dict[str, Any] = {f.name: getattr(view, f.name, None)
-                                for f in fields(CertificateDetail) if f.name != "user_id"}
+        same: dict[str, Any] = {name: getattr(view, name, None) for name in _VIEW_FIELDS}
         return cls(**same | {
             "view": view, "ca_provider": CaProvider(view.ca_provider),
             "challenge_type": ChallengeType(view.challenge_type),
