@@ -1,7 +1,8 @@
 # Benchmarks (bench/README.md; method and latest figures in docs/benchmarks.md).
 #
 #   make bench            every benchmark in bench/ in turn, then every figure beside its target
-#   make bench-api        API throughput and latency (wrk), memory          ~1.5 min
+#   make bench-api        API throughput and latency (wrk), memory, on SQLite
+#                         then PostgreSQL (when one answers on 5432)        ~3 min
 #   make bench-issuance   issuance against Pebble, beside certbot and lego  ~1 min
 #   make bench-due        due selections and list page by size (quick)      2-4 min
 #   make bench-load       two minutes at 200 connections, memory growth    ~2.5 min
@@ -19,6 +20,8 @@ ISSUANCE_ARGS ?=
 # PostgreSQL too when one answers on 127.0.0.1:5432 (CASP_BENCH_PG_URL names the database).
 DUE_BACKEND ?= $(shell $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" \
                  2>/dev/null && echo both || echo sqlite)
+# bench-api makes its database there (casp_bench_api) and drops it after.
+BENCH_PG_URL ?= $(or $(CASP_BENCH_PG_URL),postgres://postgres@127.0.0.1:5432/postgres)
 DUE_ARGS ?= --rows 100000 --runs 10 --backend $(DUE_BACKEND)
 LOAD_ARGS ?=
 FAIRNESS_ARGS ?=
@@ -65,6 +68,10 @@ bench-venv:
 bench-api: bench-venv
 	$(call apt_install,wrk)
 	$(PY) bench/api.py $(API_ARGS)
+	@if [ "$(DUE_BACKEND)" = both ]; then \
+	  echo "==> the same on PostgreSQL ($(BENCH_PG_URL))"; \
+	  $(PY) bench/api.py --postgres $(BENCH_PG_URL) $(API_ARGS); \
+	else echo "==> no PostgreSQL on 127.0.0.1:5432: bench-api measured SQLite only"; fi
 
 bench-issuance: bench-venv
 	$(call apt_install,pebble bind9 certbot lego)

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,12 +45,15 @@ from bench import common  # noqa: E402
 
 TARGET_REST_OF_BARE = 0.25  # REST list at least 25 % of the bare endpoint's req/s
 TARGET_GQL_OF_REST = 0.50  # GraphQL list at least 50 % of the REST list's req/s
+TARGET_DETAIL_OF_BARE = 0.25  # issue 15: the detail too
+TARGET_401_OF_BARE = 0.50  # issue 15: the 401 path at least half of bare
 TARGET_P99_MS = 50.0
 TARGET_RSS_MB = 150.0
 NOISY_OTHER_CPU = 0.25  # other processes' CPU during a run, in cores, above which it is noisy
 CERTIFICATES = 1000
 DETAIL_ID = 100  # created about 330 days ago: three renewals, so three earlier versions
 PER_PAGE = 20
+PG_DATABASE = "casp_bench_api"  # made on the --postgres server for a run, dropped after
 CERTS = "/api/v1/certificates.php"
 GRAPHQL_LIST = ("{ certificates(page:1, perPage:20) { certificates { id domains status "
                 "expiresAt serial } total } }")
@@ -104,7 +108,7 @@ def pems() -> dict[str, str]:
                                      serialization.NoEncryption()).decode()}
 
 
-async def _prepare(data_dir: Path, seed: int) -> Fixture:
+async def _prepare(data_dir: Path, seed: int, database_url: str | None = None) -> Fixture:
     """Migrate, then one user, five domains, 1,000 issued certificates and their earlier
     versions, through casp's models (bulk_create: field conversion as casp writes them)."""
     from app import db
@@ -118,7 +122,8 @@ async def _prepare(data_dir: Path, seed: int) -> Fixture:
     from models.user import User
 
     started = time.perf_counter()
-    settings = Settings(data_dir=data_dir)
+    settings = Settings(data_dir=data_dir, **({"database_url": database_url}
+                                              if database_url else {}))
     await db.migrate(settings)
     box = SecretBox(load_or_create_secret(data_dir, None))  # the server reads the same key
     rng = random.Random(seed)  # noqa: S311 (synthetic data)
@@ -196,8 +201,23 @@ async def _prepare(data_dir: Path, seed: int) -> Fixture:
                    seconds=round(time.perf_counter() - started, 2))
 
 
-def prepare(data_dir: Path, seed: int) -> Fixture:
-    return asyncio.run(_prepare(data_dir, seed))
+def prepare(data_dir: Path, seed: int, database_url: str | None = None) -> Fixture:
+    return asyncio.run(_prepare(data_dir, seed, database_url))
+
+
+async def _fresh_database(admin_url: str, name: str, drop_only: bool = False) -> str:
+    """A new empty PostgreSQL database beside `admin_url`'s (dropped first if there)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    parts = urlsplit(admin_url)
+    return urlunsplit(("postgres", parts.netloc, f"/{name}", "", ""))
 
 
 # -- servers ----------------------------------------------------------------------------------
@@ -465,6 +485,12 @@ def verdicts(result: dict[str, Any]) -> list[dict[str, Any]]:
             "target": f">= {TARGET_REST_OF_BARE:.0%}", "met": rest / bare >= TARGET_REST_OF_BARE},
            {"figure": "GraphQL list req/s / REST list", "value": round(gql / rest, 3),
             "target": f">= {TARGET_GQL_OF_REST:.0%}", "met": gql / rest >= TARGET_GQL_OF_REST}]
+    for key, target in (("rest_detail", TARGET_DETAIL_OF_BARE),
+                        ("unauthenticated", TARGET_401_OF_BARE)):
+        share = f[key]["req_per_s"] / bare
+        out.append({"figure": f"{result['titles'][key]} req/s / bare",
+                    "value": round(share, 3), "target": f">= {target:.0%}",
+                    "met": share >= target})
     # The same two by CPU per answer (what each ratio would be on a core of its own).
     rest_cpu, gql_cpu = f["rest_list"]["of_bare_by_cpu"], f["graphql_list"]["of_bare_by_cpu"]
     out += [{"figure": "REST list / bare, by CPU per answer", "value": rest_cpu,
@@ -547,26 +573,29 @@ def _mark(met: bool | None) -> str:
     return "" if met is None else "yes" if met else "NO"
 
 
+def _api_rows(r: dict[str, Any]) -> Iterator[tuple[str, str, str, str, bool | None]]:
+    name = f"api {r.get('database', 'sqlite')} {r['date'][:10]}"
+    f = r["endpoints"]
+    for key in ("bare", "rest_list", "rest_detail", "graphql_list", "unauthenticated"):
+        fig = f[key]
+        yield (name, f"{r['titles'][key]} req/s, p50/p99",
+               f"{fig['req_per_s']:.0f}, {fig['p50_ms']:.1f}/{fig['p99_ms']:.1f} ms",
+               "" if key == "bare" else f"p99 < {TARGET_P99_MS:g} ms",
+               None if key == "bare" else fig["p99_ms"] < TARGET_P99_MS)
+    for v in r["verdicts"]:
+        if "p99" in v["figure"]:
+            continue
+        value = v["value"]
+        text = f"{value:.1%}" if " / " in v["figure"] else \
+            f"{value:g} MB" if "RSS" in v["figure"] else str(value)
+        yield name, v["figure"], text, v["target"], v["met"]
+
+
 def summary_rows() -> Iterator[tuple[str, str, str, str, str]]:
     """(bench and date, figure, value, target, met) from each results file there is."""
-    api = RESULTS / "api.json"
-    if api.exists():
-        r = json.loads(api.read_text())
-        name = f"api {r['date'][:10]}"
-        f = r["endpoints"]
-        for key in ("bare", "rest_list", "rest_detail", "graphql_list", "unauthenticated"):
-            fig = f[key]
-            yield (name, f"{r['titles'][key]} req/s, p50/p99",
-                   f"{fig['req_per_s']:.0f}, {fig['p50_ms']:.1f}/{fig['p99_ms']:.1f} ms",
-                   "" if key == "bare" else f"p99 < {TARGET_P99_MS:g} ms",
-                   None if key == "bare" else fig["p99_ms"] < TARGET_P99_MS)
-        for v in r["verdicts"]:
-            if "p99" in v["figure"]:
-                continue
-            value = v["value"]
-            text = f"{value:.1%}" if " / " in v["figure"] else \
-                f"{value:g} MB" if "RSS" in v["figure"] else str(value)
-            yield name, v["figure"], text, v["target"], v["met"]
+    for api in (RESULTS / "api.json", RESULTS / "api_postgres.json"):
+        if api.exists():
+            yield from _api_rows(json.loads(api.read_text()))
     issuance = RESULTS / "issuance.json"
     if issuance.exists():
         r = json.loads(issuance.read_text())
@@ -628,7 +657,8 @@ def summary_rows() -> Iterator[tuple[str, str, str, str, str]]:
         yield name, "verdict", "pass" if r["pass"] else "; ".join(r["problems"]), "pass", \
             bool(r["pass"])
     yield from fairness_rows()
-    known = {"api.json", "issuance.json", "due_selection.json", "load.json", "fairness.json"}
+    known = {"api.json", "api_postgres.json", "issuance.json", "due_selection.json",
+             "load.json", "fairness.json"}
     for other in sorted(RESULTS.glob("*.json")):
         if other.name not in known:
             yield other.stem, "(results file not summarised)", "", "", None
@@ -676,13 +706,17 @@ def pinning(args: argparse.Namespace) -> tuple[set[int] | None, set[int] | None,
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     loadavg0 = os.getloadavg()[0]
     data_dir = tmp / "data"
-    fx = prepare(data_dir, args.seed)
+    database_url = None
+    if args.postgres:
+        database_url = asyncio.run(_fresh_database(args.postgres, PG_DATABASE))
+    fx = prepare(data_dir, args.seed, database_url)
     print(f"data: {fx.certificates} certificates, {fx.versions} earlier versions, "
           f"{fx.domains} domains in {fx.seconds:.1f} s", flush=True)
     server_cpus, wrk_cpus, pin_text = pinning(args)
     python = str(Path(sys.executable))
     casp_bin = Path(sys.executable).parent / "casp"
-    env = casp_env(data_dir, dict(args.server_env))
+    env = casp_env(data_dir, dict(args.server_env) | (
+        {"CASP_DATABASE_URL": database_url} if database_url else {}))
     port = free_port()
     casp_cmd = ([str(casp_bin)] if casp_bin.exists() else [python, "-m", "app.cli"]) + [
         "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -729,13 +763,16 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     finally:
         for s in servers.values():
             s.stop()
+        if args.postgres:
+            asyncio.run(_fresh_database(args.postgres, PG_DATABASE, drop_only=True))
     bare = (figures["bare"]["req_per_s"] + figures["bare_again"]["req_per_s"]) / 2
     bare_cpu = (figures["bare"]["server_cpu_us_per_req"]
                 + figures["bare_again"]["server_cpu_us_per_req"]) / 2
     for fig in figures.values():
         fig["of_bare"] = round(fig["req_per_s"] / bare, 4)
         fig["of_bare_by_cpu"] = round(bare_cpu / fig["server_cpu_us_per_req"], 4)
-    return {"fixture": dataclasses.asdict(fx) | {"token": "(not kept)"},
+    return {"database": "postgresql" if args.postgres else "sqlite",
+            "fixture": dataclasses.asdict(fx) | {"token": "(not kept)"},
             "server": impl | {"bare_uvloop": bare_impl["uvloop"],
                               "bare_httptools": bare_impl["httptools"],
                               "command": "casp serve --host 127.0.0.1 --port <free port>",
@@ -765,12 +802,19 @@ def main() -> int:
                         help="set in both servers' environment (repeatable), e.g. to try "
                              "PYTHONPATH=<dir with an accelerator> or a CASP_* setting")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=RESULTS / "api.json")
+    parser.add_argument("--postgres", metavar="URL", default="",
+                        help="measure on PostgreSQL: a database on this server (any database "
+                             f"URL there) is made for the run ({PG_DATABASE}) and dropped "
+                             "after; default SQLite")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results file (bench/results/api.json, or api_postgres.json)")
     parser.add_argument("--summary", action="store_true",
                         help="only print every bench/results/*.json beside its targets")
     args = parser.parse_args()
     if args.summary:
         return summary()
+    if args.out is None:
+        args.out = RESULTS / ("api_postgres.json" if args.postgres else "api.json")
     if args.duration < 1 or args.warmup < 0 or not args.connections >= args.threads >= 1 \
             or args.retries < 0:
         parser.error("need --duration >= 1, --warmup >= 0, --retries >= 0 and "
