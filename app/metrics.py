@@ -46,7 +46,8 @@ def _route(scope: Scope) -> tuple[str, str]:
     """Bounded labels: the route's template (not the raw path) and a known action."""
     path = getattr(scope.get("route"), "path", None) or "unmatched"
     action = ""
-    if path.startswith("/api/"):
+    query = scope.get("query_string", b"")
+    if path.startswith("/api/") and (b"action" in query or b"%" in query):  # else none
         for key, value in _query(scope):
             if key == "action":
                 action = value if value in _actions() else "other"

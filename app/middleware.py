@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+import os
 from collections.abc import Callable
 
 from starlette.requests import ClientDisconnect
@@ -79,7 +79,7 @@ class RequestContext(RefusingMiddleware):
     INFO, without a traceback."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        rid = uuid.uuid4().hex
+        rid = os.urandom(16).hex()  # 32 hex digits, as uuid4().hex, without the UUID object
         token = request_id.set(rid)
         started = False
 
