@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerHour, parse
-from limits.aio.strategies import FixedWindowRateLimiter
+from limits.aio.storage import Storage as AsyncStorage
 from limits.storage import storage_from_string
 
 from app.config import Settings
@@ -55,20 +55,27 @@ class Limiter:
             # keys under the install's name (crypto.install_id): buckets are per user id, and
             # ids repeat across installs sharing a Redis, which would share their budgets.
             options = {"implementation": "redispy", "key_prefix": f"casp:{install}"}
-        self.storage = storage_from_string(uri, **options)
-        self._strategy = FixedWindowRateLimiter(self.storage)
+        storage = storage_from_string(uri, **options)
+        if not isinstance(storage, AsyncStorage):  # "async+" picks limits' asyncio storages
+            raise ValueError(f"not an asyncio rate-limit storage: {uri}")
+        self.storage = storage
         self.api_limit = parse(settings.rate_limit)
         self._auth_email = parse(settings.auth_rate_limit)
         self._auth_ip = parse(settings.auth_ip_rate_limit)
 
     async def hit(self, item: RateLimitItem, *key: str) -> Decision:
+        """A fixed window, as limits' FixedWindowRateLimiter counts it (incr under the
+        window's key), but in two storage calls instead of four: its hit() then
+        get_window_stats() read back the count incr had just returned."""
+        name = item.key_for(*key)
         try:
-            allowed = await self._strategy.hit(item, *key)
-            stats = await self._strategy.get_window_stats(item, *key)
+            count = await self.storage.incr(name, item.get_expiry(), amount=1)
+            reset_at = await self.storage.get_expiry(name)
         except Exception:  # storage down: serving beats limiting; the log says so
             log.warning("rate-limit storage unavailable; request let through", exc_info=True)
             return Decision(True, item.amount, item.amount, time.time() + item.get_expiry())
-        return Decision(allowed, item.amount, stats.remaining, stats.reset_time)
+        return Decision(count <= item.amount, item.amount, max(0, item.amount - count),
+                        reset_at)
 
     async def hit_hourly(self, amount: int, *key: str) -> Decision:
         """A budget of `amount` an hour (the per-user quotas)."""
