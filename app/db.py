@@ -11,7 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as _migrate
 
-from app import files
+from app import files, reads
 from app.config import Settings
 from models import MODEL_MODULES
 
@@ -81,7 +81,10 @@ async def connect(settings: Settings) -> None:
 
 
 async def disconnect() -> None:
-    await Tortoise.close_connections()
+    try:
+        await Tortoise.close_connections()
+    finally:
+        reads.close()
 
 
 def placeholders(db: BaseDBAsyncClient, count: int) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from tortoise.models import Model
 
+from app import reads
 from app.db import placeholders
 
 M = TypeVar("M", bound=Model)
@@ -43,5 +44,5 @@ async def select(model: type[M], equal: dict[str, Any], within: tuple[str, Seque
         return []
     marks = tuple(placeholders(db, len(values) + len(among)))
     sql = _statement(meta.db_table, tuple(equal), column, len(among), order, marks)
-    _, rows = await db.execute_query(sql, [*values, *among])
+    rows = await reads.select(db, sql, [*values, *among])
     return [model._init_from_db(**row) for row in rows]

@@ -16,6 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.fields import Field
 from tortoise.filters import escape_like
 
+from app import reads
 from app.db import placeholders
 from models.certificate import Certificate
 
@@ -57,18 +58,18 @@ async def _page(where: ListFilter, select: str, limit: int,
     """The total of certificates matching `where`, and one page of their rows, newest first."""
     db = Certificate._meta.db
     condition, values = where.where(db)
-    counted = await db.execute_query_dict(
-        f'SELECT COUNT(*) AS "n" FROM "certificates" WHERE {condition}',  # noqa: S608
+    counted = await reads.select(
+        db, f'SELECT COUNT(*) AS "n" FROM "certificates" WHERE {condition}',  # noqa: S608
         values)  # only fixed column names and placeholders are put in the text
     total = int(counted[0]["n"])
     if total <= offset:
         return total, []
     limit_mark, offset_mark = placeholders(db, len(values) + 2)[-2:]
-    rows = await db.execute_query_dict(
-        f'SELECT {select} FROM "certificates" WHERE {condition} '  # noqa: S608
+    rows = await reads.select(
+        db, f'SELECT {select} FROM "certificates" WHERE {condition} '  # noqa: S608
         f'ORDER BY "created_at" DESC, "id" DESC LIMIT {limit_mark} OFFSET {offset_mark}',
         [*values, limit, offset])
-    return total, rows
+    return total, [dict(row) for row in rows]
 
 
 async def certificate_page(where: ListFilter, columns: tuple[str, ...], limit: int,
