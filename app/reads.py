@@ -13,6 +13,7 @@ client as before (docs/benchmarks.md, issue 15).
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import weakref
 from collections.abc import Mapping, Sequence
@@ -50,12 +51,18 @@ async def select(db: BaseDBAsyncClient, sql: str, values: Sequence[Any]) -> Sequ
     if reader is not None:
         db.log.debug("%s: %s", sql, values)  # as the client logs each statement
         try:
-            return reader.execute(sql, values).fetchall()
+            rows = reader.execute(sql, values).fetchall()
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
-    _, rows = await db.execute_query(sql, list(values))
-    return rows
+        else:
+            # Yield once, as a hop to the thread did: a request with no await at all ran
+            # whole while the other connections waited, and at 50 connections the list's
+            # p99 went from 45 to 380 ms.
+            await asyncio.sleep(0)
+            return rows
+    _, through_client = await db.execute_query(sql, list(values))
+    return through_client
 
 
 def close() -> None:

@@ -65,10 +65,8 @@ async def _page(where: ListFilter, select: str, limit: int,
     if total <= offset:
         return total, []
     limit_mark, offset_mark = placeholders(db, len(values) + 2)[-2:]
-    # Through the client, not app/reads.py: with no await left in the whole request, the
-    # list's p99 at 50 connections went from 45 to 380 ms (docs/benchmarks.md, issue 15).
-    _, rows = await db.execute_query(
-        f'SELECT {select} FROM "certificates" WHERE {condition} '  # noqa: S608
+    rows = await reads.select(
+        db, f'SELECT {select} FROM "certificates" WHERE {condition} '  # noqa: S608
         f'ORDER BY "created_at" DESC, "id" DESC LIMIT {limit_mark} OFFSET {offset_mark}',
         [*values, limit, offset])
     return total, [dict(row) for row in rows]
