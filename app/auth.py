@@ -1,7 +1,8 @@
 """Authentication, once per request, for every door.
 
-The one bearer-token parser, and the step that puts the token's user on the ASGI scope
-(`scope["state"]`, which Starlette's `request.state` reads) before the rate limiter runs: the
+The one bearer-token parser, and `identify`, which puts the token's user on the ASGI scope
+(`scope["state"]`, which Starlette's `request.state` reads); app/middleware.py's Gateway
+calls it for /api and /graphql (HTTP and WebSocket) before the rate limiter runs: the
 limiter buckets by it, REST's dispatcher and GraphQL's context (over HTTP and WebSocket) read
 it from there. Nothing else parses the Authorization header or looks a token up.
 """
@@ -10,14 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.errors import Unauthorized
 from app.services.accounts import users as accounts
 from models.user import User
 
 STATE_KEY = "casp.auth"
-PREFIXES = ("/api/", "/graphql")  # where a token means something
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,6 @@ def forget(scope: Scope) -> None:
     scope.get("state", {}).pop(STATE_KEY, None)
 
 
-def identity_of(scope: Scope) -> Identity:
-    """What Authenticate found for this request (nobody, outside the API's paths)."""
-    seen = scope.get("state", {}).get(STATE_KEY)
-    return seen if isinstance(seen, Identity) else Identity()
-
-
 async def user_of(scope: Scope, fallback_token: str | None = None) -> User:
     """The acting user, or UNAUTHORIZED. `fallback_token` is used when no Authorization
     header came: a browser's WebSocket sends its token in graphql-transport-ws's
@@ -84,15 +78,3 @@ async def user_of(scope: Scope, fallback_token: str | None = None) -> User:
     token = bearer_token(header(scope, b"authorization")) or fallback_token
     return (await identify(scope, token)).require_user()
 
-
-class Authenticate:
-    """ASGI middleware: identifies the caller of /api and /graphql (HTTP and WebSocket)
-    before anything else uses the request."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and scope["path"].startswith(PREFIXES):
-            await identify(scope, bearer_token(header(scope, b"authorization")))
-        await self.app(scope, receive, send)

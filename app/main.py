@@ -6,28 +6,26 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Scope
 
-from app import db, ops
+from app import db, metrics, ops
 from app.acme.interface import Acme
-from app.auth import Authenticate
 from app.clock import Clock
 from app.config import Settings
 from app.errors import AppError
 from app.jobs.tasks import make_worker
 from app.mail import Mailer
-from app.metrics import RequestMetrics
-from app.middleware import BodyLimit, RateLimit, RequestContext
+from app.middleware import Gateway
 from app.rest import errors as rest_errors
 from app.rest import openapi, well_known
 from app.rest.dispatch import alias_routes
 from app.rest.errors import EXCEPTION_HANDLERS
 from app.rest.v1 import ALIASES, RESOURCES
+from app.routing import Casp
 from app.runtime import Runtime, install
 from schema import errors as graphql_errors
 from schema import media as graphql_media
@@ -57,12 +55,11 @@ def metrics_route() -> Route:
     return Route("/metrics", ops.metrics_endpoint, methods=["GET"])
 
 
-def metrics_app() -> Starlette:
+def metrics_app() -> Casp:
     """/metrics alone, for the listener of CASP_METRICS_LISTEN: `casp serve` runs it beside
-    the app, whose lifespan installs the runtime it reads."""
-    return Starlette(routes=[metrics_route()],
-                     middleware=[Middleware(RequestContext, refuse=refusal)],
-                     exception_handlers=EXCEPTION_HANDLERS)
+    the app, whose lifespan installs the runtime it reads. Its scrapes are not counted."""
+    return Casp(routes=[metrics_route()], middleware=[Middleware(Gateway, refuse=refusal)],
+                exception_handlers=EXCEPTION_HANDLERS)
 
 
 def refusal(scope: Scope, exc: AppError) -> Response:
@@ -75,19 +72,18 @@ def refusal(scope: Scope, exc: AppError) -> Response:
 
 
 def middleware() -> list[Middleware]:
-    """Outermost first: the request id (and the last-resort 500), metrics, who is asking,
-    the rate limit (which buckets by who is asking), the body's size and read time."""
-    return [Middleware(RequestContext, refuse=refusal), Middleware(RequestMetrics),
-            Middleware(Authenticate), Middleware(RateLimit, refuse=refusal),
-            Middleware(BodyLimit, refuse=refusal)]
+    """One layer (app/middleware.py): the request id (and the last-resort 500), who is
+    asking, the rate limit (which buckets by who is asking), the body's size and read time,
+    the request metrics."""
+    return [Middleware(Gateway, refuse=refusal, observe=metrics.record)]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               mailer: Mailer | None = None, acme: Acme | None = None) -> Starlette:
+               mailer: Mailer | None = None, acme: Acme | None = None) -> Casp:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Casp) -> AsyncIterator[None]:
         runtime = Runtime.build(settings, clock=clock, mailer=mailer, acme=acme)
         install(runtime)
         app.state.runtime = runtime
@@ -105,8 +101,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             await runtime.limiter.close()
             install(None)
 
-    return Starlette(routes=routes(settings), middleware=middleware(),
-                     exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    return Casp(routes=routes(settings), middleware=middleware(),
+                exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
 
 
 app = create_app()

@@ -5,7 +5,6 @@ every worker did (issuance and renewal outcomes, the job queue, certificates).""
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,16 +20,13 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from starlette.requests import ClientDisconnect
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Scope
 from tortoise.functions import Count, Min
 
-from app.middleware import HttpMiddleware
 from app.runtime import current
 from models.certificate import Certificate, IssuanceEvent, RenewalEvent
 from models.job import Job
 
-CLIENT_CLOSED = 499  # the status label of a request whose client left (nginx's)
 disable_created_metrics()  # the *_created series only add noise to every scrape
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
@@ -67,28 +63,12 @@ def _query(scope: Scope) -> Iterator[tuple[str, str]]:
     yield from parse_qsl(scope.get("query_string", b"").decode("latin-1"))
 
 
-class RequestMetrics(HttpMiddleware):
-    """Counts and times every HTTP answer."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started, status = time.perf_counter(), 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        except ClientDisconnect:
-            status = CLIENT_CLOSED  # not a 500: nobody was answered
-            raise
-        finally:
-            route, action = _route(scope)
-            method = scope.get("method", "")
-            REQUESTS.labels(route, action, method, str(status)).inc()
-            LATENCY.labels(route, action, method).observe(time.perf_counter() - started)
+def record(scope: Scope, status: int, seconds: float) -> None:
+    """Count and time one answered request (app/middleware.py's Gateway calls it)."""
+    route, action = _route(scope)
+    method = scope.get("method", "")
+    REQUESTS.labels(route, action, method, str(status)).inc()
+    LATENCY.labels(route, action, method).observe(seconds)
 
 
 @dataclass(eq=False)  # hashable by identity: a registry keeps collectors in a dict

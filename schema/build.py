@@ -29,6 +29,7 @@ from app.errors import AppError
 from schema import explorer, media, refusals
 from schema.context import Context
 from schema.errors import NO_STORE, ErrorCodes, mark, rejection
+from schema.lean import LeanExecution
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -60,7 +61,7 @@ schema = Schema(query=Query, mutation=Mutation, subscription=Subscription, exten
     ErrorCodes, lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     lambda: AddValidationRules(LIMIT_RULES),
     lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-    lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)])
+    lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)], execution_context_class=LeanExecution)
 
 
 class GraphQLApp(GraphQL[Context, None]):

@@ -73,6 +73,8 @@ async def read_raw(request: Request) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for key, value in request.query_params.multi_items():
         _add(raw, key, value)
+    if not _has_body(request):  # most GETs: no read (and no body deadline to arm)
+        return raw
     body = await request.body()
     if not body.strip():
         return raw
@@ -85,6 +87,13 @@ async def read_raw(request: Request) -> dict[str, Any]:
     ):
         return {**raw, **_form(text)}
     return {**raw, **_json(text)}
+
+
+def _has_body(request: Request) -> bool:
+    """Whether the request says it has a body: without Content-Length or Transfer-Encoding
+    an HTTP/1.1 request has none (RFC 9112 section 6.3)."""
+    headers = request.headers
+    return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
 
 
 class _Parts:

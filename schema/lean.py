@@ -1,0 +1,119 @@
+"""Plain leaf fields resolved without graphql-core's per-field machinery.
+
+A list of 20 certificates asking five fields runs graphql-core's `execute_field` 100 times:
+a ResolveInfo built, the resolver wrapped and called, the value completed through four
+type checks. That was about a third of the GraphQL list's CPU (docs/benchmarks.md, issue
+15). Most of those fields are Strawberry's basic fields (an attribute, no resolver, no
+arguments, no permission, no extension): their value is the attribute, coerced by the
+field's type. `LeanExecution` answers those directly and hands everything else, and any
+value that is not plainly valid (a null where the type forbids it, a value the type cannot
+coerce), to graphql-core unchanged, which then reports it as it always did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_leaf_type,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+Complete = Callable[[Any], Any]
+_NOT_PLAIN: Any = object()  # the marker a completer returns to hand a value to graphql-core
+
+
+class LeanExecution(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context with the fast path above for plain leaf fields."""
+
+    def execute_field(self, parent_type: GraphQLObjectType, source: Any,
+                      field_details_list: Any, path: Any, position_context: Any) -> Any:
+        node = field_details_list[0].node
+        wrapping = self.middleware_manager  # Strawberry's, always there; empty without hooks
+        if not node.arguments and not node.directives and not (
+                wrapping and wrapping.middlewares):
+            plain = _plain(self.schema.get_field(parent_type, node.name.value))
+            if plain is not None:
+                read, complete = plain
+                value = complete(read(source))
+                if value is not _NOT_PLAIN:
+                    return value
+        return super().execute_field(parent_type, source, field_details_list, path,
+                                     position_context)
+
+
+def _plain(field: GraphQLField | None) -> tuple[Complete, Complete] | None:
+    """How to read and complete a Strawberry basic field of a leaf type or a list of one,
+    built once per field (kept on the field); None for any other field."""
+    if field is None:
+        return None
+    known = field.__dict__.get("_casp_plain", _NOT_PLAIN)
+    if known is _NOT_PLAIN:
+        resolve = field.resolve
+        plain = getattr(resolve, "_is_default", False) and not field.args
+        complete = _completer(field.type) if plain else None
+        known = (_reader(field), complete) if resolve and complete else None
+        field.__dict__["_casp_plain"] = known
+    return known  # type: ignore[no-any-return]
+
+
+def _reader(field: GraphQLField) -> Complete:
+    """What Strawberry's basic resolver does: the default resolver (getattr unless
+    configured otherwise) of the field's Python name; getattr itself when it is that."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if definition is not None and definition.default_resolver is getattr:
+        return attrgetter(definition.python_name)
+    resolve = field.resolve
+    assert resolve is not None
+    return lambda source: resolve(source, None)
+
+
+def _completer(type_: GraphQLOutputType) -> Complete | None:
+    """What graphql-core's complete_value does for `type_`, for plainly valid values only:
+    a null for a non-null type, an uncoercible value or a non-list for a list type give
+    _NOT_PLAIN. None when `type_` is not a leaf or a list of leaves."""
+    required = isinstance(type_, GraphQLNonNull)
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if is_leaf_type(inner):
+        return _leaf(inner, required)
+    if isinstance(inner, GraphQLList):
+        item = _completer(inner.of_type)
+        return _list(item, required) if item is not None else None
+    return None
+
+
+def _leaf(type_: GraphQLLeafType, required: bool) -> Complete:
+    coerce = type_.coerce_output_value
+
+    def complete(value: Any) -> Any:
+        if value is None or value is Undefined:
+            return _NOT_PLAIN if required else None
+        try:
+            coerced = coerce(value)
+        except Exception:  # graphql-core reports it, located, as before
+            return _NOT_PLAIN
+        return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
+    return complete
+
+
+def _list(item: Complete, required: bool) -> Complete:
+    def complete(value: Any) -> Any:
+        if value is None or value is Undefined:
+            return _NOT_PLAIN if required else None
+        if not isinstance(value, list | tuple):  # other iterables: graphql-core's rules
+            return _NOT_PLAIN
+        done = [item(v) for v in value]
+        return _NOT_PLAIN if any(v is _NOT_PLAIN for v in done) else done
+    return complete
+
+
+
