@@ -21,12 +21,22 @@ PG_SERVER_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0",
                       "application_name": "casp"}
 
 
+async def keep_session(connection: object) -> None:
+    """asyncpg's pool `reset`: nothing beyond what the pool always does (an open transaction
+    rolled back, listeners dropped). Its default sends `SELECT pg_advisory_unlock_all(); CLOSE
+    ALL; UNLISTEN *; RESET ALL` on every release: a round trip after every statement, a
+    fifth of a list request's CPU on PostgreSQL (docs/benchmarks.md, issue 15). casp keeps no
+    session state on pooled connections: no advisory locks, cursors, SET or LISTEN (its
+    LISTEN has a connection of its own, app/events.py); tests/test_db_settings.py checks."""
+
+
 def _connection(url: str) -> str | dict[str, Any]:
     if not url.startswith(("postgres://", "postgresql://", "asyncpg://")):
         return url
     config = expand_db_url(url)
     config["credentials"]["server_settings"] = {
         **PG_SERVER_SETTINGS, **config["credentials"].get("server_settings", {})}
+    config["credentials"]["reset"] = keep_session
     return config
 
 
