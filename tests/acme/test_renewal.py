@@ -196,5 +196,5 @@ async def test_verify_refuses_an_issued_certificate_with_no_renewal_waiting(
         r = await client.post(f"{URL}?action=verify", headers=bearer(token),
                               json={"id": done["id"]})
         message = assert_error(r, 400, "VALIDATION_ERROR")["message"]
-        assert message == (f"certificate {done['id']} is issued, neither pending nor renewing "
-                           "with manual dns-01 records awaited"), message
+        assert message == (f"certificate {done['id']} is issued, not pending, and no renewal "
+                           "of it awaits manual dns-01 records"), message

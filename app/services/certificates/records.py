@@ -214,9 +214,9 @@ async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
     elif cert.stage == "awaiting_dns" and cert.renewal_started_at is not None:
         await jobs.RENEW.schedule(cert.id, cert.user_id)
     else:
-        raise ValidationFailed(f"certificate {id} is {Value(cert.status)}, neither "
-                               f"{Value('pending')} nor renewing with manual dns-01 records "
-                               "awaited", field="id")
+        raise ValidationFailed(f"certificate {id} is {Value(cert.status)}, not "
+                               f"{Value('pending')}, and no renewal of it awaits manual "
+                               f"{Value('dns-01')} records", field="id")
     return detail_of(cert)
 
 
