@@ -56,7 +56,8 @@ async def run_check(job: Job) -> None:
 def _note_floor(cert: Certificate, info: RenewalInfo) -> None:
     """Say so when the CA's window opens sooner after issuance than the floor allows: the
     first look was put off until the floor (certificate_fields), which held it back."""
-    assert cert.issued_at is not None and cert.expires_at is not None
+    if cert.issued_at is None or cert.expires_at is None:
+        return
     interval = timedelta(seconds=current().settings.min_renewal_interval_seconds)
     floor = renewal_policy.floor(cert.issued_at, cert.issued_at, cert.expires_at, interval)
     if info.start < floor:
