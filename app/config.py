@@ -148,6 +148,8 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "worker_concurrency": _int(env, "CASP_WORKER_CONCURRENCY", 50, 1),
         "job_lease_seconds": _int(env, "CASP_JOB_LEASE_SECONDS", 30, 1),
         "renew_wait_seconds": _int(env, "CASP_RENEW_WAIT_SECONDS", 60, 0),
+        "min_renewal_interval_seconds": _int(env, "CASP_MIN_RENEWAL_INTERVAL_SECONDS", 3600,
+                                             0),
         "allow_private_targets": _bool(env, "CASP_ALLOW_PRIVATE_TARGETS", False),
         "sweep_seconds": _int(env, "CASP_SWEEP_SECONDS", 60, 1),
         "webhook_allow_private": _bool(env, "CASP_WEBHOOK_ALLOW_PRIVATE", False),
@@ -211,6 +213,9 @@ class Settings:
     worker_concurrency: int = 50
     job_lease_seconds: int = 30
     renew_wait_seconds: int = 60
+    # No automatic renewal sooner after the last one, whatever a CA's window says (a third
+    # of the lifetime at most, so that short-lived certificates still renew in time).
+    min_renewal_interval_seconds: int = 3600
     allow_private_targets: bool = False
     sweep_seconds: int = 60
     webhook_allow_private: bool = False

@@ -175,7 +175,8 @@ class CertificateMutations:
             auto_renew=auto_renew)
         return Certificate.of(view)
 
-    @strawberry.mutation(description="A PENDING certificate with manual DNS_01 records: look "
+    @strawberry.mutation(description="Manual DNS_01 records, of a PENDING certificate or of "
+                                     "a renewal awaiting them (stage awaiting_dns): look "
                                      "for them now instead of at the next check")
     async def verify_certificate(self, info: Info,
                                  id: Annotated[int, CERTIFICATE_ID]) -> Certificate:

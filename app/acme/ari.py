@@ -22,12 +22,11 @@ class RenewalInfo:
     explanation_url: str | None = None
 
     def pick(self, now: datetime, rng: random.Random | None = None) -> datetime:
-        """A random moment inside the window (RFC 9773 4.2); now when it has passed."""
-        if self.end <= now:
-            return now
-        start = max(self.start, now)
-        span = (self.end - start).total_seconds()
-        return start + timedelta(seconds=(rng or random).uniform(0, span))
+        """RFC 9773 4.2: a uniformly random moment of the whole window, or now when that
+        moment has passed. Drawing from what is left of the window instead would put off a
+        window that is mostly past (opened weeks ago, closing tomorrow) by up to a day."""
+        span = (self.end - self.start).total_seconds()
+        return max(now, self.start + timedelta(seconds=(rng or random).uniform(0, span)))
 
     def contains(self, moment: datetime | None) -> bool:
         return moment is not None and self.start <= moment <= self.end

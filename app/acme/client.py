@@ -24,11 +24,11 @@ from requests.adapters import HTTPAdapter
 
 from app.acme import ari
 from app.acme.errors import AcmeError, AcmeProblem, AcmeTimeout, AcmeUnavailable
+from app.acme.interface import USER_AGENT
 from app.acme.keys import jws_alg
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-USER_AGENT = "casp/0.1 (acme-python)"
 # Blocking HTTP calls: many can wait on the network at once without a core each.
 _POOL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="acme")
 _DIRECTORIES: dict[str, tuple[float, messages.Directory]] = {}
@@ -129,6 +129,8 @@ def _http_session(url: str) -> requests.Session:
     if session is None:
         session = requests.Session()
         session.trust_env = False
+        # For the plain GETs too (renewalInfo), not only the library's signed requests.
+        session.headers["User-Agent"] = USER_AGENT
         session.proxies.update(requests.utils.get_environ_proxies(url))
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=64)
         session.mount("https://", adapter)
@@ -267,6 +269,12 @@ class AcmeSession:
             response = self.c._post_as_get(order.uri)
             return messages.Order.from_json(response.json()), _retry_after(response)
         return await run(call)
+
+    async def read_challenge(self, url: str) -> messages.ChallengeBody:
+        """A challenge as the CA has it now (POST-as-GET of its URL), with its own error."""
+        def call() -> messages.ChallengeBody:
+            return messages.ChallengeBody.from_json(self.c._post_as_get(url).json())
+        return await run(call, attempts=3)
 
     async def answer(self, challb: messages.ChallengeBody, response: Any,
                      authzr: messages.AuthorizationResource | None = None) -> None:

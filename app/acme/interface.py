@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Protocol
 
+from app import __version__
 from app.acme.ari import RenewalInfo
+
+# Sent on every request to a CA (RFC 8555 6.1 wants the client named): the directory, the
+# signed ACME requests, renewalInfo and ZeroSSL's EAB endpoint. The library's version helps
+# a CA's support read a report.
+USER_AGENT = f"casp/{__version__} acme-python/{metadata.version('acme')}"
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,9 @@ class AcmeIssuer:
         await hooks.unpublish(answers)
         failed = [a for a in results if a.body.status != messages.STATUS_VALID]
         if failed:
-            raise ChallengeFailed(_problem(failed[0]))
+            answered = {authz.uri: challb for authz, challb in picked}
+            raise ChallengeFailed(await _problem(session, failed[0],
+                                                 answered.get(failed[0].uri)))
 
     async def external_account_required(self, directory_url: str) -> bool:
         # Asked while a request waits: a short timeout, and the directory is cached.
@@ -149,12 +151,47 @@ def _answer(session: AcmeSession, authz: messages.AuthorizationResource,
                      token=chall.encode("token"), validation=validation)
 
 
-def _problem(authz: messages.AuthorizationResource) -> dict[str, object]:
-    for challb in authz.body.challenges:
-        if challb.error is not None:
-            doc = challb.error.to_partial_json()
-            doc.setdefault("identifier", authz.body.identifier.value)
-            return doc
-    return {"type": "casp:authorizationInvalid", "identifier": authz.body.identifier.value,
-            "detail": f"authorization for {authz.body.identifier.value} is "
-                      f"{authz.body.status.name}"}
+async def _problem(session: AcmeSession, authz: messages.AuthorizationResource,
+                   answered: messages.ChallengeBody | None) -> dict[str, object]:
+    """Why an authorization failed: the failed challenge's error, with the challenge's type
+    and URL. Some CAs (acme2certifier) leave `error` out of the authorization's copy of its
+    challenges: then the challenge itself is read (POST-as-GET of its URL)."""
+    name = authz.body.identifier.value
+    challb = _failed_challenge(authz, answered)
+    if challb is None:
+        return {"type": "casp:authorizationInvalid", "identifier": name, "detail":
+                f"authorization for {name} is {authz.body.status.name} and names no challenge"}
+    if challb.error is None and challb.uri:
+        challb = await _reread(session, challb)
+    where = {"type": challb.chall.typ, "url": challb.uri, "status": challb.status.name}
+    if challb.error is not None:
+        doc = challb.error.to_partial_json()
+        doc.setdefault("identifier", name)
+        return {**doc, "challenge": where}
+    return {"type": "casp:authorizationInvalid", "identifier": name, "challenge": where,
+            "detail": f"authorization for {name} is {authz.body.status.name}: its "
+                      f"{challb.chall.typ} challenge ({challb.uri}) is {challb.status.name} "
+                      "and the CA gave no reason"}
+
+
+def _failed_challenge(authz: messages.AuthorizationResource,
+                      answered: messages.ChallengeBody | None) -> messages.ChallengeBody | None:
+    """The challenge to blame: one with an error, else an invalid one, else the one casp
+    answered (matched by URL: the authorization was read again since)."""
+    challenges = list(authz.body.challenges)
+    for wanted in (lambda c: c.error is not None,
+                   lambda c: c.status == messages.STATUS_INVALID,
+                   lambda c: answered is not None and c.uri == answered.uri):
+        found = next((c for c in challenges if wanted(c)), None)
+        if found is not None:
+            return found
+    return answered or next(iter(challenges), None)
+
+
+async def _reread(session: AcmeSession,
+                  challb: messages.ChallengeBody) -> messages.ChallengeBody:
+    try:
+        return await session.read_challenge(challb.uri)
+    except AcmeError as exc:  # the reason stays unknown; the failure itself stands
+        log.info("cannot read challenge %s: %s", challb.uri, exc)
+        return challb

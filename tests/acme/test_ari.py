@@ -1,8 +1,10 @@
 """ACME Renewal Information against real Pebble, its renewalInfo served by a local stub
 (Pebble 2.4 has none), with a clock the tests move: the window is asked for the right
-certificate id, renew_at falls inside it (and a subscriber is told), the CA's Retry-After
-sets the next look, a window moved into the past (a mass revocation) starts the renewal at
-once, and a CA without renewalInfo keeps the one-third rule."""
+certificate id once the renewal floor (CASP_MIN_RENEWAL_INTERVAL_SECONDS, an hour) has passed
+since issuance, renew_at falls inside it (and a subscriber is told), the CA's Retry-After
+sets the next look, a window moved into the past (a mass revocation) or mostly past starts
+the renewal at once, a window opening seconds after each issuance renews no sooner than the
+floor, and a CA without renewalInfo keeps the one-third rule."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from tests.support.rest import bearer
 pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 URL = "/api/v1/certificates.php"
+FLOOR = timedelta(hours=1)  # CASP_MIN_RENEWAL_INTERVAL_SECONDS's default
 EVENTS = """subscription($id: Int) { certificateEvents(id: $id) {
   status stage changed renewAt } }"""
 
@@ -77,6 +80,8 @@ async def test_window_retry_after_and_mass_revocation(tmp_path: Path, ca: Pebble
         first = await issue_http01(client, token, "ari")
         wanted = cert_id(first["certificate_pem"])
         assert wanted
+        clock.advance(hours=1)  # the first look waits for the renewal floor
+        t1 = clock.now()
 
         async def window_stored() -> bool:
             return (await detail(client, token, first["id"]))["renewal_window"] is not None
@@ -88,7 +93,7 @@ async def test_window_retry_after_and_mass_revocation(tmp_path: Path, ca: Pebble
         assert row.ari_window_start <= row.renew_at <= row.ari_window_end  # type: ignore[operator]
         assert shown["renew_at"] == row.renew_at.isoformat()  # type: ignore[union-attr]
         # The next look follows the CA's Retry-After (2 hours).
-        assert row.ari_check_at == t0 + timedelta(seconds=7200)
+        assert row.ari_check_at == t1 + timedelta(seconds=7200)
 
         # Before Retry-After: no new request, however often the sweep runs.
         clock.advance(minutes=119)
@@ -113,6 +118,7 @@ async def test_window_retry_after_and_mass_revocation(tmp_path: Path, ca: Pebble
         # The new certificate is asked about in turn (its own id) at the next sweep.
         stub.window = Window(clock.now() + timedelta(days=30), clock.now() + timedelta(days=31))
         new_id = cert_id(after["certificate_pem"])
+        clock.advance(hours=1)  # its floor
 
         async def asked_new() -> bool:
             return new_id in stub.asked and (await detail(
@@ -132,6 +138,7 @@ async def test_no_retry_after_means_six_hours_and_errors_keep_the_one_third_rule
         token = await user_token(client)
         first = await issue_http01(client, token, "ari")
         before = await Certificate.get(id=first["id"])
+        clock.advance(hours=1)  # the first look waits for the renewal floor
 
         async def looked_once() -> bool:
             row = await Certificate.get(id=first["id"])
@@ -161,7 +168,9 @@ async def test_a_ca_without_renewal_info_keeps_the_one_third_rule(
         token = await user_token(client)
         first = await issue_http01(client, token, "ari")
         before = await Certificate.get(id=first["id"])
-        assert before.ari_check_at is not None  # a look at the CA is due after issuance
+        # A look at the CA is due once the renewal floor has passed.
+        assert before.ari_check_at == clock.now() + FLOOR
+        clock.advance(hours=1)
 
         async def cleared() -> bool:
             return (await Certificate.get(id=first["id"])).ari_check_at is None
@@ -185,6 +194,7 @@ async def test_a_renewal_moved_by_the_window_is_an_event(tmp_path: Path, ca: Peb
             op = await sub.subscribe(EVENTS, {"id": first["id"]})
             now = (await sub.receive(within=10))["payload"]["data"]["certificateEvents"]
             assert now["changed"] == [] and now["renewAt"] == first["renew_at"], now
+            clock.advance(hours=1)  # the first look waits for the renewal floor
             await enqueue("sweep", {}, key="sweep")
             moved = await sub.receive(within=10)
         assert moved["id"] == op, moved
@@ -194,3 +204,76 @@ async def test_a_renewal_moved_by_the_window_is_an_event(tmp_path: Path, ca: Peb
                          "renewAt": row.renew_at.isoformat()}, event  # type: ignore[union-attr]
         assert row.renew_at != datetime.fromisoformat(first["renew_at"])
         assert stub.window.start <= row.renew_at <= stub.window.end  # type: ignore[operator]
+
+
+async def serial_stays(client: httpx.AsyncClient, token: str, cert: int, serial: str,
+                       seconds: float = 3) -> None:
+    """Long enough for a sweep, a look at the CA and a renewal against Pebble to have run."""
+    for _ in range(int(seconds * 10)):
+        assert (await detail(client, token, cert))["serial"] == serial, "renewed"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_window_mostly_past_renews_at_once(tmp_path: Path, ca: PebbleServer,
+                                                   bind_server: BindServer, port: int,
+                                                   stub: AriStub):
+    """RFC 9773 4.2: a moment of the whole window, and now when that moment has passed. A
+    window open for ten years that closes in a minute renews at once; a pick from what is
+    left of it (as casp did) waited up to that minute, up to a day for one closing tomorrow."""
+    clock = ManualClock()
+    settings = with_ari(tmp_path / "data", ca, bind_server, port, stub)
+    async with live_casp(settings, port, clock) as client:
+        token = await user_token(client)
+        first = await issue_http01(client, token, "arip")
+        clock.advance(hours=1)  # past the renewal floor
+        now = clock.now()
+        stub.window = Window(now - timedelta(days=3650), now + timedelta(minutes=1))
+
+        async def renewed() -> bool:
+            return (await detail(client, token, first["id"]))["serial"] != first["serial"]
+        await sweep_until(renewed, within=30)  # the clock stands still: "at once"
+        assert stub.asked == [cert_id(first["certificate_pem"])]
+        after = await detail(client, token, first["id"])
+        assert after["status"] == "issued" and [h["serial"] for h in after["history"]] == [
+            first["serial"]]
+
+
+async def test_a_window_opening_seconds_after_issuance_waits_for_the_floor(
+        tmp_path: Path, ca: PebbleServer, bind_server: BindServer, port: int, stub: AriStub,
+        caplog: pytest.LogCaptureFixture):
+    """An interop finding: a CA whose window opened 30 s after each issuance had casp renew
+    every certificate every 30 s (19 renewals in 3 minutes). No automatic renewal comes
+    sooner than CASP_MIN_RENEWAL_INTERVAL_SECONDS (an hour) after the certificate came."""
+    clock = ManualClock()
+    settings = with_ari(tmp_path / "data", ca, bind_server, port, stub)
+    async with live_casp(settings, port, clock) as client:
+        token = await user_token(client)
+        first = await issue_http01(client, token, "arif")
+        t0 = clock.now()
+        stub.window = Window(t0 + timedelta(seconds=30), t0 + timedelta(seconds=60), 60)
+        assert datetime.fromisoformat(first["renew_at"]) >= t0 + FLOOR
+        for minutes in (1, 2, 3, 30, 59):  # the sweeps of the first hour
+            clock._now = t0 + timedelta(minutes=minutes)
+            await enqueue("sweep", {}, key="sweep")
+            await serial_stays(client, token, first["id"], first["serial"], 0.5)
+        await serial_stays(client, token, first["id"], first["serial"])
+
+        clock._now = t0 + FLOOR + timedelta(seconds=1)  # the floor has passed: the window
+        caplog.set_level("WARNING", "app.services.certificates.renewal_info")  # renews
+
+        async def renewed() -> bool:
+            return (await detail(client, token, first["id"]))["serial"] != first["serial"]
+        await sweep_until(renewed, within=30)
+        assert "CASP_MIN_RENEWAL_INTERVAL_SECONDS" in caplog.text
+
+        # The new certificate: the same window after its issuance, the same floor.
+        second = await detail(client, token, first["id"])
+        t1 = clock.now()
+        stub.window = Window(t1 + timedelta(seconds=30), t1 + timedelta(seconds=60), 60)
+        assert datetime.fromisoformat(second["renew_at"]) >= t1 + FLOOR
+        for minutes in (1, 2, 3):
+            clock._now = t1 + timedelta(minutes=minutes)
+            await enqueue("sweep", {}, key="sweep")
+            await serial_stays(client, token, first["id"], second["serial"], 0.5)
+        await serial_stays(client, token, first["id"], second["serial"])
+        assert len((await detail(client, token, first["id"]))["history"]) == 1

@@ -19,12 +19,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, pkcs12
 
+from app import __version__
 from app.config import Settings
 from tests.support.acme import (
     add_domain,
     casp_settings,
     request_cert,
     unique,
+    unreachable_http01,
     user_token,
     wait_for,
 )
@@ -162,15 +164,12 @@ async def test_manual_dns01_waits_for_the_users_records(settings: Settings, ca: 
 async def test_a_failing_challenge_is_reported(settings: Settings, casp_port: int):
     async with live_casp(settings, casp_port) as client:
         token = await user_token(client)
-        # A domain that does not exist in DNS: the CA cannot reach it.
-        await add_domain(client, token, "nowhere-casp.test", "http-01")
-        cert = await request_cert(client, token, domains=["www.nowhere-casp.test"],
-                                  challenge_type="http-01")
-        done = await wait_for(client, token, cert["id"])
+        done = await unreachable_http01(client, token, "nowhere-casp.test")
         assert done["status"] == "failed"
         problem = done["last_error"]
         assert problem["type"].startswith("urn:ietf:params:acme:error:"), problem
         assert "nowhere-casp.test" in str(problem)
+        assert problem["challenge"]["type"] == "http-01", problem  # the one that failed
         inbox = (await client.get("/api/v1/notifications.php",
                                   headers=bearer(token))).json()["data"]
         [note] = inbox["notifications"]
@@ -263,11 +262,13 @@ class _ZeroSslStandIn(http.server.BaseHTTPRequestHandler):
 
     credentials: ClassVar[dict[str, str]] = {}
     emails: ClassVar[list[str]] = []
+    user_agents: ClassVar[list[str]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(length).decode())
         self.emails.append(form["email"][0])
+        self.user_agents.append(self.headers.get("User-Agent", ""))
         body = json.dumps({"success": True, **self.credentials}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -302,6 +303,8 @@ async def test_zerossl_credentials_come_from_its_email_endpoint(
             assert done["status"] == "issued", done["last_error"]
             me = await client.get("/api/v1/account.php", headers=bearer(token))
             assert _ZeroSslStandIn.emails == [me.json()["data"]["email"]]
+            [agent] = _ZeroSslStandIn.user_agents  # casp names itself to ZeroSSL too
+            assert agent.startswith(f"casp/{__version__} "), agent
     finally:
         stand_in.shutdown()
         stand_in.server_close()

@@ -1,6 +1,7 @@
 """Renewal against real Pebble with a clock the tests move: due at one third of the
 lifetime, renewed in the same record with the old version in the history, the renew action
-(on time and its 202 path), notifications and renewal.php."""
+(on time and its 202 path), notifications and renewal.php; a manual dns-01 renewal finished
+by verify."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import asyncio
 import dataclasses
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from app.clock import ManualClock
@@ -21,10 +24,12 @@ from tests.support.acme import (
     request_cert,
     unique,
     user_token,
+    wait_for,
     wait_renewed,
 )
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
+from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
 from tests.support.rest import assert_error, bearer
@@ -32,6 +37,7 @@ from tests.support.rest import assert_error, bearer
 pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 URL = "/api/v1/certificates.php"
+VERIFY = "mutation($id: Int!) { verifyCertificate(id: $id) { status stage } }"
 
 
 @pytest.fixture
@@ -116,3 +122,79 @@ async def test_renew_refused_while_issuance_is_pending(settings: Settings, port:
         r = await client.post(f"{URL}?action=renew", headers=bearer(other),
                               json={"id": cert["id"]})
         assert_error(r, 404, "NOT_FOUND")
+
+
+async def awaiting_records(client: httpx.AsyncClient, token: str, cert_id: int,
+                           within: float = 30) -> dict[str, Any]:
+    """The detail once the attempt has found the TXT records missing and stopped: its job
+    waits for the next look (15 s at first), and last_error says why."""
+    for _ in range(int(within * 10)):
+        data = (await client.get(URL, params={"id": cert_id},
+                                 headers=bearer(token))).json()["data"]
+        if data["stage"] == "awaiting_dns" and data["last_error"]:
+            return dict(data)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"certificate {cert_id} is not awaiting its records: {data}")
+
+
+def publish(bind: BindServer, records: list[dict[str, str]]) -> None:
+    """What the user does: the TXT records shown, in their DNS."""
+    for record in records:
+        bind.add_record(record["name"], "TXT", record["value"])
+
+
+async def test_verify_finishes_a_manual_dns01_renewal(settings: Settings, ca: PebbleServer,
+                                                      bind_server: BindServer, port: int):
+    """An interop finding: a renewal awaiting the user's TXT records showed them, but verify
+    answered "certificate 2 is issued, not pending" and the renewal waited for its next
+    look (15 s growing to 30 min). verify (REST, then GraphQL) looks now."""
+    name = unique("mr")
+    async with live_casp(dataclasses.replace(settings, renew_wait_seconds=0), port) as client:
+        token = await user_token(client)
+        await add_domain(client, token, name)  # no CNAME: manual dns-01
+        cert = await request_cert(client, token, domains=[name])
+        publish(bind_server, (await awaiting_records(client, token, cert["id"]))["dns_records"])
+        r = await client.post(f"{URL}?action=verify", headers=bearer(token),
+                              json={"id": cert["id"]})
+        assert r.status_code == 200, r.text
+        first = await wait_for(client, token, cert["id"])
+        assert first["status"] == "issued", first["last_error"]
+
+        # A renewal: new records to publish, the certificate still issued meanwhile.
+        r = await client.post(f"{URL}?action=renew", headers=bearer(token),
+                              json={"id": cert["id"]})
+        assert r.status_code == 202, r.text
+        waiting = await awaiting_records(client, token, cert["id"])
+        assert waiting["status"] == "issued" and waiting["serial"] == first["serial"]
+        assert waiting["dns_records"] and waiting["dns_records"] != first["dns_records"]
+        publish(bind_server, waiting["dns_records"])
+        r = await client.post(f"{URL}?action=verify", headers=bearer(token),
+                              json={"id": cert["id"]})
+        assert r.status_code == 200, r.text
+        assert r.json()["data"]["status"] == "issued"
+        # Sooner than the next look (15 s after the attempt) would have found them.
+        second = await wait_renewed(client, token, cert["id"], first["serial"], within=10)
+        assert second["stage"] == "done" and second["dns_records"] is None
+        verify_chain(second["certificate_pem"] + second["chain_pem"], ca.roots_pem(), [name])
+
+        # Once more, finished through GraphQL's verifyCertificate.
+        r = await client.post(f"{URL}?action=renew", headers=bearer(token),
+                              json={"id": cert["id"]})
+        assert r.status_code == 202, r.text
+        publish(bind_server, (await awaiting_records(client, token, cert["id"]))["dns_records"])
+        verified = data_of(await gql(client, VERIFY, token, id=cert["id"]))["verifyCertificate"]
+        assert verified == {"status": "ISSUED", "stage": "awaiting_dns"}, verified
+        third = await wait_renewed(client, token, cert["id"], second["serial"], within=10)
+        assert [h["serial"] for h in third["history"]] == [second["serial"], first["serial"]]
+
+
+async def test_verify_refuses_an_issued_certificate_with_no_renewal_waiting(
+        settings: Settings, port: int):
+    async with live_casp(settings, port) as client:
+        token = await user_token(client)
+        done = await issue_http01(client, token, "mv")
+        r = await client.post(f"{URL}?action=verify", headers=bearer(token),
+                              json={"id": done["id"]})
+        message = assert_error(r, 400, "VALIDATION_ERROR")["message"]
+        assert message == (f"certificate {done['id']} is issued, not pending, and no renewal "
+                           "of it awaits manual dns-01 records"), message

@@ -98,6 +98,16 @@ async def issue_http01(client: httpx.AsyncClient, token: str,
     return done
 
 
+async def unreachable_http01(client: httpx.AsyncClient, token: str,
+                             domain: str) -> dict[str, Any]:
+    """An http-01 request for www.<domain>, a name that does not exist in DNS (the CA
+    cannot reach it), waited for until it ends: its detail."""
+    await add_domain(client, token, domain, "http-01")
+    cert = await request_cert(client, token, domains=[f"www.{domain}"],
+                              challenge_type="http-01")
+    return await wait_for(client, token, cert["id"])
+
+
 async def wait_renewed(client, token: str, cert_id: int, serial: str,  # type: ignore[no-untyped-def]
                        within: float = 30) -> dict:
     for _ in range(int(within * 10)):

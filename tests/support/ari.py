@@ -2,7 +2,8 @@
 
 It serves a copy of Pebble's directory with `renewalInfo` pointing at itself, so casp talks
 to the real Pebble for everything else, and answers GET renewalInfo/<cert id> with the
-window the test sets, recording every certificate id it was asked about."""
+window the test sets, recording every certificate id it was asked about and each request's
+path and User-Agent."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class AriStub:
     pebble_ca_bundle: str
     window: Window | None = None  # None: 404, as for a certificate the CA does not know
     asked: list[str] = field(default_factory=list)
+    seen: list[tuple[str, str]] = field(default_factory=list)  # (path, User-Agent)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _directory: dict[str, Any] = field(default_factory=dict)
@@ -80,6 +82,7 @@ def _rfc3339(moment: datetime) -> str:
 def _handler(stub: AriStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            stub.seen.append((self.path, self.headers.get("User-Agent", "")))
             status, headers, body = stub.answer(self.path)
             self.send_response(status)
             self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))

@@ -71,6 +71,16 @@ def test_pick_in_a_window_already_open_or_past():
     assert past.pick(NOW) == NOW  # RFC 9773 4.2: renew at once
 
 
+def test_a_window_mostly_past_mostly_renews_at_once():
+    """RFC 9773 4.2 picks over the whole window: opened 99 days ago and closing tomorrow, 99
+    picks in 100 are past, which means now; only the rest fall within the next day."""
+    info = RenewalInfo(NOW - timedelta(days=99), NOW + timedelta(days=1), DEFAULT_RETRY)
+    rng = random.Random(11)
+    picks = [info.pick(NOW, rng) for _ in range(1000)]
+    assert sum(p == NOW for p in picks) >= 970
+    assert all(NOW <= p <= info.end for p in picks)
+
+
 def test_contains():
     info = RenewalInfo(NOW, NOW + timedelta(days=1), DEFAULT_RETRY)
     assert info.contains(NOW + timedelta(hours=3))

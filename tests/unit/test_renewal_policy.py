@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services.certificates.renewal_policy import renew_at, retry_delay
+from app.services.certificates.renewal_policy import floor, renew_at, retry_delay
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -40,3 +40,13 @@ def test_retry_delay_stays_at_a_day_after_many_failures():
     assert [retry_delay(n) for n in (5, 6, 36, 1000, 10**6)] == [
         timedelta(hours=16), timedelta(hours=24), timedelta(hours=24), timedelta(hours=24),
         timedelta(hours=24)]
+
+
+@pytest.mark.parametrize(("lifetime", "expected"), [
+    (timedelta(days=90), timedelta(hours=1)),  # the minimum interval
+    (timedelta(hours=1), timedelta(minutes=20)),  # a third of a short life at most
+])
+def test_the_floor_is_the_interval_or_a_third_of_a_short_life(lifetime: timedelta,
+                                                              expected: timedelta):
+    got = T0 + timedelta(minutes=5)
+    assert floor(got, T0, T0 + lifetime, timedelta(hours=1)) == got + expected

@@ -196,7 +196,8 @@ DOWNLOAD = Action(
             Param("password", max_length=downloads.MAX_PFX_PASSWORD,
                   description="Password of the PKCS#12 file (pfx only; none by default)")),
     files=downloads.MEDIA_TYPES, secret=True)
-VERIFY = Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now",
+VERIFY = Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now (of a "
+                "pending request, or of a renewal awaiting them)",
                 params=(_id(),), data=CERT)
 REVOKE = Action(("POST",), "revoke", revoke, "Revoke at the CA", data=CERT, params=(
     _id(), Param("reason", "name_or_code", description=(

@@ -10,7 +10,7 @@ import logging
 import httpx
 from tortoise.exceptions import IntegrityError
 
-from app.acme.interface import Account
+from app.acme.interface import USER_AGENT, Account
 from app.acme.keys import account_key_to_json, new_account_key
 from app.errors import ValidationFailed
 from app.runtime import current
@@ -74,7 +74,7 @@ async def eab_for(user: User, ca: CA) -> tuple[str, str] | None:
 async def _zerossl_eab(user: User) -> tuple[str, str] | None:
     url = current().settings.zerossl_eab_url
     try:
-        async with httpx.AsyncClient(timeout=20) as client:
+        async with httpx.AsyncClient(timeout=20, headers={"User-Agent": USER_AGENT}) as client:
             response = await client.post(url, data={"email": user.email})
         data = response.json()
     except (httpx.HTTPError, ValueError) as exc:

@@ -75,16 +75,19 @@ def _replaces(cert: Certificate, slot: Slot) -> str | None:
 def certificate_fields(fullchain: str) -> tuple[CertFacts, dict[str, Any]]:
     leaf, chain = split_chain(fullchain)
     info = facts(leaf)
+    floor = renewal_policy.floor(
+        current().clock.now(), info.not_before, info.not_after,
+        timedelta(seconds=current().settings.min_renewal_interval_seconds))
     return info, {
         "certificate_pem": leaf, "chain_pem": chain, "serial": info.serial,
         "fingerprint_sha256": info.fingerprint_sha256, "issuer": info.issuer,
         "issued_at": info.not_before, "expires_at": info.not_after, "last_error": None,
         "dns_records": None, "stage": "done",
-        "renew_at": renewal_policy.renew_at(info.not_before, info.not_after),
+        "renew_at": max(floor, renewal_policy.renew_at(info.not_before, info.not_after)),
         "renewal_failures": 0, "expiry_notified_days": None,
-        # Ask the CA's renewalInfo at the next sweep (a CA without it clears this).
-        "ari_check_at": current().clock.now(), "ari_window_start": None,
-        "ari_window_end": None,
+        # The CA's renewalInfo is first asked once the floor has passed, so that no window
+        # can renew sooner (a CA without renewalInfo clears this at that look).
+        "ari_check_at": floor, "ari_window_start": None, "ari_window_end": None,
     }
 
 

@@ -205,12 +205,18 @@ async def list_summaries(*, user: User, status: str | None = None,
 
 
 async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
-    """Look for the manual dns-01 records now instead of at the next scheduled check."""
+    """Look for the manual dns-01 records now instead of at the next scheduled check: those
+    of a pending request, or of a renewal awaiting them (an issued certificate whose
+    renewal's order shows the records, stage awaiting_dns)."""
     cert = await get_certificate(user=user, id=id)
-    if cert.status != "pending":
+    if cert.status == "pending":
+        await jobs.ISSUE.schedule(cert.id, cert.user_id)
+    elif cert.stage == "awaiting_dns" and cert.renewal_started_at is not None:
+        await jobs.RENEW.schedule(cert.id, cert.user_id)
+    else:
         raise ValidationFailed(f"certificate {id} is {Value(cert.status)}, not "
-                               f"{Value('pending')}", field="id")
-    await jobs.ISSUE.schedule(cert.id, cert.user_id)
+                               f"{Value('pending')}, and no renewal of it awaits manual "
+                               f"{Value('dns-01')} records", field="id")
     return detail_of(cert)
 
 

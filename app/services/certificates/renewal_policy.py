@@ -1,6 +1,8 @@
 """When to renew: with one third of the lifetime left (90 days: at 30; 45: at 15; 6: at 2),
 a little earlier at random so that many certificates do not reach a CA in the same second;
-and after a failure, exponential backoff from 1 hour, doubling, to at most 24 hours."""
+never automatically sooner than a floor after the certificate came (a CA whose window opened
+30 s after each issuance had a client renew every 30 s); and after a failure, exponential
+backoff from 1 hour, doubling, to at most 24 hours."""
 
 from __future__ import annotations
 
@@ -18,6 +20,14 @@ def renew_at(not_before: datetime, not_after: datetime,
     due = not_after - lifetime / 3
     early = (rng or random).uniform(0, JITTER) * lifetime.total_seconds()
     return due - timedelta(seconds=early)
+
+
+def floor(received: datetime, not_before: datetime, not_after: datetime,
+          min_interval: timedelta) -> datetime:
+    """The earliest automatic renewal of a certificate received at `received`: the minimum
+    interval (CASP_MIN_RENEWAL_INTERVAL_SECONDS), at most a third of the lifetime so that a
+    certificate living only hours still renews with time to spare."""
+    return received + min(min_interval, (not_after - not_before) / 3)
 
 
 def retry_delay(failures: int) -> timedelta:
