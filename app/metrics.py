@@ -63,12 +63,24 @@ def _query(scope: Scope) -> Iterator[tuple[str, str]]:
     yield from parse_qsl(scope.get("query_string", b"").decode("latin-1"))
 
 
+# The series' children by label values: `labels()` validates and locks on every call (half
+# of recording a request). Bounded like the series themselves; cleared if it ever grows past.
+_CHILDREN: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+MAX_CHILDREN = 4096
+
+
 def record(scope: Scope, status: int, seconds: float) -> None:
     """Count and time one answered request (app/middleware.py's Gateway calls it)."""
     route, action = _route(scope)
-    method = scope.get("method", "")
-    REQUESTS.labels(route, action, method, str(status)).inc()
-    LATENCY.labels(route, action, method).observe(seconds)
+    key = (route, action, scope.get("method", ""), status)
+    children = _CHILDREN.get(key)
+    if children is None:
+        if len(_CHILDREN) >= MAX_CHILDREN:
+            _CHILDREN.clear()
+        children = _CHILDREN[key] = (REQUESTS.labels(route, action, key[2], str(status)),
+                                     LATENCY.labels(route, action, key[2]))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 @dataclass(eq=False)  # hashable by identity: a registry keeps collectors in a dict
