@@ -24,7 +24,7 @@ def _next_warning(issued: datetime, expires: datetime, sent: int | None) -> date
     if not later:
         return None
     ahead = min(timedelta(days=later[0]), (expires - issued) * later[0] / 90)
-    return expires - timedelta(minutes=int(ahead.total_seconds() // 60))
+    return expires - timedelta(minutes=round(ahead.total_seconds() / 60))
 
 
 async def warn_at_of_issued(apps: Any, schema_editor: Any) -> None:

@@ -63,7 +63,8 @@ class ProfileProxy:
         certs = self.pebble.workdir / "tls"  # Pebble's listener's, for 127.0.0.1
         tls.load_cert_chain(certs / "cert.pem", certs / "key.pem")
         self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -109,6 +110,7 @@ class DirectoryStub:
     """An ACME directory over plain HTTP with the given meta (no other endpoint works)."""
 
     meta: dict[str, Any] = field(default_factory=dict)
+    reads: int = 0  # GETs of the directory
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
@@ -119,7 +121,8 @@ class DirectoryStub:
 
     def __enter__(self) -> DirectoryStub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _stub_handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -133,6 +136,7 @@ class DirectoryStub:
                body: bytes) -> tuple[int, dict[str, str], bytes]:
         if path != "/directory":
             return 404, {}, b"{}"
+        self.reads += 1
         base = self.directory_url.removesuffix("/directory")
         doc = {name: f"{base}/{name}" for name in (
             "newNonce", "newAccount", "newOrder", "revokeCert", "keyChange")}

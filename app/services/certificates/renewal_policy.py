@@ -34,9 +34,10 @@ def renew_at(not_before: datetime, not_after: datetime,
 
 def warning_at(not_before: datetime, not_after: datetime, days: int) -> datetime:
     """When the warning of `days` is due: that share of the lifetime before not-after (at
-    most `days`), to the minute."""
+    most `days`), to the nearest minute (a CA's lifetime is often a second short of
+    whole days)."""
     ahead = min(timedelta(days=days), (not_after - not_before) * days / REFERENCE.days)
-    return not_after - timedelta(minutes=int(ahead.total_seconds() // 60))
+    return not_after - timedelta(minutes=round(ahead.total_seconds() / 60))
 
 
 def next_warning(not_before: datetime, not_after: datetime,
