@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 
 from app.config import Settings
@@ -15,7 +16,7 @@ from tests.support.app import make_settings, quiet_settings, running
 from tests.support.graphql import data_of, error_of, gql
 from tests.support.net import free_port
 from tests.support.profiles import LETSENCRYPT, DirectoryStub
-from tests.support.rest import assert_error, request, user
+from tests.support.rest import assert_error, request, resolved, response_schema, spec, user
 
 URL = "/api/v1/certificates.php"
 NAMES = ("classic", "shortlived", "tlsserver")
@@ -156,3 +157,20 @@ async def test_the_directory_is_read_once_for_many_requests(
         await request(client, me, f"{name}.example.com", profile="classic")
     await client.get(URL, params={"action": "ca-providers"})
     assert directories[0].reads == 1
+
+
+async def test_answers_match_the_openapi_document(client: httpx.AsyncClient,
+                                                  me: dict[str, str]):
+    doc = await spec(client)
+    body = resolved(doc, doc["paths"]["/api/v1/certificates"]["post"]["requestBody"][
+        "content"]["application/json"]["schema"])
+    assert body["properties"]["profile"]["maxLength"] == 64
+    made = await client.post(URL, headers=me, json={
+        "ca_provider": "letsencrypt", "domains": ["a.example.com"], "profile": "classic"})
+    listed = await client.get("/api/v1/ca-providers")
+    for path, method, response in (("/api/v1/certificates", "post", made),
+                                   ("/api/v1/ca-providers", "get", listed)):
+        jsonschema.validate(response.json(),
+                            response_schema(doc, path, method, response.status_code))
+    detail = resolved(doc, {"$ref": "#/components/schemas/CertificateDetail"})
+    assert detail["properties"]["profile"] == {"type": ["string", "null"]}
