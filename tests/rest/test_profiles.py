@@ -96,6 +96,15 @@ async def test_a_malformed_profile_is_refused(client: httpx.AsyncClient, me: dic
     assert "profile" in error["details"]["fields"], error
 
 
+@pytest.mark.parametrize("bad", [5, ["shortlived"], True, {"name": "shortlived"}])
+async def test_a_profile_that_is_not_a_string_is_refused(client: httpx.AsyncClient,
+                                                         me: dict[str, str], bad: object):
+    r = await client.post(URL, headers=me, json={
+        "ca_provider": "letsencrypt", "domains": ["a.example.com"], "profile": bad})
+    error = assert_error(r, 400, "VALIDATION_ERROR")
+    assert "profile" in error["details"]["fields"], error
+
+
 async def test_a_profile_is_let_through_when_the_directory_cannot_be_read(
         client: httpx.AsyncClient, me: dict[str, str]):
     """zerossl here: the order, retried through the outage, gets the CA's answer."""
@@ -138,6 +147,7 @@ async def test_graphql_refuses_an_unknown_profile(client: httpx.AsyncClient,
     error = error_of(await gql(client, REQUEST, token, p="sixday"))
     assert error["extensions"]["code"] == "VALIDATION_ERROR"
     assert error["extensions"]["fields"] == {"profile": error["message"]}
+    assert error["extensions"]["profiles"] == list(NAMES)
     assert error["message"] == (
         "profile must be one of Let's Encrypt's profiles: classic, shortlived, tlsserver")
 
@@ -147,6 +157,13 @@ async def test_graphql_ca_providers_profiles(client: httpx.AsyncClient):
     cas = {ca["name"]: ca["profiles"] for ca in found["caProviders"]}
     assert cas["LETSENCRYPT"] == [{"name": n, "description": LETSENCRYPT[n]} for n in NAMES]
     assert cas["GOOGLE"] == [] and cas["ZEROSSL"] is None
+
+
+async def test_graphql_ca_providers_read_no_directory_unless_profiles_are_asked_for(
+        client: httpx.AsyncClient, directories: tuple[DirectoryStub, DirectoryStub]):
+    found = data_of(await gql(client, "{ caProviders { name title } }"))
+    assert len(found["caProviders"]) == 6
+    assert [d.reads for d in directories] == [0, 0]
 
 
 async def test_the_directory_is_read_once_for_many_requests(
