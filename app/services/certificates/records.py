@@ -16,6 +16,7 @@ from app.services import quotas, rows
 from app.services.certificates import acme_accounts, jobs, listing, profiles
 from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.services.certificates.listing import ListFilter
+from app.services.certificates.profiles import Profile
 from app.services.certificates.saving import publish, save
 from app.services.certificates.view import (
     SUMMARY_COLUMNS,
@@ -129,7 +130,7 @@ class CaOffer:
     ca: CA
     available: bool  # False: the CA stopped its service (and no directory replaces it)
     # Its directory's ACME profiles (None: unread, or it cannot be read now)
-    profiles: list[profiles.Profile] | None = None
+    profiles: list[Profile] | None = None
 
 
 def ca_providers() -> list[CaOffer]:
