@@ -5,9 +5,11 @@ and no certificate has a profile. On SQLite, and on PostgreSQL in the PostgreSQL
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
@@ -42,7 +44,11 @@ def _sql(moment: datetime | None) -> str:
     return "NULL" if moment is None else f"'{moment.isoformat(' ')}'"
 
 
-async def test_issued_certificates_get_their_next_warning(tmp_path: Path):
+async def test_issued_certificates_get_their_next_warning(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    # a few rows a batch, so that the migration's batching is gone through too
+    monkeypatch.setattr(importlib.import_module("models.migrations.0011_profiles_lifetimes"),
+                        "BATCH", 2)
     settings = make_settings(tmp_path / "data", database_url=fresh_database(empty=True))
     config = db.tortoise_config(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -11,8 +11,10 @@ from tortoise.indexes import Index
 # the same shares of the lifetime as app/services/certificates/renewal_policy.py says (a
 # copy: this migration must compute what it computed when it was written).
 WARNINGS = (14, 7, 3, 1)
+BATCH = 10_000  # rows read and written at a time: a million certificates fit in no memory
 ISSUED = ("SELECT id, issued_at, expires_at, expiry_notified_days FROM certificates "
-          "WHERE status = 'issued' AND issued_at IS NOT NULL AND expires_at IS NOT NULL")
+          "WHERE status = 'issued' AND issued_at IS NOT NULL AND expires_at IS NOT NULL "
+          "AND id > {mark} ORDER BY id LIMIT {limit}")
 
 
 def _moment(value: Any) -> datetime:
@@ -29,14 +31,16 @@ def _next_warning(issued: datetime, expires: datetime, sent: int | None) -> date
 
 async def warn_at_of_issued(apps: Any, schema_editor: Any) -> None:
     client = schema_editor.client
-    mark = "$1" if client.capabilities.dialect == "postgres" else "?"
-    update = (f"UPDATE certificates SET expiry_warn_at = {mark} WHERE id = "
-              f"{mark.replace('1', '2')}")
-    rows = await client.execute_query_dict(ISSUED)
-    values = [[_next_warning(_moment(r["issued_at"]), _moment(r["expires_at"]),
-                             r["expiry_notified_days"]), r["id"]] for r in rows]
-    if values:
+    pg = client.capabilities.dialect == "postgres"
+    first, second = ("$1", "$2") if pg else ("?", "?")
+    update = f"UPDATE certificates SET expiry_warn_at = {first} WHERE id = {second}"
+    last = 0
+    while rows := await client.execute_query_dict(ISSUED.format(mark=first, limit=BATCH),
+                                                   [last]):
+        values = [[_next_warning(_moment(r["issued_at"]), _moment(r["expires_at"]),
+                                 r["expiry_notified_days"]), r["id"]] for r in rows]
         await client.execute_many(update, values)
+        last = rows[-1]["id"]
 
 
 class Migration(migrations.Migration):
