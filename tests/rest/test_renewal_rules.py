@@ -157,6 +157,25 @@ async def test_expiry_warnings_once_each_then_expired(app: httpx.AsyncClient,
     assert inbox["unread_count"] == 5
 
 
+async def test_a_six_day_certificate_is_warned_hours_before_it_expires(
+        app: httpx.AsyncClient, clock: ManualClock):
+    """At 14, 7, 3 and 1 ninetieths of its lifetime: 22 h 24 min, 11 h 12 min, ... left."""
+    uid, _ = await _user(app)
+    cert = await _cert(uid, clock, 6, lifetime=timedelta(days=6), auto_renew=False)
+    sent: list[int] = []
+    for hours_left in (23, 22, 12, 11, 5, 4.5, 2, 1.5, 1):
+        clock._now = cert.expires_at - timedelta(hours=hours_left)
+        sent.append(await sweeps.warn_expiring(clock.now()))
+    assert sent == [0, 1, 0, 1, 0, 1, 0, 1, 0]
+    titles = await Notification.filter(type="expiring").order_by("id").values_list(
+        "title", flat=True)
+    assert [t.split(":")[0] for t in titles] == [
+        f"Certificate expires in {left}" for left in ("22 hours", "11 hours", "4 hours",
+                                                      "90 minutes")]
+    await cert.refresh_from_db()
+    assert cert.expiry_notified_days == 1 and cert.expiry_warn_at is None
+
+
 async def test_renewal_statistics_figures(app: httpx.AsyncClient, clock: ManualClock):
     uid, token = await _user(app)
     await _cert(uid, clock, 10, renew_at=clock.now() - timedelta(hours=1))  # due: pending
