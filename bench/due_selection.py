@@ -50,7 +50,7 @@ from app import db  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.rest.v1.certificates import summary as rest_summary  # noqa: E402
 from app.services.certificates import records as certificate_service  # noqa: E402
-from app.services.certificates import sweeps  # noqa: E402
+from app.services.certificates import renewal_policy, sweeps  # noqa: E402
 from app.services.certificates.cas import REGISTRY  # noqa: E402
 from bench import common  # noqa: E402
 from models.user import User  # noqa: E402
@@ -89,19 +89,19 @@ COLUMNS = (
     "expires_at", "last_error", "revoked_at", "revocation_reason", "created_at", "updated_at",
     "user_id", "expiry_notified_days", "renew_at", "renewal_csr_pem", "renewal_failures",
     "renewal_key_encrypted", "renewal_order_url", "renewal_started_at", "ari_check_at",
-    "ari_window_end", "ari_window_start")
+    "ari_window_end", "ari_window_start", "expiry_warn_at", "profile")
 USER_COLUMNS = ("id", "email", "name", "password_hash", "email_verified", "disabled",
                 "token_hash", "token_encrypted", "created_at", "updated_at")
 DATETIMES = frozenset({"issued_at", "expires_at", "revoked_at", "created_at", "updated_at",
                        "renew_at", "renewal_started_at", "ari_check_at", "ari_window_end",
-                       "ari_window_start"})
+                       "ari_window_start", "expiry_warn_at"})
 
 # What run_sweep selects, in its order, and the index each selection is meant to use.
 QUERIES: dict[str, tuple[str, ...]] = {
     "due_for_renewal": ("status", "auto_renew", "renew_at"),
     "due_for_ari": ("status", "ari_check_at"),
     "mark_expired": ("status", "expires_at"),
-    "warn_expiring": ("status", "expires_at"),
+    "warn_expiring": ("status", "expiry_warn_at"),
 }
 
 
@@ -133,7 +133,7 @@ def _pem(label: str, size: int, rng: random.Random) -> str:
 
 def crossed(left: timedelta) -> int | None:
     """The expiry threshold (days) a certificate with `left` to live has crossed."""
-    days = [t for t in sweeps.THRESHOLDS if left <= timedelta(days=t)]
+    days = [t for t in renewal_policy.WARNINGS if left <= timedelta(days=t)]
     return min(days) if days else None
 
 
@@ -219,7 +219,8 @@ class Fleet:
             last_error, self._at(-rng.uniform(0, 60 * DAY)) if revoked else None,
             REASONS[cid % len(REASONS)] if revoked else None, created, updated, user_id,
             notified, renew_at, None, failures, None, None, None, ari_check_at, ari_window[1],
-            ari_window[0])
+            ari_window[0], renewal_policy.next_warning(issued_at, expires_at, notified)
+            if issued_at and expires_at else None, None)
 
     def _ari(self, rng: random.Random, ca: str) -> datetime | None:
         """Next renewalInfo check: within the next 24 hours for a CA that has renewalInfo."""
@@ -256,7 +257,7 @@ class Fleet:
             cid += 1
         previous = {14: None, 7: 14, 3: 7, 1: 3}
         for i in range(due.warning):  # auto-renew off: a threshold crossed since the last tick
-            days = sweeps.THRESHOLDS[i % len(sweeps.THRESHOLDS)]
+            days = renewal_policy.WARNINGS[i % len(renewal_policy.WARNINGS)]
             expires = self._at(days * DAY - rng.uniform(1, HOUR))
             issued = expires - timedelta(days=90)
             rows.append(self._cert(rng, cid, "issued", auto_renew=False, issued_at=issued,

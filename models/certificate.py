@@ -24,6 +24,9 @@ class Certificate(Model):
     ca_provider = fields.CharField(max_length=20)
     challenge_type = fields.CharField(max_length=10)
     key_type = fields.CharField(max_length=10)
+    # draft-ietf-acme-profiles: the CA's profile asked for (null: the CA's default); kept by
+    # renewals
+    profile = fields.CharField(max_length=64, null=True)
     auto_renew = fields.BooleanField(default=True)
     status = fields.CharField(max_length=10, default="pending")
     # pending | issued | failed | expired | revoked
@@ -51,7 +54,11 @@ class Certificate(Model):
     renewal_csr_pem = nullable_text()
     renewal_order_url = fields.CharField(max_length=500, null=True)
     renewal_started_at = fields.DatetimeField(null=True)
-    expiry_notified_days = fields.IntField(null=True)  # the last "expiring" threshold sent
+    # The last "expiring" warning sent, as its threshold on a 90-day lifetime (14, 7, 3, 1:
+    # each is that share of the real lifetime), and when the next one is due (null: none
+    # left); stored so that the sweep finds due warnings on an index.
+    expiry_notified_days = fields.IntField(null=True)
+    expiry_warn_at = fields.DatetimeField(null=True)
     # ACME Renewal Information (RFC 9773): the CA's suggested window and when to ask again
     # (null: the CA offers no renewalInfo, or the certificate is not live).
     ari_window_start = fields.DatetimeField(null=True)
@@ -66,7 +73,7 @@ class Certificate(Model):
         table = "certificates"
         indexes = (("user_id", "status"), ("user_id", "created_at"),
                    ("status", "auto_renew", "renew_at"), ("status", "expires_at"),
-                   ("status", "ari_check_at"))
+                   ("status", "ari_check_at"), ("status", "expiry_warn_at"))
 
 
 class CertificateVersion(Model):

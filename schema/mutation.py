@@ -10,6 +10,7 @@ from app.services import inputs, messages
 from app.services.accounts import users as accounts
 from app.services.certificates import acme_accounts, renewal
 from app.services.certificates import records as certificates
+from app.services.certificates.profiles import MAX_PROFILE
 from app.services.certificates.records import MAX_NAMES
 from app.services.domains import ownership as domains
 from app.services.domains.names import MAX_TYPED
@@ -168,11 +169,15 @@ class CertificateMutations:
             key_type: Annotated[KeyType | None, described(
                 "The key to make (default EC_256)")] = None,
             auto_renew: Annotated[bool | None, described(
-                "Renew before expiry (default true)")] = None) -> Certificate:
+                "Renew before expiry (default true)")] = None,
+            profile: Annotated[str | None, described(
+                "One of the CA's ACME profiles (caProviders' profiles), e.g. shortlived; the "
+                f"CA's default when left out (at most {MAX_PROFILE} characters). Renewals "
+                "keep it")] = None) -> Certificate:
         view = await certificates.request_certificate(
             user=await info.context.user(), ca_provider=value(ca_provider), domains=domains,
             challenge_type=value(challenge_type), key_type=value(key_type),
-            auto_renew=auto_renew)
+            auto_renew=auto_renew, profile=profile)
         return Certificate.of(view)
 
     @strawberry.mutation(description="Manual DNS_01 records, of a PENDING certificate or of "

@@ -60,6 +60,9 @@ class SigningCA:
     async def renewal_info(self, directory_url: str, cert_pem: str) -> None:
         return None
 
+    async def profiles(self, directory_url: str) -> None:
+        return None
+
 
 def _job(channel: str, **wanted: Any) -> Callable[[], Awaitable[Job | None]]:
     async def check() -> Job | None:

@@ -195,6 +195,11 @@ class AcmeSession:
                 return str(exc.location)
         return await run(call)
 
+    def profiles(self) -> dict[str, str]:
+        """draft-ietf-acme-profiles: the directory's meta.profiles, name -> description."""
+        meta = self.c.directory.meta
+        return {str(k): str(v) for k, v in (meta.profiles or {}).items()}
+
     @property
     def offers_ari(self) -> bool:
         try:
@@ -202,18 +207,21 @@ class AcmeSession:
         except KeyError:
             return False
 
-    async def place_order(self, csr_pem: bytes, replaces: str | None = None) -> str:
-        """POST newOrder (with RFC 9773's `replaces` where the CA offers renewalInfo) and
-        answer the order's URL at once: the caller saves it before anything else, so a
-        worker killed now leaves an order the next one resumes rather than a lost one."""
+    async def place_order(self, csr_pem: bytes, replaces: str | None = None,
+                          profile: str | None = None) -> str:
+        """POST newOrder (with RFC 9773's `replaces` where the CA offers renewalInfo, and the
+        profile asked for, if any) and answer the order's URL at once: the caller saves it
+        before anything else, so a worker killed now leaves an order the next one resumes
+        rather than a lost one."""
         csr = x509.load_pem_x509_csr(csr_pem)
         names, ips = crypto_util.get_identifiers_from_x509(csr.subject, csr.extensions)
         identifiers = [messages.Identifier(typ=messages.IDENTIFIER_FQDN, value=n)
                        for n in names]
         identifiers += [messages.Identifier(typ=messages.IDENTIFIER_IP, value=str(ip))
                         for ip in ips]
-        order = _NewOrder(identifiers=identifiers, replaces=replaces) \
-            if replaces and self.offers_ari else messages.NewOrder(identifiers=identifiers)
+        order = _NewOrder(identifiers=identifiers, replaces=replaces, profile=profile) \
+            if replaces and self.offers_ari else messages.NewOrder(identifiers=identifiers,
+                                                                   profile=profile)
 
         def call() -> str:
             try:

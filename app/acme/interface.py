@@ -53,6 +53,7 @@ class IssueRequest:
     order_url: str | None  # an order to resume: no second order while this one can finish
     deadline_seconds: float
     replaces: str | None = None  # RFC 9773 certificate id of the certificate being renewed
+    profile: str | None = None  # draft-ietf-acme-profiles: the CA's profile to issue under
 
 
 class Acme(Protocol):
@@ -66,3 +67,7 @@ class Acme(Protocol):
 
     async def renewal_info(self, directory_url: str, cert_pem: str) -> RenewalInfo | None:
         """The CA's suggested renewal window; None where the CA offers no renewalInfo."""
+
+    async def profiles(self, directory_url: str) -> dict[str, str] | None:
+        """The directory's meta.profiles (name -> description; {} when it names none), or
+        None when the directory cannot be read now."""

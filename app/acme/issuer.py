@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from acme import challenges, messages
 
@@ -22,6 +23,8 @@ from app.acme.keys import account_key_from_json, new_account_key
 log = logging.getLogger(__name__)
 _FINISHED = (messages.STATUS_VALID, messages.STATUS_INVALID)
 _CHALLENGE_TYPES = {"http-01": challenges.HTTP01, "dns-01": challenges.DNS01}
+UNREADABLE_SECONDS = 60.0
+_UNREADABLE: dict[str, float] = {}  # directory URL -> when reading it last failed
 
 
 class AcmeIssuer:
@@ -64,14 +67,14 @@ class AcmeIssuer:
                 log.info("order %s cannot be loaded (%s); placing a new one",
                          request.order_url, exc)
         try:
-            url = await session.place_order(request.csr_pem, request.replaces)
+            url = await session.place_order(request.csr_pem, request.replaces, request.profile)
         except AcmeProblem as exc:
             # RFC 9773 7.2: the old certificate was already replaced (say, by a renewal
             # the user ran elsewhere): order without `replaces`.
             if not request.replaces or not str(exc.problem().get("type", "")).endswith(
                     ":alreadyReplaced"):
                 raise
-            url = await session.place_order(request.csr_pem)
+            url = await session.place_order(request.csr_pem, profile=request.profile)
         await hooks.order_created(url)  # saved before the authorizations are fetched
         return await session.load_order(url, request.csr_pem)
 
@@ -114,6 +117,22 @@ class AcmeIssuer:
             return False
         finally:
             session.close()
+
+    async def profiles(self, directory_url: str) -> dict[str, str] | None:
+        """Read through the directory cache; a directory that cannot be read is not asked
+        again for a minute, so a list of every CA's profiles stays quick while one is down."""
+        failed = _UNREADABLE.get(directory_url)
+        if failed is not None and time.monotonic() - failed < UNREADABLE_SECONDS:
+            return None
+        session = AcmeSession(directory_url, new_account_key(), None, self.verify, timeout=5)
+        try:
+            await session.open(attempts=2)
+        except AcmeError as exc:
+            log.warning("cannot read the directory %s: %s", directory_url, exc)
+            _UNREADABLE[directory_url] = time.monotonic()
+            return None
+        _UNREADABLE.pop(directory_url, None)
+        return session.profiles()
 
     async def renewal_info(self, directory_url: str, cert_pem: str) -> RenewalInfo | None:
         session = await AcmeSession(directory_url, new_account_key(), None, self.verify,

@@ -53,6 +53,8 @@ class Certificate:
     challenge_type: ChallengeType = strawberry.field(
         description="How the CA validates its names")
     key_type: KeyType = strawberry.field(description="Its key's algorithm and size")
+    profile: str | None = strawberry.field(
+        description="The CA's ACME profile it is issued under (null: the CA's default)")
     status: CertificateStatus = strawberry.field(description="Where it stands")
     stage: str = strawberry.field(
         description="The step inside PENDING (queued, key_ready, authorizing, awaiting_dns), "

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import strawberry
 
-from app.services.certificates import renewal_stats
-from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES
+from app.services.certificates import profiles, renewal_stats
+from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES
 from app.services.certificates.records import CaOffer
 from schema.types.enums import CaProvider, ChallengeType, KeyType
 
@@ -47,8 +47,15 @@ class RenewalStats(RenewalCounts):
                    for name, counts in figures.by_ca.items()])
 
 
+@strawberry.type(description="An ACME profile a CA offers (draft-ietf-acme-profiles)")
+class CaProfile:
+    name: str = strawberry.field(description="Its name, as requestCertificate's profile takes it")
+    description: str = strawberry.field(description="What the CA says of it")
+
+
 @strawberry.type(description="A CA casp can issue from, and what it offers")
 class CaProviderInfo:
+    ca: strawberry.Private[CA]
     name: CaProvider = strawberry.field(description="Its name, as caProvider arguments take it")
     title: str = strawberry.field(description="Its name for people")
     eab_required: bool = strawberry.field(
@@ -66,8 +73,15 @@ class CaProviderInfo:
     @classmethod
     def of(cls, offer: CaOffer) -> CaProviderInfo:
         ca = offer.ca
-        return cls(name=CaProvider(ca.name), title=ca.title, eab_required=ca.eab_required,
+        return cls(ca=ca, name=CaProvider(ca.name), title=ca.title, eab_required=ca.eab_required,
                    key_types=[KeyType(k) for k in KEY_TYPES],
                    challenge_types=[ChallengeType(c) for c in CHALLENGE_TYPES],
                    staging_directory=ca.staging, renewal_info=ca.ari,
                    available=offer.available, note=ca.discontinued)
+
+    @strawberry.field(description="The profiles its directory offers, by name (empty when "
+                                  "none); null when the directory cannot be read now")
+    async def profiles(self) -> list[CaProfile] | None:
+        found = await profiles.of_ca(self.ca)
+        return None if found is None else [CaProfile(name=p.name, description=p.description)
+                                           for p in found]

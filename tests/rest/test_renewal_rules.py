@@ -15,7 +15,7 @@ from app.acme.errors import AcmeProblem
 from app.acme.interface import Account, ChallengeHooks, IssueRequest
 from app.clock import ManualClock
 from app.config import Settings
-from app.services.certificates import renewal, sweeps
+from app.services.certificates import renewal, renewal_policy, sweeps
 from models.certificate import Certificate
 from models.job import Job
 from models.notification import Notification
@@ -64,13 +64,19 @@ async def _user(client: httpx.AsyncClient) -> tuple[int, str]:
     return data["user_id"], token
 
 
-async def _cert(user_id: int, clock: ManualClock, days_left: float, **extra: Any) -> Certificate:
+async def _cert(user_id: int, clock: ManualClock, days_left: float,
+                lifetime: timedelta = timedelta(days=90), **extra: Any) -> Certificate:
+    """An issued certificate of `lifetime` with `days_left`, as issuance writes it (its next
+    expiry warning after the one of `expiry_notified_days`, if given)."""
     now = clock.now()
+    expires = now + timedelta(days=days_left)
     fields: dict[str, Any] = {
         "user_id": user_id, "domains": ["a.example.com"], "search_text": " a.example.com ",
         "ca_provider": "letsencrypt", "challenge_type": "http-01", "key_type": "ec-256",
-        "status": "issued", "stage": "done", "serial": "abc", "issued_at": now,
-        "expires_at": now + timedelta(days=days_left), "renew_at": now + timedelta(days=1000),
+        "status": "issued", "stage": "done", "serial": "abc", "issued_at": expires - lifetime,
+        "expires_at": expires, "renew_at": now + timedelta(days=1000),
+        "expiry_warn_at": renewal_policy.next_warning(expires - lifetime, expires,
+                                                      extra.get("expiry_notified_days")),
         "certificate_pem": "x", "directory_url": "https://ca.invalid/dir", "created_at": now,
         "updated_at": now}
     return await Certificate.create(**(fields | extra))
@@ -140,7 +146,7 @@ async def test_expiry_warnings_once_each_then_expired(app: httpx.AsyncClient,
         "title", flat=True)
     assert [t.split(":")[0] for t in titles] == [
         "Certificate expires in 13 days", "Certificate expires in 6 days",
-        "Certificate expires in 2 days", "Certificate expires in 0 days"]
+        "Certificate expires in 2 days", "Certificate expires in 21 hours"]
     clock._now = cert.expires_at + timedelta(seconds=1)
     assert await sweeps.mark_expired(clock.now()) == 1
     assert await sweeps.mark_expired(clock.now()) == 0
@@ -149,6 +155,25 @@ async def test_expiry_warnings_once_each_then_expired(app: httpx.AsyncClient,
     inbox = (await app.get("/api/v1/notifications.php", headers=bearer(token))).json()["data"]
     assert inbox["notifications"][0]["type"] == "expired"
     assert inbox["unread_count"] == 5
+
+
+async def test_a_six_day_certificate_is_warned_hours_before_it_expires(
+        app: httpx.AsyncClient, clock: ManualClock):
+    """At 14, 7, 3 and 1 ninetieths of its lifetime: 22 h 24 min, 11 h 12 min, ... left."""
+    uid, _ = await _user(app)
+    cert = await _cert(uid, clock, 6, lifetime=timedelta(days=6), auto_renew=False)
+    sent: list[int] = []
+    for hours_left in (23, 22, 12, 11, 5, 4.5, 2, 1.5, 1):
+        clock._now = cert.expires_at - timedelta(hours=hours_left)
+        sent.append(await sweeps.warn_expiring(clock.now()))
+    assert sent == [0, 1, 0, 1, 0, 1, 0, 1, 0]
+    titles = await Notification.filter(type="expiring").order_by("id").values_list(
+        "title", flat=True)
+    assert [t.split(":")[0] for t in titles] == [
+        f"Certificate expires in {left}" for left in ("22 hours", "11 hours", "4 hours",
+                                                      "90 minutes")]
+    await cert.refresh_from_db()
+    assert cert.expiry_notified_days == 1 and cert.expiry_warn_at is None
 
 
 async def test_renewal_statistics_figures(app: httpx.AsyncClient, clock: ManualClock):
@@ -182,7 +207,8 @@ async def test_a_due_warning_is_not_crowded_out_by_warned_ones(app: httpx.AsyncC
                                           "challenge_type", "key_type", "status", "stage",
                                           "serial", "issued_at", "expires_at", "renew_at",
                                           "certificate_pem", "directory_url", "created_at",
-                                          "updated_at", "expiry_notified_days", "auto_renew")},
+                                          "updated_at", "expiry_notified_days", "auto_renew",
+                                          "expiry_warn_at")},
         user_id=uid) for _ in range(sweeps.BATCH)])
     due = await _cert(uid, clock, 6, auto_renew=False, expiry_notified_days=14)
     assert await sweeps.warn_expiring(clock.now()) == 1

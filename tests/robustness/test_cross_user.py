@@ -71,9 +71,17 @@ def rest_id_actions(doc: dict[str, Any]) -> list[tuple[str, str, str | None, str
                 branch = next((b for b in branches if b["x-casp-action"] == title), {})
                 if "id" in branch.get("properties", {}):
                     found.append((method.upper(), path, action, "body"))
-                elif query_id and method in {"get", "delete"}:
+                elif query_id and method in {"get", "delete"} and _reads_id(
+                        method.upper(), path, action):
                     found.append((method.upper(), path, action, "query"))
     return found
+
+
+def _reads_id(method: str, path: str, action: str | None) -> bool:
+    """The document merges the query parameters of a GET's (or DELETE's) actions, so it
+    shows `id` for all of them; the declarations say which one reads it (not ca-providers)."""
+    return any(c.param("id") for c in catalog.calls()
+               if (c.method, c.path, c.action) == (method, path, action))
 
 
 REST_ID_ACTIONS = rest_id_actions(document(RESOURCES))

@@ -142,6 +142,9 @@ class OfflineAcme:
     async def renewal_info(self, directory_url: str, cert_pem: str) -> RenewalInfo | None:
         return None
 
+    async def profiles(self, directory_url: str) -> dict[str, str] | None:
+        return None  # the directory cannot be read
+
 
 def quiet_settings(settings: Settings, **overrides: Any) -> Settings:
     """The app without its embedded worker and with a budget the tests do not run into."""

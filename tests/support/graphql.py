@@ -22,9 +22,9 @@ from tests.support.rest import bearer, login, register
 DOMAINS = "/api/v1/domains.php"
 
 # The fields asked for, as the parity tests compare them.
-SUMMARY = ("id domains caProvider challengeType keyType status stage autoRenew issuedAt "
-           "expiresAt serial fingerprintSha256 issuer lastError dnsRecords { name type value } "
-           "revokedAt createdAt")
+SUMMARY = ("id domains caProvider challengeType keyType profile status stage autoRenew "
+           "issuedAt expiresAt serial fingerprintSha256 issuer lastError "
+           "dnsRecords { name type value } revokedAt createdAt")
 DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } "
           "history { serial issuedAt expiresAt replacedAt }")
 DOMAIN = ("id domain verificationMethod status createdAt verifiedAt instructions lastCheck "

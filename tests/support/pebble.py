@@ -32,9 +32,12 @@ class PebbleServer(ServiceProcess):
                  tls_port: int | None = None, eab_required: bool = False,
                  nonce_reject: int = 0, authz_reuse: int = 0,
                  workdir: Path | None = None, pebble: str | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None,
+                 certificate_validity: int | None = None) -> None:
         """`dns_server` is host:port of the resolver Pebble's VA uses (BindServer.address);
-        `http_port` is where the VA dials for http-01 (and `tls_port` for tls-alpn-01)."""
+        `http_port` is where the VA dials for http-01 (and `tls_port` for tls-alpn-01);
+        `certificate_validity` the lifetime in seconds of what it issues (its default: about
+        five years)."""
         self.pebble = pebble or find_binary("pebble")
         if self.pebble is None:
             raise FileNotFoundError("pebble (Debian package pebble) is not installed")
@@ -50,6 +53,7 @@ class PebbleServer(ServiceProcess):
         self.nonce_reject = nonce_reject
         self.authz_reuse = authz_reuse
         self.extra_env = dict(extra_env or {})
+        self.certificate_validity = certificate_validity
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="casp-pebble-"))
         self.ca_bundle = ""
@@ -97,6 +101,8 @@ class PebbleServer(ServiceProcess):
             "externalAccountMACKeys": self.eab_mac_keys,
             "domainBlocklist": [],
         }}
+        if self.certificate_validity is not None:
+            config["pebble"]["certificateValidityPeriod"] = self.certificate_validity
         path = self.workdir / "pebble-config.json"
         path.write_text(json.dumps(config, indent=2))
         return path

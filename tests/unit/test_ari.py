@@ -214,6 +214,20 @@ async def test_already_replaced_orders_again_without_replaces(csr: bytes):
         assert hooks.orders == [f"{fake.base}/order/1"]
 
 
+async def test_the_profile_goes_with_every_order_of_a_renewal(csr: bytes):
+    """With `replaces`, and again without it after alreadyReplaced: a renewal keeps the
+    certificate's profile (draft-ietf-acme-profiles)."""
+    with FakeAcme(True, already_replaced=True) as fake:
+        session = await AcmeSession(f"{fake.base}/dir", new_account_key(),
+                                    f"{fake.base}/acct/1", verify=False).open()
+        request = IssueRequest(account=Account(f"{fake.base}/dir", "{}", None), csr_pem=csr,
+                               challenge_type="http-01", order_url=None,
+                               deadline_seconds=5, replaces="abc.def", profile="shortlived")
+        await AcmeIssuer(verify=False)._order(session, request, Hooks())  # type: ignore[arg-type]
+        assert [(o.get("replaces"), o["profile"]) for o in fake.orders] == [
+            ("abc.def", "shortlived"), (None, "shortlived")]
+
+
 def test_an_unreadable_certificate_means_no_ari():
     assert cert_id("not a certificate") is None
 

@@ -1,4 +1,4 @@
-"""When to renew, and the backoff after failures."""
+"""When to renew and to warn, from the lifetime; the backoff after failures."""
 
 from __future__ import annotations
 
@@ -7,19 +7,32 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services.certificates.renewal_policy import floor, renew_at, retry_delay
+from app.services.certificates.renewal_policy import (
+    crossed,
+    floor,
+    next_warning,
+    renew_at,
+    retry_delay,
+    warning_at,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("days", "left"), [(90, 30), (45, 15), (6, 2)])
-def test_one_third_of_the_lifetime_left(days: int, left: int):
+# certbot 4: one third of the lifetime left, one half under 10 days (Let's Encrypt's
+# six-day "shortlived": 160 hours, renewed with 80 left)
+@pytest.mark.parametrize(("lifetime", "left"), [
+    (timedelta(days=90), timedelta(days=30)), (timedelta(days=45), timedelta(days=15)),
+    (timedelta(days=10), timedelta(days=10) / 3), (timedelta(days=10, seconds=-1),
+                                                    timedelta(days=5, seconds=-0.5)),
+    (timedelta(hours=160), timedelta(hours=80)), (timedelta(days=6), timedelta(days=3))])
+def test_renewal_with_a_third_or_under_ten_days_a_half_of_the_lifetime_left(
+        lifetime: timedelta, left: timedelta):
     rng = random.Random(1)
     for _ in range(200):
-        at = renew_at(T0, T0 + timedelta(days=days), rng)
-        remaining = T0 + timedelta(days=days) - at
-        assert timedelta(days=left) <= remaining <= timedelta(days=left) + timedelta(
-            days=days) * 0.05
+        at = renew_at(T0, T0 + lifetime, rng)
+        remaining = T0 + lifetime - at
+        assert left <= remaining <= left + lifetime * 0.05
 
 
 def test_jitter_spreads_a_thousand_certificates():
@@ -50,3 +63,33 @@ def test_the_floor_is_the_interval_or_a_third_of_a_short_life(lifetime: timedelt
                                                               expected: timedelta):
     got = T0 + timedelta(minutes=5)
     assert floor(got, T0, T0 + lifetime, timedelta(hours=1)) == got + expected
+
+
+def test_warnings_of_a_90_day_certificate_at_14_7_3_1_days():
+    end = T0 + timedelta(days=90)
+    assert [end - warning_at(T0, end, d) for d in (14, 7, 3, 1)] == [
+        timedelta(days=d) for d in (14, 7, 3, 1)]
+
+
+def test_warnings_of_a_six_day_certificate_at_the_same_shares_of_its_lifetime():
+    end = T0 + timedelta(days=6)
+    assert [end - warning_at(T0, end, d) for d in (14, 7, 3, 1)] == [
+        timedelta(hours=22, minutes=24), timedelta(hours=11, minutes=12),
+        timedelta(hours=4, minutes=48), timedelta(hours=1, minutes=36)]
+
+
+def test_a_longer_lifetime_warns_no_earlier_than_14_7_3_1_days():
+    end = T0 + timedelta(days=398)
+    assert [end - warning_at(T0, end, d) for d in (14, 7, 3, 1)] == [
+        timedelta(days=d) for d in (14, 7, 3, 1)]
+
+
+def test_next_warning_and_the_one_crossed():
+    end = T0 + timedelta(hours=160)
+    first = next_warning(T0, end)
+    assert first == warning_at(T0, end, 14) and end - first == timedelta(hours=24, minutes=53)
+    assert next_warning(T0, end, 14) == warning_at(T0, end, 7)
+    assert next_warning(T0, end, 1) is None
+    assert crossed(T0, end, first - timedelta(seconds=1)) is None
+    assert crossed(T0, end, first) == 14
+    assert crossed(T0, end, end - timedelta(hours=2)) == 3  # 7 and 3 passed while asleep

@@ -11,6 +11,7 @@ from app.rest.dispatch import Action, Alias, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import (
+    BOOL,
     DATE,
     ID,
     INT,
@@ -28,6 +29,7 @@ from app.services import messages
 from app.services.certificates import downloads, renewal
 from app.services.certificates import records as certificates
 from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
+from app.services.certificates.profiles import MAX_PROFILE, Profile
 from app.services.certificates.view import (
     SUMMARY_COLUMNS,
     CertificateDetail,
@@ -53,7 +55,8 @@ def summary(cert: CertificateSummary) -> dict[str, Any]:
     return {
         "id": cert.id, "domains": cert.domains, "ca_provider": cert.ca_provider,
         "challenge_type": cert.challenge_type, "key_type": cert.key_type,
-        "status": cert.status, "stage": cert.stage, "auto_renew": cert.auto_renew,
+        "profile": cert.profile, "status": cert.status, "stage": cert.stage,
+        "auto_renew": cert.auto_renew,
         "issued_at": _iso(cert.issued_at), "expires_at": _day(cert.expires_at),
         "serial": cert.serial, "fingerprint_sha256": cert.fingerprint_sha256,
         "issuer": cert.issuer, "last_error": cert.last_error,
@@ -93,6 +96,21 @@ async def list_or_show(call: Call) -> Response:
 async def request(call: Call) -> Response:
     cert = await certificates.request_certificate(user=call.me, **call.params)
     return ok(detail(cert), messages.CERTIFICATE_REQUESTED, 201)
+
+
+def provider(offer: certificates.CaOffer) -> dict[str, Any]:
+    ca = offer.ca
+    return {"name": ca.name, "title": ca.title, "eab_required": ca.eab_required,
+            "key_types": list(KEY_TYPES), "challenge_types": list(CHALLENGE_TYPES),
+            "staging_directory": ca.staging, "renewal_info": ca.ari,
+            "available": offer.available, "note": ca.discontinued,
+            "profiles": None if offer.profiles is None else
+            [{"name": p.name, "description": p.description} for p in offer.profiles]}
+
+
+async def ca_providers(call: Call) -> Response:
+    offers = await certificates.ca_providers_with_profiles()
+    return ok({"ca_providers": [provider(offer) for offer in offers]})
 
 
 async def renew(call: Call) -> Response:
@@ -154,6 +172,22 @@ DETAIL = named("CertificateDetail", "The whole record, never the private key; `h
 PAGE = named("CertificatePage", "One page of your certificates, newest first", obj(
     certificates={"type": "array", "items": CERT}, total=INT, page=INT, per_page=INT,
     pages=INT))
+PROFILE = named("CaProfile", "An ACME profile a CA offers (draft-ietf-acme-profiles)",
+                 record(fields_of(Profile)))
+PROVIDER = named("CaProvider", "A CA casp can issue from, and what it offers", obj(
+    name=enum(REGISTRY), title=STR | {"description": "Its name for people"},
+    eab_required=BOOL | {"description": "Needs External Account Binding (set-eab)"},
+    key_types={"type": "array", "items": enum(KEY_TYPES)},
+    challenge_types={"type": "array", "items": enum(CHALLENGE_TYPES)},
+    staging_directory=nullable(STR | {"description": "Its test directory's URL"}),
+    renewal_info=BOOL | {"description": "Offers ACME Renewal Information (RFC 9773)"},
+    available=BOOL | {"description": "False when the CA stopped its service"},
+    note=nullable(STR | {"description": "Why it is unavailable, and what to do instead"}),
+    profiles=nullable({"type": "array", "items": PROFILE, "description": (
+        "The profiles its directory offers, by name ([] when none); null when the "
+        "directory cannot be read now")})))
+PROVIDERS = named("CaProviders", "The CAs casp can issue from", obj(
+    ca_providers={"type": "array", "items": PROVIDER}))
 RENEWED = named("RenewedCertificate", "The renewal finished in time", obj(
     expires_at=nullable(DATE), id=ID, status=ENUMS["status"]))
 RUNNING = named("RenewalRunning", "The renewal goes on in the background; the record "
@@ -185,7 +219,13 @@ REQUEST = Action(
         Param("challenge_type", enum=CHALLENGE_TYPES, description="dns-01 (default)"),
         Param("key_type", enum=KEY_TYPES, description="ec-256 (default)"),
         Param("auto_renew", "boolean", description="Renew before expiry (default true)"),
+        Param("profile", max_length=MAX_PROFILE, description=(
+            "One of the CA's ACME profiles (action=ca-providers lists them), e.g. "
+            "shortlived; the CA's default when left out. Renewals keep it")),
     ))
+CA_PROVIDERS = Action(("GET",), "ca-providers", ca_providers, "The CAs casp can issue from, "
+                      "with the profiles each offers (no token needed)", data=PROVIDERS,
+                      auth=False)
 RENEW = Action(("POST",), "renew", renew, "Renew now; waits up to CASP_RENEW_WAIT_SECONDS, "
                "then answers 202 while the renewal goes on", params=(_id(),), data=RENEWED,
                accepted=RUNNING)
@@ -207,7 +247,7 @@ DELETE = Action(("DELETE",), None, delete, "Delete the certificate and erase its
                 params=(_id("query"),), data=NULL, message=messages.CERTIFICATE_DELETED)
 
 RESOURCE = Resource("/api/v1/certificates.php",
-                    (LIST, REQUEST, RENEW, DOWNLOAD, VERIFY, REVOKE, DELETE))
+                    (LIST, REQUEST, RENEW, DOWNLOAD, VERIFY, REVOKE, DELETE, CA_PROVIDERS))
 ONE = "/api/v1/certificates/{id}"
 ALIASES = (
     Alias("GET", "/api/v1/certificates", LIST, "listCertificates", LIST_PARAMS[1:], PAGE,
@@ -220,4 +260,5 @@ ALIASES = (
     Alias("POST", f"{ONE}/verify", VERIFY, "verifyCertificate"),
     Alias("POST", f"{ONE}/revoke", REVOKE, "revokeCertificate"),
     Alias("GET", f"{ONE}/download", DOWNLOAD, "downloadCertificate"),
+    Alias("GET", "/api/v1/ca-providers", CA_PROVIDERS, "listCaProviders"),
 )

@@ -61,7 +61,7 @@ async def issue(cert: Certificate, slot: Slot) -> str:
                            challenge_type=cert.challenge_type,
                            order_url=getattr(cert, slot.order),
                            deadline_seconds=current().settings.issuance_deadline_seconds,
-                           replaces=_replaces(cert, slot))
+                           replaces=_replaces(cert, slot), profile=cert.profile)
     return await current().acme.issue(request, hooks)
 
 
@@ -85,6 +85,7 @@ def certificate_fields(fullchain: str) -> tuple[CertFacts, dict[str, Any]]:
         "dns_records": None, "stage": "done",
         "renew_at": max(floor, renewal_policy.renew_at(info.not_before, info.not_after)),
         "renewal_failures": 0, "expiry_notified_days": None,
+        "expiry_warn_at": renewal_policy.next_warning(info.not_before, info.not_after),
         # The CA's renewalInfo is first asked once the floor has passed, so that no window
         # can renew sooner (a CA without renewalInfo clears this at that look).
         "ari_check_at": floor, "ari_window_start": None, "ari_window_end": None,

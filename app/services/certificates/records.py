@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -11,9 +13,10 @@ from app.acme.errors import AcmeError, AcmeProblem
 from app.errors import NotFound, ServerError, ValidationFailed
 from app.runtime import current
 from app.services import quotas, rows
-from app.services.certificates import acme_accounts, jobs, listing
+from app.services.certificates import acme_accounts, jobs, listing, profiles
 from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
 from app.services.certificates.listing import ListFilter
+from app.services.certificates.profiles import Profile
 from app.services.certificates.saving import publish, save
 from app.services.certificates.view import (
     SUMMARY_COLUMNS,
@@ -87,7 +90,8 @@ async def _check_eab(user: User, ca_name: str, directory_url: str) -> None:
 async def request_certificate(*, user: User, ca_provider: str | None,
                               domains: list[str] | None, challenge_type: str | None = None,
                               key_type: str | None = None,
-                              auto_renew: bool | None = None) -> CertificateDetail:
+                              auto_renew: bool | None = None,
+                              profile: str | None = None) -> CertificateDetail:
     ca = get_ca(ca_provider)
     challenge = _choice(challenge_type, CHALLENGE_TYPES, "dns-01", "challenge_type")
     key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
@@ -96,13 +100,14 @@ async def request_certificate(*, user: User, ca_provider: str | None,
     if challenge == "http-01":
         await ownership.require_held(user, wanted)
     directory = ca.directory_for(key, current().settings.ca_directories)
+    chosen = await profiles.check(profile, ca, directory)
     await _check_eab(user, ca.name, directory)
     await quotas.check_pending(user)
     await quotas.spend_order(user)
     now = current().clock.now()
     cert = await Certificate.create(
         user=user, domains=wanted, search_text=" " + " ".join(wanted) + " ",
-        ca_provider=ca.name, challenge_type=challenge, key_type=key,
+        ca_provider=ca.name, challenge_type=challenge, key_type=key, profile=chosen,
         auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
         created_at=now, updated_at=now)
     await publish(cert, ("status", "stage"))  # queued: before the worker can move it on
@@ -124,11 +129,21 @@ class CaOffer:
 
     ca: CA
     available: bool  # False: the CA stopped its service (and no directory replaces it)
+    # Its directory's ACME profiles (None: unread, or it cannot be read now)
+    profiles: list[Profile] | None = None
 
 
 def ca_providers() -> list[CaOffer]:
     overrides = current().settings.ca_directories
     return [CaOffer(ca, ca.available(overrides)) for ca in REGISTRY.values()]
+
+
+async def ca_providers_with_profiles() -> list[CaOffer]:
+    """The CAs with the profiles their directories offer, read at once (cached)."""
+    offers = ca_providers()
+    found = await asyncio.gather(*(profiles.of_ca(offer.ca) for offer in offers))
+    return [dataclasses.replace(offer, profiles=p) for offer, p in zip(offers, found,
+                                                                       strict=True)]
 
 
 async def get_certificate(*, user: User, id: int) -> Certificate:

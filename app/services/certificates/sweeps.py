@@ -1,18 +1,17 @@
 """The scheduled sweep: one job row that runs every CASP_SWEEP_SECONDS across all workers
 (its key makes it unique). Each pass: queue due renewals, mark expired certificates, send
-the expiry warnings (14, 7, 3, 1 days left, once each), and delete finished jobs once they
-are old (the jobs table would otherwise grow by a row or more per issuance forever)."""
+the expiry warnings (at shares of each lifetime, once each: renewal_policy.py), and delete
+finished jobs once they are old (the jobs table would otherwise grow by a row or more per
+issuance forever)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
 
-from tortoise.expressions import Q
-
 from app.jobs.queue import RetryLater, enqueue
 from app.runtime import current
-from app.services.certificates import jobs
+from app.services.certificates import jobs, renewal_policy
 from app.services.certificates.renewal import RENEWABLE
 from app.services.certificates.saving import save
 from app.services.notifications.inbox import notify
@@ -22,7 +21,6 @@ from models.job import Job
 log = logging.getLogger(__name__)
 KEY = "sweep"
 BATCH = 1000
-THRESHOLDS = (14, 7, 3, 1)
 # Finished jobs are kept this long (failed ones longer: they are what one looks into).
 KEEP_FINISHED = {"done": timedelta(days=7), "failed": timedelta(days=30)}
 
@@ -85,37 +83,38 @@ async def mark_expired(now: datetime) -> int:
     return len(expired)
 
 
-def _warning_due(now: datetime) -> Q:
-    """Crossed a threshold not yet warned of, in SQL: the rows that were warned already are
-    never read, however many certificates expire within the next 14 days."""
-    due = Q(pk__isnull=True)  # nothing, to OR onto
-    for days in THRESHOLDS:
-        due |= Q(expires_at__lte=now + timedelta(days=days)) & (
-            Q(expiry_notified_days__isnull=True) | Q(expiry_notified_days__gt=days))
-    return due
-
-
 async def warn_expiring(now: datetime) -> int:
-    soon = await Certificate.filter(
-        Q(status="issued", expires_at__lte=now + timedelta(days=THRESHOLDS[0]),
-          expires_at__gt=now) & _warning_due(now)).order_by("expires_at").limit(BATCH)
+    """One indexed query (status, expiry_warn_at): the moment of each certificate's next
+    warning is stored, so its cost follows what is due, whatever the lifetimes."""
+    due = await Certificate.filter(status="issued", expiry_warn_at__lte=now,
+                                   expires_at__gt=now).order_by("expiry_warn_at").limit(BATCH)
     sent = 0
-    for cert in soon:
-        assert cert.expires_at is not None
-        left = cert.expires_at - now
-        crossed = min(t for t in THRESHOLDS if left <= timedelta(days=t))
-        if cert.expiry_notified_days is not None and crossed >= cert.expiry_notified_days:
+    for cert in due:
+        assert cert.issued_at is not None and cert.expires_at is not None
+        step = renewal_policy.crossed(cert.issued_at, cert.expires_at, now)
+        await save(cert, expiry_notified_days=step, expiry_warn_at=renewal_policy.next_warning(
+            cert.issued_at, cert.expires_at, step))
+        if step is None:  # not due after all (a row written by hand): moved, not sent
             continue
-        await save(cert, expiry_notified_days=crossed)
-        days = max(0, left.days)
+        left = time_left(cert.expires_at - now)
         sent += bool(await notify(
             user_id=cert.user_id, type="expiring",
-            title=f"Certificate expires in {days} day{'s' if days != 1 else ''}: "
-                  f"{cert.domains[0]}", certificate_id=cert.id,
+            title=f"Certificate expires in {left}: {cert.domains[0]}", certificate_id=cert.id,
             message=f"The certificate for {', '.join(cert.domains)} expires on "
                     f"{cert.expires_at:%Y-%m-%d %H:%M} UTC.",
-            dedupe_key=f"expiring:{cert.id}:{cert.serial}:{crossed}"))
+            dedupe_key=f"expiring:{cert.id}:{cert.serial}:{step}"))
     return sent
+
+
+def time_left(left: timedelta) -> str:
+    """Days from two days up; hours, then minutes, below (a six-day certificate's warnings
+    come hours before it expires)."""
+    for unit, size in (("day", timedelta(days=1)), ("hour", timedelta(hours=1)),
+                       ("minute", timedelta(minutes=1))):
+        count = left // size
+        if count >= 2 or unit == "minute":
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    raise AssertionError("unreachable")
 
 
 async def purge_finished_jobs(now: datetime) -> int:

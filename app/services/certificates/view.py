@@ -44,6 +44,7 @@ class CertificateSummary:
     ca_provider: str
     challenge_type: str
     key_type: str
+    profile: str | None
     status: str
     stage: str
     auto_renew: bool

@@ -65,7 +65,7 @@ def good_value(call: Call, param: Param, ids: dict[str, int], domain: str) -> An
         "page": 1, "per_page": 20, "unread_only": False, "eab_kid": "kid-1",
         "eab_hmac_key": HMAC, "email_enabled": True,
         "webhook_url": "https://hooks.example.com/casp", "webhook_secret": "s" * 24,
-        "types": ["expired"],
+        "types": ["expired"], "profile": "",  # the CA's default: valid for every CA
     }
     if param.name == "id":
         return ids[id_kind(call.path)]
