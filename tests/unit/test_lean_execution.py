@@ -129,3 +129,23 @@ def test_plain_fields_skip_graphql_core(monkeypatch: pytest.MonkeyPatch) -> None
         "{ items { id name note colour tags maybeTags at shout } }")
     assert result.errors is None
     assert names == ["items", "shout", "shout"]
+
+
+def test_objects_of_plain_fields_are_answered_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When every field asked of an object is plain, graphql-core's execute_fields runs for
+    the root only: not once per item."""
+    from graphql.execution.executor import Executor
+
+    calls: list[str] = []
+    original = Executor.execute_fields
+
+    def counting(self: Any, parent_type: Any, *rest: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *rest)
+
+    monkeypatch.setattr(Executor, "execute_fields", counting)
+    result = _schema(ITEMS["plain"](), lean=True).execute_sync(
+        "{ items { id name note colour tags maybeTags at } }")
+    assert result.errors is None and result.data is not None
+    assert len(result.data["items"]) == 2
+    assert calls == ["Query"]
