@@ -89,13 +89,24 @@ async def test_an_ipv4_certificate_issued_shown_downloaded_and_renewed(
 
 async def test_ipv6_ipv4_and_a_name_in_one_certificate(settings: Settings, ca: PebbleServer,
                                                        port: int):
+    """Through GraphQL this time: the address added, checked and requested by mutations."""
     name = unique("ip")
     async with live_casp(settings, port, ipv6=True) as client:
         token = await user_token(client)
-        for each in (name, "127.0.0.1", "[::1]"):
+        for each in (name, "127.0.0.1"):
             await add_domain(client, token, each, "http-01")
-        cert = await request_cert(client, token, domains=["[0:0::1]", "127.0.0.1", name],
-                                  challenge_type="http-01")
+        added = data_of(await gql(client, 'mutation { addDomain(domain: "[::1]", '
+                                  "verificationMethod: HTTP_01) { id domain } }", token))
+        assert added["addDomain"]["domain"] == "::1"
+        checked = data_of(await gql(client, "mutation($id: Int!) { verifyDomain(id: $id) { ok "
+                                    "domain { status } } }", token,
+                                    id=added["addDomain"]["id"]))
+        assert checked["verifyDomain"] == {"ok": True, "domain": {"status": "verified"}}
+        asked = data_of(await gql(
+            client, "mutation($d: [String!]!) { requestCertificate(domains: $d, caProvider: "
+            "LETSENCRYPT, challengeType: HTTP_01) { id domains } }", token,
+            d=["[0:0::1]", "127.0.0.1", name]))
+        cert = asked["requestCertificate"]
         assert cert["domains"] == ["::1", "127.0.0.1", name]
         done = await wait_for(client, token, cert["id"])
         assert done["status"] == "issued", done["last_error"]
