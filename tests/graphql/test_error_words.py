@@ -49,6 +49,8 @@ SWEEP: list[tuple[str, dict[str, Any]]] = [
     (REQUEST, {"d": ["*.example.com"], "ca": "LETSENCRYPT", "ch": "HTTP_01"}),
     (REQUEST, {"d": [], "ca": "LETSENCRYPT"}),
     (REQUEST, {"d": ["192.0.2.1"], "ca": "LETSENCRYPT"}),
+    (REQUEST, {"d": ["8.8.8.8"], "ca": "LETSENCRYPT"}),  # an address needs http-01
+    (REQUEST, {"d": ["8.8.8.8"], "ca": "LETSENCRYPT", "ch": "DNS_01"}),
     (REQUEST, {"d": ["example.com"], "ca": "SSLCOM"}),
     (REQUEST, {"d": ["example.com"], "ca": "BUYPASS"}),
     (REQUEST, {"d": ["x" * 301], "ca": "LETSENCRYPT"}),
@@ -63,6 +65,9 @@ SWEEP: list[tuple[str, dict[str, Any]]] = [
     (SETTINGS, {"u": "ftp://example.com/hook"}),
     (SETTINGS, {"u": "u" * 2001}),
     ("mutation { addDomain(domain: \"co.uk\") { id } }", {}),
+    ("mutation { addDomain(domain: \"8.8.8.8\") { id } }", {}),
+    ("mutation { addDomain(domain: \"::1\", verificationMethod: HTTP_01) { id } }", {}),
+    ("mutation { addDomain(domain: \"1.2.3\", verificationMethod: HTTP_01) { id } }", {}),
     ("mutation { addDomain(domain: \"example.com\") { id } }", {}),
     ("mutation { addDomain(domain: \"\") { id } }", {}),
     ("mutation { deleteDomain(id: 1) { message } }", {}),

@@ -215,7 +215,7 @@ REQUEST = Action(
         Param("domains", "array", required=True, max_length=2 * certificates.MAX_NAMES,
               distinct=certificates.MAX_NAMES, description=(
                   f"At most {certificates.MAX_NAMES} names, each equal to or under one of "
-                  "your domains (a repeated name counts once)")),
+                  "your domains (a repeated name counts once); IP addresses need http-01")),
         Param("challenge_type", enum=CHALLENGE_TYPES, description="dns-01 (default)"),
         Param("key_type", enum=KEY_TYPES, description="ec-256 (default)"),
         Param("auto_renew", "boolean", description="Renew before expiry (default true)"),

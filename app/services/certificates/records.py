@@ -58,12 +58,16 @@ def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
     if any(len(item) > names.MAX_TYPED for item in raw):
         raise ValidationFailed(f"each name in domains must be at most {names.MAX_TYPED} "
                                "characters", field="domains")
+    private_ips = current().settings.allow_private_ip_identifiers
     result: list[str] = []
     for item in raw:
-        name = names.normalize(item, field="domains", wildcard=True)
+        name = names.normalize(item, field="domains", wildcard=True, private_ips=private_ips)
         if name.startswith("*.") and challenge_type != "dns-01":
             raise ValidationFailed(f"{name}: wildcard names need {Input('challenge_type')} "
                                    f"{Value('dns-01')}", field="domains")
+        if names.is_ip(name) and challenge_type != "http-01":
+            raise ValidationFailed(ownership.ip_needs_http01(name, "challenge_type"),
+                                   field="domains")
         if name not in result:
             result.append(name)
     if len(result) > MAX_NAMES:
