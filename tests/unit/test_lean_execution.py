@@ -149,3 +149,26 @@ def test_objects_of_plain_fields_are_answered_whole(monkeypatch: pytest.MonkeyPa
     assert result.errors is None and result.data is not None
     assert len(result.data["items"]) == 2
     assert calls == ["Query"]
+
+
+def test_selections_kept_across_requests_follow_each_document_and_variables() -> None:
+    """collect_subfields' cache across requests: per parsed document (node identity), and
+    not used when variables may change what is selected."""
+    from strawberry.extensions import ParserCache
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def items(self) -> list[Item]:
+            return ITEMS["plain"]()
+
+    schema = strawberry.Schema(query=Query, execution_context_class=LeanExecution,
+                               extensions=[lambda: ParserCache(maxsize=8)])
+    for _ in range(2):  # the second run of each text hits the cache
+        assert schema.execute_sync("{ items { id } }").data == {"items": [{"id": 1}, {"id": 2}]}
+        assert schema.execute_sync("{ items { name } }").data == {
+            "items": [{"name": "one"}, {"name": "one"}]}
+    query = "query($with: Boolean!) { items { id name @include(if: $with) } }"
+    assert schema.execute_sync(query, {"with": True}).data == {
+        "items": [{"id": 1, "name": "one"}, {"id": 2, "name": "one"}]}
+    assert schema.execute_sync(query, {"with": False}).data == {"items": [{"id": 1}, {"id": 2}]}
