@@ -1,0 +1,198 @@
+"""End to end through REST against a second ACME server, acme2certifier 0.46.3 (its openssl
+CA handler, a CA made by the test), with real BIND: http-01, delegated and manual dns-01,
+External Account Binding, ACME Renewal Information with a renewal, downloads, revocation.
+What Pebble proves (tests/acme/test_issuance.py) holds against another implementation."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import zipfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from app.clock import ManualClock
+from app.config import Settings
+from app.jobs.queue import enqueue
+from tests.support.a2c import A2cFactory, A2cServer
+from tests.support.acme import (
+    CERTS,
+    add_domain,
+    casp_settings,
+    issue_http01,
+    request_cert,
+    unique,
+    user_token,
+    wait_for,
+)
+from tests.support.certs import load_pem_chain, verify_chain
+from tests.support.dns import BindServer
+from tests.support.live import live_casp
+from tests.support.net import free_port
+from tests.support.rest import assert_error, bearer
+
+pytestmark = pytest.mark.slow  # real acme2certifier and BIND servers
+
+
+@pytest.fixture(scope="module")
+def casp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def a2c(a2c_factory: A2cFactory, casp_port: int) -> A2cServer:
+    """One acme2certifier for the module's tests, without EAB, fetching http-01 from casp."""
+    return a2c_factory(http_port=casp_port)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, a2c: A2cServer, bind_server: BindServer,
+             casp_port: int) -> Settings:
+    return casp_settings(tmp_path / "data", a2c, bind_server, casp_port)
+
+
+def issued(done: dict, a2c: A2cServer) -> None:  # type: ignore[type-arg]
+    """The certificate was issued and chains to this acme2certifier's root."""
+    assert done["status"] == "issued", f"{done['last_error']}\n{a2c.output()[-4000:]}"
+    verify_chain(done["certificate_pem"] + done["chain_pem"], a2c.root_pem, done["domains"])
+
+
+async def test_http01_issue_download_revoke(settings: Settings, a2c: A2cServer,
+                                            casp_port: int):
+    name = unique("ah")
+    async with live_casp(settings, casp_port) as client:
+        token = await user_token(client)
+        await add_domain(client, token, name, "http-01")
+        cert = await request_cert(client, token, domains=[name, f"www.{name}"],
+                                  challenge_type="http-01", key_type="rsa-2048")
+        done = await wait_for(client, token, cert["id"])
+        issued(done, a2c)
+
+        headers = bearer(token)
+        params = {"id": cert["id"], "action": "download"}
+        full = await client.get(CERTS, params=params | {"format": "fullchain"}, headers=headers)
+        leaf, *chain = load_pem_chain(full.content)
+        assert f"{leaf.serial_number:x}" == done["serial"].replace(":", "").lower().lstrip("0")
+        assert [c.subject.rfc4514_string() for c in chain] == ["CN=casp a2c test issuing CA"]
+        key = await client.get(CERTS, params=params | {"format": "key"}, headers=headers)
+        assert load_pem_private_key(key.content, None).public_key() == leaf.public_key()
+        bundle = await client.get(CERTS, params=params | {"format": "zip"}, headers=headers)
+        assert sorted(zipfile.ZipFile(io.BytesIO(bundle.content)).namelist()) == [
+            "cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"]
+
+        r = await client.post(f"{CERTS}?action=revoke", headers=headers,
+                              json={"id": cert["id"], "reason": "keyCompromise"})
+        assert r.status_code == 200, f"{r.text}\n{a2c.output()[-4000:]}"
+        assert r.json()["data"]["status"] == "revoked"
+        # acme2certifier's openssl handler lists it in the CRL it signs.
+        assert leaf.serial_number in a2c.revoked_serials()
+        again = await client.post(f"{CERTS}?action=revoke", headers=headers,
+                                  json={"id": cert["id"]})
+        assert_error(again, 400, "VALIDATION_ERROR")
+
+
+async def test_delegated_dns01_with_a_wildcard(settings: Settings, a2c: A2cServer,
+                                               bind_server: BindServer, casp_port: int):
+    name = unique("ad")
+    async with live_casp(settings, casp_port) as client:
+        token = await user_token(client)
+        domain = await add_domain(client, token, name)
+        record = domain["instructions"]["record"]
+        bind_server.add_record(record["name"], "CNAME", record["value"] + ".")
+        cert = await request_cert(client, token, domains=[f"*.{name}", name])
+        done = await wait_for(client, token, cert["id"])
+        issued(done, a2c)
+        assert bind_server.query(record["value"], "TXT") == []  # casp cleaned up
+
+
+async def test_manual_dns01_waits_for_the_users_records(settings: Settings, a2c: A2cServer,
+                                                        bind_server: BindServer,
+                                                        casp_port: int):
+    name = unique("am")
+    async with live_casp(settings, casp_port) as client:
+        token = await user_token(client)
+        await add_domain(client, token, name)  # no CNAME: casp cannot answer by itself
+        cert = await request_cert(client, token, domains=[name], key_type="ec-384")
+        pending = await wait_for(client, token, cert["id"], stage="awaiting_dns")
+        [record] = pending["dns_records"]
+        assert record["name"] == f"_acme-challenge.{name}" and record["type"] == "TXT"
+        bind_server.add_record(record["name"], "TXT", record["value"])
+        r = await client.post(f"{CERTS}?action=verify", headers=bearer(token),
+                              json={"id": cert["id"]})
+        assert r.status_code == 200, r.text
+        done = await wait_for(client, token, cert["id"])
+        issued(done, a2c)
+        assert done["dns_records"] is None
+
+
+async def test_eab_is_required_then_used(tmp_path: Path, a2c_factory: A2cFactory,
+                                         bind_server: BindServer, casp_port: int):
+    strict = a2c_factory(http_port=casp_port, eab=True)
+    assert strict.directory()["meta"]["externalAccountRequired"] is True  # type: ignore[index]
+    settings = casp_settings(tmp_path / "data", strict, bind_server, casp_port)
+    async with live_casp(settings, casp_port) as client:
+        token = await user_token(client)
+        name = unique("ae")
+        await add_domain(client, token, name, "http-01")
+        body = {"ca_provider": "letsencrypt", "domains": [name], "challenge_type": "http-01"}
+        r = await client.post(CERTS, headers=bearer(token), json=body)
+        assert "External Account Binding" in assert_error(r, 400, "VALIDATION_ERROR")["message"]
+        r = await client.post("/api/v1/account.php?action=set-eab", headers=bearer(token),
+                              json={"ca_provider": "letsencrypt", "eab_kid": strict.eab_kid,
+                                    "eab_hmac_key": strict.eab_hmac_key})
+        assert r.status_code == 200, r.text
+        cert = await request_cert(client, token, **body)
+        issued(await wait_for(client, token, cert["id"]), strict)
+
+
+async def until(condition: Callable[[], Awaitable[bool]], within: float = 20) -> None:
+    for _ in range(int(within * 20)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not reached within {within} s")
+
+
+async def test_renewal_information_and_a_renewal(settings: Settings, a2c: A2cServer,
+                                                 casp_port: int):
+    """casp reads acme2certifier's renewalInfo window (from 85 % of the lifetime to the end)
+    and shows it; a renewal then replaces the certificate in the same record."""
+    clock = ManualClock()
+    async with live_casp(settings, casp_port, clock) as client:
+        token = await user_token(client)
+        first = await issue_http01(client, token, "aari")
+        headers = bearer(token)
+
+        async def detail() -> dict:  # type: ignore[type-arg]
+            r = await client.get(CERTS, params={"id": first["id"]}, headers=headers)
+            return dict(r.json()["data"])
+
+        async def window_shown() -> bool:
+            return (await detail())["renewal_window"] is not None
+        await enqueue("sweep", {}, key="sweep")
+        await until(window_shown)
+        window = (await detail())["renewal_window"]
+        leaf = x509.load_pem_x509_certificate(first["certificate_pem"].encode())
+        lifetime = leaf.not_valid_after_utc - leaf.not_valid_before_utc
+        start, end = (datetime.fromisoformat(window[k]) for k in ("start", "end"))
+        assert end == leaf.not_valid_after_utc
+        assert abs(start - (leaf.not_valid_before_utc + lifetime * 0.85)) < timedelta(minutes=1)
+        renew_at = datetime.fromisoformat((await detail())["renew_at"])
+        assert start <= renew_at <= end
+
+        r = await client.post(f"{CERTS}?action=renew", headers=headers,
+                              json={"id": first["id"]})
+        assert r.status_code in (200, 202), r.text
+
+        async def renewed() -> bool:
+            now = await detail()
+            return now["serial"] != first["serial"] and now["status"] == "issued"
+        await until(renewed, within=30)
+        after = await detail()
+        issued(after, a2c)
+        assert [h["serial"] for h in after["history"]] == [first["serial"]]
