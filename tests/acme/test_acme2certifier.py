@@ -6,12 +6,15 @@ What Pebble proves (tests/acme/test_issuance.py) holds against another implement
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
+import secrets
 import zipfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -142,12 +145,23 @@ async def test_eab_is_required_then_used(tmp_path: Path, a2c_factory: A2cFactory
         body = {"ca_provider": "letsencrypt", "domains": [name], "challenge_type": "http-01"}
         r = await client.post(CERTS, headers=bearer(token), json=body)
         assert "External Account Binding" in assert_error(r, 400, "VALIDATION_ERROR")["message"]
-        r = await client.post("/api/v1/account.php?action=set-eab", headers=bearer(token),
-                              json={"ca_provider": "letsencrypt", "eab_kid": strict.eab_kid,
-                                    "eab_hmac_key": strict.eab_hmac_key})
-        assert r.status_code == 200, r.text
+        # A key acme2certifier does not know for that kid: the CA refuses the account.
+        wrong = base64.urlsafe_b64encode(secrets.token_bytes(48)).decode()
+        await set_eab(client, token, strict.eab_kid, wrong)
+        refused = await wait_for(client, token, (await request_cert(client, token, **body))["id"])
+        assert refused["status"] == "failed", refused
+        assert refused["last_error"]["type"] == "urn:ietf:params:acme:error:unauthorized", (
+            refused["last_error"])
+        await set_eab(client, token, strict.eab_kid, strict.eab_hmac_key)
         cert = await request_cert(client, token, **body)
         issued(await wait_for(client, token, cert["id"]), strict)
+
+
+async def set_eab(client: httpx.AsyncClient, token: str, kid: str, hmac_key: str) -> None:
+    r = await client.post("/api/v1/account.php?action=set-eab", headers=bearer(token),
+                          json={"ca_provider": "letsencrypt", "eab_kid": kid,
+                                "eab_hmac_key": hmac_key})
+    assert r.status_code == 200, r.text
 
 
 async def until(condition: Callable[[], Awaitable[bool]], within: float = 20) -> None:

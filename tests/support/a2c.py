@@ -28,8 +28,9 @@ class A2cServer(ServiceProcess):
     database and TLS listener.
 
     `dns_port` is the loopback port of the DNS server it resolves names with (BIND's); it
-    fetches http-01 from `http_port` (casp's) of the address a name resolves to. With `eab`, accounts need External
-    Account Binding with `eab_kid` and `eab_hmac_key` (its CSV key file handler).
+    fetches http-01 from `http_port` (casp's) of the address a name resolves to. With `eab`,
+    accounts need External Account Binding with `eab_kid` and `eab_hmac_key` (its CSV key
+    file handler).
     """
 
     host = "127.0.0.1"

@@ -25,7 +25,7 @@ def resolve_through_port(port: int) -> None:
     """Every dnspython Resolver made from now on asks its nameservers on `port`."""
     reset = dns.resolver.Resolver.reset
 
-    def reset_to_port(self: dns.resolver.Resolver) -> None:
+    def reset_to_port(self: dns.resolver.BaseResolver) -> None:
         reset(self)
         self.port = port
 
@@ -34,7 +34,7 @@ def resolve_through_port(port: int) -> None:
 
 def fetch_http01_from_port(port: int) -> None:
     """The http-01 validator's URL for a resolved address names `port`."""
-    from acme2certifier.acme_srv.helpers import network
+    from acme2certifier.acme_srv.helpers import network  # type: ignore[import-untyped]
 
     url_host = network._http_url_host
 
@@ -52,7 +52,7 @@ def main(port: str, dns_port: str, http01_port: str, cert: str, key: str) -> Non
     resolve_through_port(int(dns_port))
     fetch_http01_from_port(int(http01_port))
     # Imported after the patch: the module reads acme_srv.cfg and opens its database on import.
-    from acme2certifier.share.acme2certifier_wsgi import application
+    from acme2certifier.share.acme2certifier_wsgi import application  # type: ignore[import-untyped]
 
     run_simple("127.0.0.1", int(port), application, threaded=True, ssl_context=(cert, key))
 
