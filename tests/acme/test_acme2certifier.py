@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import io
 import secrets
 import zipfile
@@ -32,6 +33,7 @@ from tests.support.acme import (
     unique,
     user_token,
     wait_for,
+    wait_renewed,
 )
 from tests.support.certs import load_pem_chain, verify_chain
 from tests.support.dns import BindServer
@@ -206,7 +208,40 @@ async def test_renewal_information_and_a_renewal(settings: Settings, a2c: A2cSer
         async def renewed() -> bool:
             now = await detail()
             return now["serial"] != first["serial"] and now["status"] == "issued"
-        await until(renewed, within=30)
+        await until(renewed, within=90)
         after = await detail()
         issued(after, a2c)
         assert [h["serial"] for h in after["history"]] == [first["serial"]]
+
+
+async def test_manual_dns01_renewal(settings: Settings, a2c: A2cServer,
+                                    bind_server: BindServer, casp_port: int):
+    """A renewal of a manual dns-01 certificate shows the new TXT records it waits for, keeps
+    the issued certificate meanwhile, and finishes once they are there (casp looks itself)."""
+    name = unique("amr")
+    quick = dataclasses.replace(settings, renew_wait_seconds=0)  # renew answers 202 at once
+    async with live_casp(quick, casp_port) as client:
+        token = await user_token(client)
+        headers = bearer(token)
+        await add_domain(client, token, name)
+        cert = await request_cert(client, token, domains=[name])
+        pending = await wait_for(client, token, cert["id"], stage="awaiting_dns")
+        [record] = pending["dns_records"]
+        bind_server.add_record(record["name"], "TXT", record["value"])
+        await client.post(f"{CERTS}?action=verify", headers=headers, json={"id": cert["id"]})
+        first = await wait_for(client, token, cert["id"])
+        issued(first, a2c)
+
+        r = await client.post(f"{CERTS}?action=renew", headers=headers, json={"id": cert["id"]})
+        assert r.status_code == 202, r.text
+        renewing = await wait_for(client, token, cert["id"], statuses=("failed",),
+                                  stage="awaiting_dns")
+        assert renewing["status"] == "issued" and renewing["serial"] == first["serial"]
+        [again] = renewing["dns_records"]
+        assert again["name"] == record["name"] and again["value"] != record["value"]
+        bind_server.delete_record(record["name"], "TXT")
+        bind_server.add_record(again["name"], "TXT", again["value"])
+        renewed = await wait_renewed(client, token, cert["id"], first["serial"], within=60)
+        issued(renewed, a2c)
+        assert renewed["dns_records"] is None
+        assert [h["serial"] for h in renewed["history"]] == [first["serial"]]
