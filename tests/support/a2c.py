@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography import x509
@@ -117,7 +118,7 @@ class A2cServer(ServiceProcess):
                               f"serve {self.directory_url}")
         return self
 
-    def directory(self) -> dict[str, object]:
+    def directory(self) -> dict[str, Any]:
         with httpx.Client(verify=self.ssl_context(), timeout=5.0) as client:
             return dict(client.get(self.directory_url).json())
 
