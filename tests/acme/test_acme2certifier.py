@@ -1,7 +1,8 @@
-"""End to end through REST against a second ACME server, acme2certifier 0.46.3 (its openssl
-CA handler, a CA made by the test), with real BIND: http-01, delegated and manual dns-01,
-External Account Binding, ACME Renewal Information with a renewal, downloads, revocation.
-What Pebble proves (tests/acme/test_issuance.py) holds against another implementation."""
+"""End to end against a second ACME server, acme2certifier 0.46.3 (its openssl CA handler, a
+CA made by the test), with real BIND, through REST and once through GraphQL: http-01,
+delegated and manual dns-01, External Account Binding, ACME Renewal Information, renewals,
+downloads, revocation. What Pebble proves (tests/acme/test_issuance.py) holds against another
+implementation."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key, pkcs12
 
 from app.clock import ManualClock
 from app.config import Settings
@@ -36,8 +38,9 @@ from tests.support.acme import (
     wait_for,
     wait_renewed,
 )
-from tests.support.certs import load_pem_chain, verify_chain
+from tests.support.certs import cert_pem, load_pem_chain, verify_chain
 from tests.support.dns import BindServer
+from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.net import free_port
 from tests.support.rest import assert_error, bearer
@@ -244,3 +247,54 @@ async def test_manual_dns01_renewal(settings: Settings, a2c: A2cServer,
         issued(renewed, a2c)
         assert renewed["dns_records"] is None
         assert [h["serial"] for h in renewed["history"]] == [first["serial"]]
+
+
+ADD_DOMAIN = "mutation($d: String!) { addDomain(domain: $d) { id } }"
+REQUEST = """mutation($d: [String!]!) { requestCertificate(domains: $d, caProvider: LETSENCRYPT,
+  keyType: RSA_3072) { id } }"""
+STATE = "query($id: Int!) { certificate(id: $id) { status stage dnsRecords { name value } } }"
+VERIFY = "mutation($id: Int!) { verifyCertificate(id: $id) { status } }"
+DOWNLOAD = """query($id: Int!, $p: String) { certificateDownload(id: $id, format: PFX, password: $p)
+  { contentType contentBase64 } }"""
+REVOKE = """mutation($id: Int!) { revokeCertificate(id: $id, reason: SUPERSEDED)
+  { status revokedAt } }"""
+
+
+async def test_the_same_through_graphql(settings: Settings, a2c: A2cServer,
+                                        bind_server: BindServer, casp_port: int) -> None:
+    """Manual dns-01, a PFX download and a revocation through GraphQL's mutations."""
+    name = unique("ag")
+    async with live_casp(settings, casp_port) as client:
+        token = await user_token(client)
+        data_of(await gql(client, ADD_DOMAIN, token, d=name))
+        cert_id = data_of(await gql(client, REQUEST, token, d=[name]))["requestCertificate"]["id"]
+
+        async def state() -> dict[str, Any]:
+            return dict(data_of(await gql(client, STATE, token, id=cert_id))["certificate"])
+
+        async def awaiting_dns() -> bool:
+            return bool((await state())["stage"] == "awaiting_dns")
+        await until(awaiting_dns)
+        [record] = (await state())["dnsRecords"]
+        bind_server.add_record(record["name"], "TXT", record["value"])
+        data_of(await gql(client, VERIFY, token, id=cert_id))
+
+        async def done() -> bool:
+            return bool((await state())["status"] != "PENDING")
+        await until(done, within=60)
+        assert (await state())["status"] == "ISSUED", a2c.output()[-4000:]
+
+        pfx = data_of(await gql(client, DOWNLOAD, token, id=cert_id, p="s3cret"))
+        assert pfx["certificateDownload"]["contentType"] == "application/x-pkcs12"
+        loaded = pkcs12.load_pkcs12(
+            base64.b64decode(pfx["certificateDownload"]["contentBase64"]), b"s3cret")
+        assert loaded.cert is not None and isinstance(loaded.key, rsa.RSAPrivateKey)
+        assert loaded.key.key_size == 3072
+        verify_chain(cert_pem(loaded.cert.certificate).decode()
+                     + "".join(cert_pem(c.certificate).decode()
+                               for c in loaded.additional_certs),
+                     a2c.root_pem, [name])
+
+        revoked = data_of(await gql(client, REVOKE, token, id=cert_id))["revokeCertificate"]
+        assert revoked["status"] == "REVOKED" and revoked["revokedAt"]
+        assert loaded.cert.certificate.serial_number in a2c.revoked_serials()
