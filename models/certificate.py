@@ -22,7 +22,7 @@ class Certificate(Model):
     domains: fields.JSONField[list[str]] = fields.JSONField()
     search_text = fields.TextField()  # " a.example b.example " for the domain search
     ca_provider = fields.CharField(max_length=20)
-    challenge_type = fields.CharField(max_length=10)
+    challenge_type = fields.CharField(max_length=20)  # dns-01 | http-01 | dns-persist-01
     key_type = fields.CharField(max_length=10)
     auto_renew = fields.BooleanField(default=True)
     status = fields.CharField(max_length=10, default="pending")
@@ -57,6 +57,10 @@ class Certificate(Model):
     ari_window_start = fields.DatetimeField(null=True)
     ari_window_end = fields.DatetimeField(null=True)
     ari_check_at = fields.DatetimeField(null=True)
+    # dns-persist-01: the earliest persistUntil of the records the last order was answered
+    # with (null: none carried one), and whether the user was warned of it.
+    persist_until = fields.DatetimeField(null=True)
+    persist_warned = fields.BooleanField(default=False, db_default=False)
     revoked_at = fields.DatetimeField(null=True)
     revocation_reason = fields.CharField(max_length=40, null=True)
     created_at = fields.DatetimeField()

@@ -66,7 +66,7 @@ class Certificate:
     issuer: str | None = strawberry.field(description="The issuer's distinguished name")
     last_error: JSON | None = strawberry.field(description="The CA's problem document")
     dns_records: list[DnsRecord] | None = strawberry.field(
-        description="Manual dns-01: the TXT records to publish")
+        description="Manual dns-01, or dns-persist-01: the TXT records to publish")
     revoked_at: datetime | None = strawberry.field(
         description="When it was revoked (null unless REVOKED)")
     created_at: datetime = strawberry.field(description="When it was requested")

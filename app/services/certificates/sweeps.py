@@ -1,7 +1,8 @@
 """The scheduled sweep: one job row that runs every CASP_SWEEP_SECONDS across all workers
 (its key makes it unique). Each pass: queue due renewals, mark expired certificates, send
-the expiry warnings (14, 7, 3, 1 days left, once each), and delete finished jobs once they
-are old (the jobs table would otherwise grow by a row or more per issuance forever)."""
+the expiry warnings (14, 7, 3, 1 days left, once each) and those of dns-persist-01 records
+(persist.py), and delete finished jobs once they are old (the jobs table would otherwise
+grow by a row or more per issuance forever)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tortoise.expressions import Q
 
 from app.jobs.queue import RetryLater, enqueue
 from app.runtime import current
-from app.services.certificates import jobs
+from app.services.certificates import jobs, persist
 from app.services.certificates.renewal import RENEWABLE
 from app.services.certificates.saving import save
 from app.services.notifications.inbox import notify
@@ -39,6 +40,7 @@ async def run_sweep(job: Job) -> None:
         await check_renewal_info(now)
         await mark_expired(now)
         await warn_expiring(now)
+        await persist.warn_expiring(now)
         await purge_finished_jobs(now)
     except Exception:
         log.exception("sweep failed; the next one runs as planned")
