@@ -22,6 +22,11 @@ class DNSPersist01Response(challenges.ChallengeResponse):
 
     typ = TYPE
 
+    def __bool__(self) -> bool:
+        # A fieldless josepy object has length 0, and the library sends a falsy body as a
+        # POST-as-GET (an empty payload): that would read the challenge, never answer it.
+        return True
+
 
 @challenges.Challenge.register
 class DNSPersist01(challenges.Challenge):
