@@ -37,6 +37,7 @@ from tests.support.acme import (
 from tests.support.acmeproxy import AcmeProxy
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
+from tests.support.graphql import gql
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleFactory, PebbleServer
 from tests.support.persist import ISSUER, PersistCa
@@ -45,6 +46,8 @@ from tests.support.rest import assert_error, bearer
 pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
 PERSIST = "dns-persist-01"
+GQL_DETAIL = """query($id: Int!) { certificate(id: $id) {
+  challengeType stage dnsRecords { name type value } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +139,9 @@ async def test_issued_once_the_record_is_published(settings: Settings, lenient: 
         assert pending["last_error"]["detail"] == (
             f"dns-persist-01 record not in place: no TXT record at {record['name']}")
         assert stub.lookups == []  # casp did not answer the CA without the record
+        seen = (await gql(client, GQL_DETAIL, token, id=pending["id"]))["data"]["certificate"]
+        assert seen == {"challengeType": "DNS_PERSIST_01", "stage": "awaiting_dns",
+                        "dnsRecords": [record]}
 
         bind_server.add_record(record["name"], "TXT", record["value"])
         await verify(client, token, pending["id"])

@@ -29,7 +29,7 @@ HMAC = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s"
 # What REST says and GraphQL must not: its paths and actions, snake_case names, the
 # vocabulary strings where GraphQL has enum values.
 REST_WORDS = re.compile(r"\.php|action=|\b(?:GET|POST|DELETE) |\b[a-z][a-z0-9]*_[a-z0-9_]+\b|"
-                        r"\b(?:dns|http)-01\b|\b(?:ec|rsa)-\d+\b|"
+                        r"\b(?:dns|http|dns-persist)-01\b|\b(?:ec|rsa)-\d+\b|"
                         r"\b(?:is|not|an) (?:pending|issued|failed|expired|revoked)\b")
 
 # Bad input, one operation each: (query, variables), sent by a user holding example.com

@@ -38,7 +38,7 @@ REST_ACTIONS = {"POST domains.php": "the addDomain mutation",
                 "POST account.php?action=set-eab": "the setEabCredentials mutation",
                 "certificates.php?action=verify": "the verifyCertificate mutation"}
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-_CHALLENGE = re.compile(r"\b(?:dns|http)-01\b")
+_CHALLENGE = re.compile(r"\b(?:dns|http|dns-persist)-01\b")
 _STATUS = re.compile(r"\b(is|not|an|or) (pending|issued|failed|expired|revoked)\b")
 
 
