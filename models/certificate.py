@@ -70,7 +70,7 @@ class Certificate(Model):
         table = "certificates"
         indexes = (("user_id", "status"), ("user_id", "created_at"),
                    ("status", "auto_renew", "renew_at"), ("status", "expires_at"),
-                   ("status", "ari_check_at"))
+                   ("status", "ari_check_at"), ("status", "persist_until"))
 
 
 class CertificateVersion(Model):
