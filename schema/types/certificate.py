@@ -76,6 +76,10 @@ class Certificate:
         description="When casp renews it (null without autoRenew)")
     renewal_window: RenewalWindow | None = strawberry.field(
         description="The CA's suggested window (ACME Renewal Information), if it has one")
+    persist_until: datetime | None = strawberry.field(
+        description="DNS_PERSIST_01: the persistUntil of the record the last order was "
+                    "validated with, after which the CA refuses it (null: none, or another "
+                    "challenge type)")
 
     @classmethod
     def of(cls, view: CertificateSummary) -> Certificate:

@@ -148,6 +148,7 @@ async def test_issued_once_the_record_is_published(settings: Settings, lenient: 
         done = await wait_for(client, token, pending["id"])
         assert done["status"] == "issued", done["last_error"]
         assert done["dns_records"] is None and done["last_error"] is None
+        assert done["persist_until"] is None  # the record has none
         verify_chain(done["certificate_pem"] + done["chain_pem"], lenient.roots_pem(), [name])
     assert [(seen.name, seen.account, seen.refused) for seen in stub.lookups] == [
         (name, account, None)]
@@ -256,6 +257,8 @@ async def test_warned_before_persist_until(settings: Settings, bind_server: Bind
         names = [unique("w") for _ in range(3)]
         certs = [await issue(client, token, bind_server, n, f"; persistUntil={until}")
                  for n, until in zip(names, (soon, later, never), strict=True)]
+        assert [c["persist_until"] for c in certs] == [
+            datetime.fromtimestamp(t, UTC).isoformat() for t in (soon, later, never)]
         renew_at = (await Certificate.get(id=certs[1]["id"])).renew_at
         assert renew_at is not None and renew_at.timestamp() > later  # lifetime > 45 days
         await enqueue("sweep", {}, key="sweep")

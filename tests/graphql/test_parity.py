@@ -445,7 +445,7 @@ async def test_certificate_details_match_rest(quiet: httpx.AsyncClient, clock: M
     now = clock.now()
     await Certificate.filter(id=pending["id"]).update(
         ari_window_start=now + timedelta(days=1), ari_window_end=now + timedelta(days=2),
-        renew_at=now + timedelta(days=1, hours=3))
+        renew_at=now + timedelta(days=1, hours=3), persist_until=now + timedelta(days=30))
     owned = (await rest(quiet, "GET", DOMAINS, token))["domains"]
     for cert in (pending, issued, failed, awaiting):
         r = await rest(quiet, "GET", CERTS, token, params={"id": cert["id"]})

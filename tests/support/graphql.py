@@ -25,7 +25,7 @@ DOMAINS = "/api/v1/domains.php"
 SUMMARY = ("id domains caProvider challengeType keyType status stage autoRenew issuedAt "
            "expiresAt serial fingerprintSha256 issuer lastError dnsRecords { name type value } "
            "revokedAt createdAt")
-DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } "
+DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } persistUntil "
           "history { serial issuedAt expiresAt replacedAt }")
 DOMAIN = ("id domain verificationMethod status createdAt verifiedAt instructions lastCheck "
           "ownership { status method record { type name value } }")

@@ -69,7 +69,8 @@ def detail(cert: CertificateDetail) -> dict[str, Any]:
     return summary(cert) | {
         "certificate_pem": cert.certificate_pem, "chain_pem": cert.chain_pem,
         "renew_at": _iso(cert.renew_at),
-        "renewal_window": window and {"start": _iso(window.start), "end": _iso(window.end)}}
+        "renewal_window": window and {"start": _iso(window.start), "end": _iso(window.end)},
+        "persist_until": _iso(cert.persist_until)}
 
 
 def version(v: Version) -> dict[str, Any]:
