@@ -117,7 +117,8 @@ class NotificationType(Enum):  # app.services.notifications.inbox.TYPES
         "renewal_failed", description="A renewal attempt failed (casp tries again)")
     EXPIRING = strawberry.enum_value(
         "expiring", description=(
-            "An issued certificate nears its not-after date (sent at a few thresholds)"))
+            "An issued certificate nears its not-after date (sent at a few thresholds), or "
+            "its dns-persist-01 record its persistUntil (sent once)"))
     EXPIRED = strawberry.enum_value(
         "expired", description="A certificate expired")
     REVOKED = strawberry.enum_value(
