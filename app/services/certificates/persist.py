@@ -144,12 +144,12 @@ async def warn_expiring(now: datetime) -> int:
         await save(cert, persist_warned=True)
         await notify(user_id=cert.user_id, type="expiring", certificate_id=cert.id,
                      title=f"dns-persist-01 record expires: {cert.domains[0]}",
-                     message=_warning(cert, now),
+                     message=_warning(cert),
                      dedupe_key=f"persist:{cert.id}:{int(cert.persist_until.timestamp())}")
     return len(due)
 
 
-def _warning(cert: Certificate, now: datetime) -> str:
+def _warning(cert: Certificate) -> str:
     assert cert.persist_until is not None
     names = sorted({record_name(n.removeprefix("*.")) for n in cert.domains})
     when = f"{cert.persist_until:%Y-%m-%d %H:%M} UTC"
