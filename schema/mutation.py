@@ -161,11 +161,12 @@ class CertificateMutations:
             self, info: Info,
             domains: Annotated[list[str], described(
                 f"1 to {MAX_NAMES} names, each one of your domains or under one; wildcards "
-                "(*.example.com) need DNS_01, IP addresses (one of your domains) HTTP_01")],
+                "(*.example.com) need DNS_01 or DNS_PERSIST_01, IP addresses (one of your "
+                "domains) HTTP_01")],
             ca_provider: Annotated[CaProvider, described("The CA to issue from")],
             challenge_type: Annotated[ChallengeType | None, described(
                 "How the CA validates the names (default DNS_01; HTTP_01 only for names "
-                "you hold)")] = None,
+                "you hold; DNS_PERSIST_01 only from a CA that offers it)")] = None,
             key_type: Annotated[KeyType | None, described(
                 "The key to make (default EC_256)")] = None,
             auto_renew: Annotated[bool | None, described(

@@ -68,7 +68,7 @@ class Certificate:
     issuer: str | None = strawberry.field(description="The issuer's distinguished name")
     last_error: JSON | None = strawberry.field(description="The CA's problem document")
     dns_records: list[DnsRecord] | None = strawberry.field(
-        description="Manual dns-01: the TXT records to publish")
+        description="Manual dns-01, or dns-persist-01: the TXT records to publish")
     revoked_at: datetime | None = strawberry.field(
         description="When it was revoked (null unless REVOKED)")
     created_at: datetime = strawberry.field(description="When it was requested")
@@ -78,6 +78,10 @@ class Certificate:
         description="When casp renews it (null without autoRenew)")
     renewal_window: RenewalWindow | None = strawberry.field(
         description="The CA's suggested window (ACME Renewal Information), if it has one")
+    persist_until: datetime | None = strawberry.field(
+        description="DNS_PERSIST_01: the persistUntil of the record the last order was "
+                    "validated with, after which the CA refuses it (null: none, or another "
+                    "challenge type)")
 
     @classmethod
     def of(cls, view: CertificateSummary) -> Certificate:

@@ -9,7 +9,8 @@ from app.errors import ValidationFailed
 from app.wording import Input, listed
 
 KEY_TYPES = ("ec-256", "ec-384", "rsa-2048", "rsa-3072", "rsa-4096")
-CHALLENGE_TYPES = ("dns-01", "http-01")
+CHALLENGE_TYPES = ("dns-01", "http-01", "dns-persist-01")
+WILDCARD_CHALLENGES = ("dns-01", "dns-persist-01")  # the ones that can validate a wildcard
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,14 @@ class CA:
     directory_ecc: str | None = None  # SSL.com: a separate directory for EC keys
     discontinued: str | None = None  # why requests fail unless the directory is overridden
     ari: bool = False
+    # Offers dns-persist-01 (draft-ietf-acme-dns-persist). No directory field announces it,
+    # so the catalogue says so; an order whose authorization lacks it still fails, naming
+    # the types the CA offered.
+    dns_persist: bool = False
+
+    @property
+    def challenge_types(self) -> tuple[str, ...]:
+        return tuple(c for c in CHALLENGE_TYPES if c != "dns-persist-01" or self.dns_persist)
 
     def available(self, overrides: Mapping[str, str]) -> bool:
         """A discontinued CA still issues through its CASP_CA_<NAME>_DIRECTORY override."""
@@ -43,7 +52,8 @@ class CA:
 REGISTRY: dict[str, CA] = {ca.name: ca for ca in (
     CA("letsencrypt", "Let's Encrypt", "https://acme-v02.api.letsencrypt.org/directory",
        eab_required=False, caa=("letsencrypt.org",),
-       staging="https://acme-staging-v02.api.letsencrypt.org/directory", ari=True),
+       staging="https://acme-staging-v02.api.letsencrypt.org/directory", ari=True,
+       dns_persist=True),
     CA("zerossl", "ZeroSSL", "https://acme.zerossl.com/v2/DV90", eab_required=True,
        caa=("sectigo.com", "zerossl.com")),
     CA("litessl", "LiteSSL (TrustAsia)", "https://acme.litessl.com/acme/v2/directory",

@@ -14,7 +14,14 @@ from app.errors import NotFound, ServerError, ValidationFailed
 from app.runtime import current
 from app.services import quotas, rows
 from app.services.certificates import acme_accounts, jobs, listing, profiles
-from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
+from app.services.certificates.cas import (
+    CA,
+    CHALLENGE_TYPES,
+    KEY_TYPES,
+    REGISTRY,
+    WILDCARD_CHALLENGES,
+    get_ca,
+)
 from app.services.certificates.listing import ListFilter
 from app.services.certificates.profiles import Profile
 from app.services.certificates.saving import publish, save
@@ -62,9 +69,10 @@ def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
     result: list[str] = []
     for item in raw:
         name = names.normalize(item, field="domains", wildcard=True, private_ips=private_ips)
-        if name.startswith("*.") and challenge_type != "dns-01":
+        if name.startswith("*.") and challenge_type not in WILDCARD_CHALLENGES:
             raise ValidationFailed(f"{name}: wildcard names need {Input('challenge_type')} "
-                                   f"{Value('dns-01')}", field="domains")
+                                   f"{Value('dns-01')} or {Value('dns-persist-01')}",
+                                   field="domains")
         if names.is_ip(name) and challenge_type != "http-01":
             raise ValidationFailed(ownership.ip_needs_http01(name, "challenge_type"),
                                    field="domains")
@@ -91,6 +99,15 @@ async def _check_eab(user: User, ca_name: str, directory_url: str) -> None:
             "_HMAC_KEY for everyone)", field="ca_provider")
 
 
+def _check_challenge(ca: CA, challenge: str) -> None:
+    """dns-persist-01 only where the catalogue says the CA offers it."""
+    if challenge not in ca.challenge_types:
+        offering = [c.name for c in REGISTRY.values() if c.dns_persist]
+        raise ValidationFailed(
+            f"{ca.title} does not offer {Value('dns-persist-01')}; the CAs that do: "
+            f"{listed(offering)}", field="challenge_type")
+
+
 async def request_certificate(*, user: User, ca_provider: str | None,
                               domains: list[str] | None, challenge_type: str | None = None,
                               key_type: str | None = None,
@@ -99,6 +116,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
     ca = get_ca(ca_provider)
     challenge = _choice(challenge_type, CHALLENGE_TYPES, "dns-01", "challenge_type")
     key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
+    _check_challenge(ca, challenge)
     wanted = clean_names(domains, challenge)
     await ownership.domains_for(user, wanted)
     if challenge == "http-01":

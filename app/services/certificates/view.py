@@ -67,6 +67,7 @@ class CertificateDetail(CertificateSummary):
     chain_pem: str | None
     renew_at: datetime | None
     renewal_window: RenewalWindow | None
+    persist_until: datetime | None  # dns-persist-01: when the record the CA took expires
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ def detail_of(cert: Certificate) -> CertificateDetail:
     return CertificateDetail(**values, certificate_pem=cert.certificate_pem,
                              chain_pem=cert.chain_pem,
                              renew_at=cert.renew_at if cert.auto_renew else None,
-                             renewal_window=window)
+                             renewal_window=window, persist_until=cert.persist_until)
 
 
 def version_of(row: CertificateVersion) -> Version:
