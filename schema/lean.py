@@ -14,15 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLField,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     Undefined,
     is_leaf_type,
 )
@@ -179,16 +183,42 @@ def _completer(type_: GraphQLOutputType) -> Complete | None:
 
 def _leaf(type_: GraphQLLeafType, required: bool) -> Complete:
     coerce = type_.coerce_output_value
+    same = _as_is(type_)
+    names = _enum_names(type_)
 
     def complete(value: Any) -> Any:
         if value is None or value is Undefined:
             return _NOT_PLAIN if required else None
+        if type(value) is same and (same is not int or _INT_MIN <= cast(int, value) <= _INT_MAX):
+            return value  # what coerce_output_value would return, without the call
+        if names is not None and (name := names.get(value)) is not None:
+            return name
         try:
             coerced = coerce(value)
         except Exception:  # graphql-core reports it, located, as before
             return _NOT_PLAIN
         return _NOT_PLAIN if coerced is None or coerced is Undefined else coerced
     return complete
+
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # GraphQL's Int
+
+
+def _as_is(type_: GraphQLLeafType) -> type | None:
+    """The Python type a built-in scalar returns unchanged (String: str, Int: int in range,
+    Boolean: bool), None for others."""
+    kept: dict[object, type] = {GraphQLString: str, GraphQLInt: int, GraphQLBoolean: bool}
+    return kept.get(type_)
+
+
+def _enum_names(type_: GraphQLLeafType) -> dict[Any, str] | None:
+    """A Strawberry enum's GraphQL name of each Python member (its coerce_output_value
+    looks each one up through all the values)."""
+    wrapped = getattr(type_, "wrapped_cls", None)
+    if not isinstance(type_, GraphQLEnumType) or wrapped is None:
+        return None
+    return {member: name for member in wrapped for name, value in type_.values.items()
+            if value.value == member.value}
 
 
 def _list(item: Complete, required: bool) -> Complete:

@@ -172,3 +172,13 @@ def test_selections_kept_across_requests_follow_each_document_and_variables() ->
     assert schema.execute_sync(query, {"with": True}).data == {
         "items": [{"id": 1, "name": "one"}, {"id": 2, "name": "one"}]}
     assert schema.execute_sync(query, {"with": False}).data == {"items": [{"id": 1}, {"id": 2}]}
+
+
+@pytest.mark.parametrize("value", [2**31 - 1, 2**31, -(2**31), -(2**31) - 1, True])
+def test_ints_out_of_range_are_still_refused(value: int) -> None:
+    """The fast path returns an int as is only within GraphQL's 32 bits (and never a bool)."""
+    items = lambda: [_item(id=value)]  # noqa: E731
+    lean = _schema(items(), lean=True).execute_sync("{ items { id } }")
+    plain = _schema(items(), lean=False).execute_sync("{ items { id } }")
+    assert lean.data == plain.data
+    assert [e.message for e in lean.errors or []] == [e.message for e in plain.errors or []]
