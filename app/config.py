@@ -154,6 +154,7 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "allow_private_ip_identifiers": _bool(env, "CASP_ALLOW_PRIVATE_IP_IDENTIFIERS", False),
         "sweep_seconds": _int(env, "CASP_SWEEP_SECONDS", 60, 1),
         "webhook_allow_private": _bool(env, "CASP_WEBHOOK_ALLOW_PRIVATE", False),
+        "dns_providers_allow_private": _bool(env, "CASP_DNS_PROVIDERS_ALLOW_PRIVATE", False),
         **_quotas(env),
     }
 
@@ -223,6 +224,7 @@ class Settings:
     allow_private_ip_identifiers: bool = False
     sweep_seconds: int = 60
     webhook_allow_private: bool = False
+    dns_providers_allow_private: bool = False  # DNS provider servers on private addresses
     # Per-user quotas (0: none): domains, certificates pending at once, and certificate
     # requests plus renew-nows an hour.
     quota_domains: int = 100

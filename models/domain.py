@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from models.dns_credential import DnsCredential
     from models.user import User
 
 
@@ -21,6 +22,11 @@ class Domain(Model):
     status = fields.CharField(max_length=10, default="pending")  # pending | verified
     # dns-01 delegation: _acme-challenge.<name> CNAME <delegation_label>.<CASP_DNS_ZONE>
     delegation_label = fields.CharField(max_length=40, unique=True)
+    # dns-01 through the user's DNS provider (dns_provider mode) when set; deleting the
+    # credential falls back to delegation or manual records.
+    dns_credential: fields.ForeignKeyNullableRelation[DnsCredential] = fields.ForeignKeyField(
+        "models.DnsCredential", related_name="domains", null=True, on_delete=fields.SET_NULL)
+    dns_credential_id: int | None
     http_probe = fields.CharField(max_length=64, null=True)
     # Who holds the name (app/services/domains/holders.py): held (first to add it, no proof
     # yet) | verified (proved) | pending (another user holds it); and by which proof. The

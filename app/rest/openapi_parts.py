@@ -73,6 +73,9 @@ def param_schema(p: Param) -> dict[str, Any]:
     if p.type == "array":
         return {"type": "array", "items": {"type": "string"},
                 "maxItems": p.distinct or p.max_length}
+    if p.type == "object":
+        return {"type": "object", "additionalProperties": {"type": "string"},
+                "maxProperties": p.max_length}
     if p.type == "name_or_code":
         return {"type": ["string", "integer"], "maxLength": p.max_length}
     schema: dict[str, Any] = {"type": p.type}

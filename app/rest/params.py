@@ -14,7 +14,7 @@ from starlette.requests import Request
 
 from app.errors import ValidationFailed
 
-ParamType = Literal["string", "integer", "boolean", "array", "name_or_code"]
+ParamType = Literal["string", "integer", "boolean", "array", "name_or_code", "object"]
 # ASCII only: without re.ASCII, \d takes any Unicode digit ("١٢") and int() reads it.
 _INT = re.compile(r"\s*-?\d{1,18}\s*", re.ASCII)
 _SPACE = " \t\n\r\f\v"  # str.strip() alone would also take Unicode spaces
@@ -216,7 +216,7 @@ def coerce(spec: Param, value: Any) -> Any:
             raise ValidationFailed(f"{spec.name} is required", field=spec.name)
         return None
     converter = {"string": _string, "integer": _integer, "boolean": _boolean,
-                 "array": _array, "name_or_code": _name_or_code}[spec.type]
+                 "array": _array, "name_or_code": _name_or_code, "object": _object}[spec.type]
     result = converter(spec, value)
     if spec.required and result in ("", []):
         raise ValidationFailed(f"{spec.name} is required", field=spec.name)
@@ -280,6 +280,20 @@ def _array(spec: Param, value: Any) -> list[str]:
     if not all(isinstance(item, str) and len(item) <= MAX_STRING for item in items):
         raise _fail(spec, "must be an array of strings")
     return items
+
+
+def _object(spec: Param, value: Any) -> dict[str, str]:
+    """A JSON object of strings: as it is in a JSON body, or a JSON text in a form field."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            raise _fail(spec, "must be a JSON object of strings") from None
+    if not isinstance(value, dict) or len(value) > spec.max_length:
+        raise _fail(spec, f"must be a JSON object of at most {spec.max_length} strings")
+    if not all(isinstance(v, str) and len(v) <= MAX_STRING for v in value.values()):
+        raise _fail(spec, "must be a JSON object of strings")
+    return value
 
 
 def _no_credentials_in_query(request: Request, specs: tuple[Param, ...]) -> None:

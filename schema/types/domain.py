@@ -58,6 +58,9 @@ class Domain:
         description="The report of the last verifyDomain (null before the first)")
     ownership: Ownership = strawberry.field(
         description="Whether you hold the name, and the record that proves it")
+    dns_credential_id: int | None = strawberry.field(
+        description="dns_provider mode: the DNS credential writing its DNS_01 records "
+                    "(setDomainDnsCredential); null: delegation or manual records")
 
     @classmethod
     def of(cls, view: DomainView) -> Domain:
@@ -66,7 +69,8 @@ class Domain:
                    status=view.status, created_at=view.created_at, verified_at=view.verified_at,
                    instructions=JSON(spelled_all(view.instructions, graphql_word)),
                    last_check=JSON(view.last_check),
-                   ownership=Ownership.of(view.ownership))
+                   ownership=Ownership.of(view.ownership),
+                   dns_credential_id=view.dns_credential_id)
 
 
 @strawberry.type(description="All your domains, by name")

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from app.rest.dispatch import Action, Alias, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
+from app.rest.v1 import dns_providers
 from app.rest.v1.schemas import EMAIL, ID, STR, URI, enum, fields_of, named, nullable, obj, record
 from app.services import messages
 from app.services.accounts import users as accounts
@@ -86,7 +87,8 @@ UPDATE_DELIVERY = Action(
     "Change the notification deliveries; fields left out stay as they are",
     params=DELIVERY_PARAMS, data=DELIVERY_DATA, secret=True)
 RESOURCE = Resource("/api/v1/account.php",
-                    (SHOW, REGENERATE, SET_EAB, SHOW_DELIVERY, UPDATE_DELIVERY))
+                    (SHOW, REGENERATE, SET_EAB, SHOW_DELIVERY, UPDATE_DELIVERY,
+                     *dns_providers.ACTIONS))
 ALIASES = (
     Alias("GET", "/api/v1/account", SHOW, "getAccount"),
     Alias("POST", "/api/v1/account/token", REGENERATE, "regenerateToken"),
@@ -95,4 +97,5 @@ ALIASES = (
           "getNotificationSettings"),
     Alias("POST", "/api/v1/account/notification-settings", UPDATE_DELIVERY,
           "updateNotificationSettings"),
+    *dns_providers.ALIASES,
 )

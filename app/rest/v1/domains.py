@@ -14,6 +14,7 @@ from app.rest.v1.certificates import DNS_RECORD
 from app.rest.v1.schemas import ID as ID_SCHEMA
 from app.rest.v1.schemas import INT, NULL, OBJECT, enum, fields_of, named, nullable, obj, record
 from app.services import messages
+from app.services.dnsproviders import domains as provider_domains
 from app.services.domains import names
 from app.services.domains import ownership as domains
 from app.services.domains.holders import OWNERSHIP as OWNERSHIP_STATUSES
@@ -35,6 +36,7 @@ def view(domain: DomainView) -> dict[str, Any]:
         "last_check": domain.last_check,
         "ownership": {"status": domain.ownership.status, "method": domain.ownership.method,
                       "record": asdict(domain.ownership.record)},
+        "dns_credential_id": domain.dns_credential_id,
     }
 
 
@@ -56,6 +58,11 @@ async def verify(call: Call) -> Response:
     return ok(view(checked.domain) | {"verification": checked.report}, message)
 
 
+async def set_dns_provider(call: Call) -> Response:
+    domain = await provider_domains.set_dns_credential(user=call.me, **call.params)
+    return ok(view(domain), messages.DOMAIN_DNS_CREDENTIAL_SET)
+
+
 async def delete(call: Call) -> Response:
     await domains.delete_domain(user=call.me, id=call.params["id"])
     return ok(None, messages.DOMAIN_DELETED)
@@ -73,7 +80,8 @@ _DOMAIN = fields_of(DomainView, drop=("user_id",), rename={"name": "domain"}, ov
     "id": ID_SCHEMA, "verification_method": enum(METHODS), "status": enum(domains.STATUSES),
     "instructions": OBJECT | {"description": "What to set up for verification"},
     "last_check": nullable(OBJECT | {"description": "The last check's report"}),
-    "ownership": OWNERSHIP})
+    "ownership": OWNERSHIP, "dns_credential_id": nullable(ID_SCHEMA) | {
+        "description": "dns_provider mode: the DNS credential writing its dns-01 records"}})
 DOMAIN = named("Domain", "One of your domains", record(_DOMAIN))
 CHECKED = named("DomainCheck", "A domain and the report of the check just made", record(
     _DOMAIN | {"verification": OBJECT | {"description": "ok, the checks made, the CAA records"}}))
@@ -89,9 +97,15 @@ ADD = Action(("POST",), None, add, "Add a domain", params=(
              data=DOMAIN)
 VERIFY = Action(("POST",), "verify", verify, "Check the domain's setup now (and its CAA "
                 "records)", params=(BODY_ID,), data=CHECKED)
+SET_DNS_PROVIDER = Action(
+    ("POST",), "set-dns-provider", set_dns_provider,
+    "Write this dns-01 domain's TXT records through one of your DNS credentials (or stop)",
+    params=(BODY_ID, Param("dns_credential_id", "integer", minimum=0, description=(
+        "One of your DNS credentials; 0 or none goes back to delegation or manual records"))),
+    data=DOMAIN)
 DELETE = Action(("DELETE",), None, delete, "Delete a domain no live certificate uses",
                 params=(QUERY_ID,), data=NULL, message=messages.DOMAIN_DELETED)
-RESOURCE = Resource("/api/v1/domains.php", (LIST, ADD, VERIFY, DELETE))
+RESOURCE = Resource("/api/v1/domains.php", (LIST, ADD, VERIFY, SET_DNS_PROVIDER, DELETE))
 ONE = "/api/v1/domains/{id}"
 PATH_ID = Param("id", "integer", required=True, minimum=1, description="Domain id")
 ALIASES = (
@@ -100,4 +114,5 @@ ALIASES = (
     Alias("GET", ONE, LIST, "getDomain", (PATH_ID,), DOMAIN, "One of your domains"),
     Alias("DELETE", ONE, DELETE, "deleteDomain", (PATH_ID,)),
     Alias("POST", f"{ONE}/verify", VERIFY, "verifyDomain"),
+    Alias("POST", f"{ONE}/dns-provider", SET_DNS_PROVIDER, "setDomainDnsProvider"),
 )

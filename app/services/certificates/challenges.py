@@ -1,5 +1,6 @@
 """How casp answers challenges for one certificate: http-01 from the database, dns-01 by
-RFC 2136 at the delegation target, or by waiting for the user's own TXT records; and
+RFC 2136 at the delegation target, through the user's DNS provider (dnsproviders/), or by
+waiting for the user's own TXT records; and
 dns-persist-01 by checking the user's one persistent record (persist.py)."""
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from app.acme.interface import Challenge
 from app.runtime import current
 from app.services.certificates import persist
 from app.services.certificates.saving import save
+from app.services.dnsproviders import records as provider_records
 from app.services.domains import holders, names, ownership
 from app.services.domains.dns import DnsUpdater, Lookup, parse_tsig
 from models.acme_account import AcmeAccount
 from models.certificate import Certificate, HttpChallenge
+from models.dns_credential import DnsCredential
 from models.user import User
 
 log = logging.getLogger(__name__)
@@ -41,12 +44,27 @@ async def dns_routes(user: User, cert: Certificate) -> dict[str, str]:
     return routes
 
 
+async def provider_routes(user: User, cert: Certificate) -> dict[str, DnsCredential]:
+    """For dns-01: record name -> the credential of the covering domain in dns_provider
+    mode. These names are written through the user's provider, whatever their CNAME."""
+    if cert.challenge_type != "dns-01":
+        return {}
+    bare = [n[2:] if n.startswith("*.") else n for n in cert.domains]
+    covering = await ownership.domains_for(user, bare)
+    ids = {d.dns_credential_id for d in covering.values() if d.dns_credential_id}
+    rows = {c.id: c for c in await DnsCredential.filter(id__in=list(ids), user_id=user.id)}
+    return {record_name(name): rows[d.dns_credential_id]
+            for name, d in covering.items() if d.dns_credential_id in rows}
+
+
 class IssuanceHooks:
     def __init__(self, cert: Certificate, account: AcmeAccount, routes: dict[str, str],
-                 order_field: str = "order_url"):
+                 order_field: str = "order_url",
+                 providers: dict[str, DnsCredential] | None = None):
         self.cert = cert
         self.account = account
-        self.routes = routes
+        self.providers = providers or {}
+        self.routes = {k: v for k, v in routes.items() if k not in self.providers}
         self.order_field = order_field  # where this attempt's order URL is saved
 
     async def account_registered(self, url: str) -> None:
@@ -85,16 +103,21 @@ class IssuanceHooks:
     async def _publish_dns(self, dns: list[Challenge]) -> None:
         settings = current().settings
         delegated = [c for c in dns if record_name(c.identifier) in self.routes]
-        manual = [c for c in dns if record_name(c.identifier) not in self.routes]
+        provided = [c for c in dns if record_name(c.identifier) in self.providers]
+        manual = [c for c in dns if record_name(c.identifier) not in
+                  self.routes.keys() | self.providers.keys()]
         if delegated:
             updater = _updater()
             for c in delegated:
                 await updater.add_txt(self.routes[record_name(c.identifier)], c.validation)
+        for c in provided:
+            name = record_name(c.identifier)
+            await provider_records.write(self.cert.id, self.providers[name], name, c.validation)
         if manual:
             records = [{"name": record_name(c.identifier), "type": "TXT", "value": c.validation}
                        for c in manual]
             await save(self.cert, dns_records=records, stage="awaiting_dns")
-        await self._wait_visible(delegated, settings.dns_propagation_seconds)
+        await self._wait_visible(delegated + provided, settings.dns_propagation_seconds)
         await self._wait_visible(manual, 2.0)
 
     async def _wait_visible(self, challenges: list[Challenge], within: float) -> None:
@@ -117,6 +140,10 @@ class IssuanceHooks:
             updater = _updater()
             for c in delegated:
                 await updater.delete_txt(self.routes[record_name(c.identifier)], c.validation)
+        provided = {c.validation for c in challenges
+                    if c.type == "dns-01" and record_name(c.identifier) in self.providers}
+        if provided:
+            await provider_records.remove_for_certificate(self.cert.id, provided)
 
 
 def _updater() -> DnsUpdater:

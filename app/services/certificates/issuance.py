@@ -11,12 +11,19 @@ from datetime import timedelta
 from typing import Any
 
 from app.acme import ari
+from app.acme.errors import Transient
 from app.acme.interface import IssueRequest
 from app.acme.keys import CertFacts, facts, generate_key, key_to_pem, make_csr, split_chain
 from app.runtime import current
 from app.services.certificates import acme_accounts, attempts, jobs, outcome_rows, renewal_policy
-from app.services.certificates.challenges import IssuanceHooks, dns_routes, require_holder
+from app.services.certificates.challenges import (
+    IssuanceHooks,
+    dns_routes,
+    provider_routes,
+    require_holder,
+)
 from app.services.certificates.saving import atomic_then_publish, save
+from app.services.dnsproviders import records as provider_records
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
 from models.job import Job
@@ -51,12 +58,28 @@ async def ensure_key(cert: Certificate, slot: Slot) -> None:
 
 
 async def issue(cert: Certificate, slot: Slot) -> str:
-    """Run the ACME order of this slot to its end; answers the full chain."""
+    """Run the ACME order of this slot to its end; answers the full chain. TXT records
+    written through the user's DNS provider are removed when the attempt ends, however it
+    ends, but while the CA may still be checking them (it was unreachable, this worker is
+    stopping): the attempt resuming the order, or the sweep, removes those."""
+    try:
+        chain = await _issue(cert, slot)
+    except (Transient, asyncio.CancelledError):
+        raise
+    except BaseException:
+        await provider_records.remove_for_certificate(cert.id)
+        raise
+    await provider_records.remove_for_certificate(cert.id)
+    return chain
+
+
+async def _issue(cert: Certificate, slot: Slot) -> str:
     await require_holder(cert)
     user = await cert.user
     await ensure_key(cert, slot)
     row, account = await acme_accounts.account_for(user, cert.ca_provider, cert.directory_url)
-    hooks = IssuanceHooks(cert, row, await dns_routes(user, cert), slot.order)
+    hooks = IssuanceHooks(cert, row, await dns_routes(user, cert), slot.order,
+                          await provider_routes(user, cert))
     request = IssueRequest(account=account, csr_pem=str(getattr(cert, slot.csr)).encode(),
                            challenge_type=cert.challenge_type,
                            order_url=getattr(cert, slot.order),

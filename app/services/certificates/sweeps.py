@@ -1,8 +1,9 @@
 """The scheduled sweep: one job row that runs every CASP_SWEEP_SECONDS across all workers
 (its key makes it unique). Each pass: queue due renewals, mark expired certificates, send
 the expiry warnings (at shares of each lifetime, once each: renewal_policy.py) and those of
-dns-persist-01 records (persist.py), and delete finished jobs once they are old (the jobs
-table would otherwise grow by a row or more per issuance forever)."""
+dns-persist-01 records (persist.py), delete finished jobs once they are old (the jobs
+table would otherwise grow by a row or more per issuance forever), and remove the TXT
+records attempts left at users' DNS providers (dnsproviders/records.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.runtime import current
 from app.services.certificates import jobs, persist, renewal_policy
 from app.services.certificates.renewal import RENEWABLE
 from app.services.certificates.saving import save
+from app.services.dnsproviders import records as provider_records
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
 from models.job import Job
@@ -39,6 +41,7 @@ async def run_sweep(job: Job) -> None:
         await warn_expiring(now)
         await persist.warn_expiring(now)
         await purge_finished_jobs(now)
+        await provider_records.sweep(now)
     except Exception:
         log.exception("sweep failed; the next one runs as planned")
     raise RetryLater(current().settings.sweep_seconds, "next sweep", count_attempt=False)

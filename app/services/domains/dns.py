@@ -77,6 +77,13 @@ class DnsUpdater:
         update.add(dns.name.from_text(name), ttl, "TXT", _quoted(value))
         await self._send(update)
 
+    async def check_zone(self) -> None:
+        """An update whose only prerequisite is that the zone's apex exists, changing
+        nothing: the server checks the signature and that it serves the zone."""
+        update = self._update()
+        update.present(dns.name.from_text(self.zone))
+        await self._send(update)
+
     async def delete_txt(self, name: str, value: str) -> None:
         update = self._update()
         update.delete(dns.name.from_text(name), "TXT", _quoted(value))

@@ -43,6 +43,8 @@ class DomainView:
     instructions: dict[str, Any]  # what to set up for verification
     last_check: dict[str, Any] | None
     ownership: Ownership  # whether the user holds the name, and their proof record
+    # dns_provider mode: dns-01 TXT records written through this credential of the user's
+    dns_credential_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,8 @@ def view_of(domain: Domain) -> DomainView:
     return DomainView(domain.id, domain.user_id,
                       domain.name, domain.verification_method, domain.status,
                       domain.created_at, domain.verified_at, instructions(domain),
-                      domain.last_check, holders.ownership_of(domain))
+                      domain.last_check, holders.ownership_of(domain),
+                      domain.dns_credential_id)
 
 
 def method_of(value: str | None, field: str = "verification_method") -> str:
@@ -115,7 +118,7 @@ def covering(owned: Sequence[DomainView], wanted: Sequence[str]) -> list[DomainV
     return [d for d in owned if any(names.covers(d.name, n) for n in wanted)]
 
 
-async def _owned(user: User, id: int) -> Domain:
+async def owned(user: User, id: int) -> Domain:
     domain = await Domain.get_or_none(id=id, user=user) if storable_id(id) else None
     if domain is None:
         raise NotFound(f"domain {id} not found")
@@ -123,11 +126,11 @@ async def _owned(user: User, id: int) -> Domain:
 
 
 async def get_domain(*, user: User, id: int) -> DomainView:
-    return view_of(await _owned(user, id))
+    return view_of(await owned(user, id))
 
 
 async def delete_domain(*, user: User, id: int) -> None:
-    domain = await _owned(user, id)
+    domain = await owned(user, id)
     live = await Certificate.filter(user=user, status__in=LIVE).only("id", "domains")
     users = [c.id for c in live if any(names.covers(domain.name, n) for n in c.domains)]
     if users:
@@ -140,7 +143,7 @@ async def delete_domain(*, user: User, id: int) -> None:
 async def verify_domain(*, user: User, id: int) -> Verification:
     """Check the domain's setup now, and whether DNS proves the name is the user's (which
     moves it to them); say what is wrong when it fails."""
-    domain = await _owned(user, id)
+    domain = await owned(user, id)
     record = holders.proof_record(user.id, domain.name)
     found = await domain_checks.run(domain, record)
     moved = await moves.claim(domain, found.proved) if found.proved else []
