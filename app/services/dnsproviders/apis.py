@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import dns.exception
+import dns.tsig
 import requests
 from lexicon._private.discovery import load_provider_module
 from lexicon.config import ConfigResolver
@@ -147,6 +148,9 @@ class Rfc2136Api:
             raise ProviderUnavailable(f"{self.where} did not answer {what}") from exc
         except DnsError as exc:
             text = str(exc)
+            if isinstance(exc.__cause__, dns.tsig.PeerError):  # BADKEY, BADSIG, BADTIME
+                raise ProviderRefused(f"{self.where} refused the TSIG key for {what}: "
+                                      f"{exc.__cause__}") from exc
             # A refusal (NOTAUTH: a wrong key; REFUSED, NOTZONE) is the credential's fault.
             if " refused: " in text:
                 raise ProviderRefused(f"{self.where} refused {what}: "
