@@ -28,7 +28,7 @@ SUMMARY = ("id domains caProvider challengeType keyType profile status stage aut
 DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } persistUntil "
           "history { serial issuedAt expiresAt replacedAt }")
 DOMAIN = ("id domain verificationMethod status createdAt verifiedAt instructions lastCheck "
-          "ownership { status method record { type name value } }")
+          "ownership { status method record { type name value } } dnsCredentialId")
 NOTE = "id type title message certificateId read createdAt"
 
 
