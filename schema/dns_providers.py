@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from app.services import messages
 from app.services.dnsproviders import catalogue, credentials
 from app.services.dnsproviders import domains as provider_domains
+from app.services.domains.names import MAX_TYPED
 from schema.context import Info
 from schema.types.account import MessagePayload
 from schema.types.dns_provider import DnsCredential, DnsCredentialCheck, DnsProvider
@@ -45,8 +46,9 @@ class DnsProviderMutations:
                 f"{credentials.MAX_PROVIDER} characters)"))],
             label: Annotated[str, strawberry.argument(description=(
                 f"Your name for it (at most {credentials.MAX_LABEL} characters)"))],
-            zone: Annotated[str, strawberry.argument(
-                description="A DNS zone the credential manages: the check reads it")],
+            zone: Annotated[str, strawberry.argument(description=(
+                "A DNS zone the credential manages: the check reads it (at most "
+                f"{MAX_TYPED} characters)"))],
             credentials_: Annotated[JSON, strawberry.argument(
                 name="credentials", description=(
                     "The provider's fields as a JSON object of strings (at most "

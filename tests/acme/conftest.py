@@ -12,6 +12,7 @@ from tests.support import require_binary, require_module
 from tests.support.a2c import A2cFactory, A2cServer
 from tests.support.dns import BindServer
 from tests.support.net import free_port
+from tests.support.pdns import PowerDns
 from tests.support.pebble import PebbleFactory, PebbleServer
 
 
@@ -20,6 +21,13 @@ def bind_server() -> Iterator[BindServer]:
     """One authoritative BIND for the session; tests use distinct names to stay independent."""
     server = BindServer(named=require_binary("named", "bind9"))
     with server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def powerdns() -> Iterator[PowerDns]:
+    """A PowerDNS Authoritative with its HTTP API: a user's DNS host (DNS providers)."""
+    with PowerDns(require_binary("pdns_server", "pdns-server")) as server:
         yield server
 
 

@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
+from app.acme.interface import Challenge
 from app.config import Settings
 from app.runtime import current
+from app.services.certificates.challenges import IssuanceHooks
 from app.services.dnsproviders import records as provider_records
 from models.dns_credential import DnsCredential, DnsProviderRecord
 from tests.support import require_binary
@@ -34,13 +36,6 @@ from tests.support.rest import assert_error, bearer
 
 pytestmark = pytest.mark.slow  # real Pebble, PowerDNS and BIND
 ACCOUNT = "/api/v1/account.php"
-
-
-@pytest.fixture(scope="module")
-def powerdns() -> Iterator[PowerDns]:
-    server = PowerDns(require_binary("pdns_server", "pdns-server"))
-    with server:
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +234,36 @@ async def test_rfc2136_to_the_users_bind_through_graphql(
         assert bind_server.query(f"_acme-challenge.{name}", "TXT") == []
         assert await DnsProviderRecord.all().count() == 0
         assert bind_server.tsig_secret.encode() not in await raw_database(settings)
+
+
+async def test_a_crash_mid_attempt_removes_what_it_wrote(
+        tmp_path: Path, pdns_ca: PebbleServer, powerdns: PowerDns, bind_server: BindServer,
+        casp_port: int, monkeypatch: pytest.MonkeyPatch):
+    """The first attempt dies of an unexpected error once its records are up: they are
+    removed as the attempt ends, and the worker's retry issues."""
+    settings = _settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
+    name = f"c{casp_port}.{powerdns.zone}"
+    record = f"_acme-challenge.{name}"
+    seen: list[list[str]] = []
+    original = IssuanceHooks._publish_dns
+
+    async def crashing(self: IssuanceHooks, dns: list[Challenge]) -> None:
+        seen.append(powerdns.txt(record))  # what the attempt finds before writing
+        await original(self, dns)
+        if len(seen) == 1:
+            seen.append(powerdns.txt(record))
+            raise RuntimeError("simulated crash mid-attempt")
+
+    monkeypatch.setattr(IssuanceHooks, "_publish_dns", crashing)
+    async with live_casp(settings, casp_port) as client:
+        token = await user_token(client)
+        saved = (await _credential(client, token, **_pdns_body(powerdns))).json()["data"]
+        await _provider_domain(client, token, name, saved["id"])
+        cert = await request_cert(client, token, domains=[name])
+        done = await wait_for(client, token, cert["id"], within=30)
+        assert done["status"] == "issued", done["last_error"]
+        first_before, first_written, retry_before = seen[:3]
+        assert first_before == [] and len(first_written) == 1
+        assert retry_before == []  # the crashed attempt removed its value
+        assert powerdns.txt(record) == []
+        assert await DnsProviderRecord.all().count() == 0

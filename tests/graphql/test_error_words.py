@@ -24,6 +24,8 @@ EAB = ("mutation($k: String!, $h: String!) { setEabCredentials(caProvider: GOOGL
        "eabKid: $k, eabHmacKey: $h) { eabKid } }")
 SETTINGS = ("mutation($u: String, $s: String) { updateNotificationSettings(webhookUrl: $u, "
             "webhookSecret: $s) { webhookUrl } }")
+ADD_DNS = ("mutation($p: String!, $l: String!, $z: String!, $c: JSON!) { addDnsCredential("
+           "provider: $p, label: $l, zone: $z, credentials: $c) { id } }")
 HMAC = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s"
 
 # What REST says and GraphQL must not: its paths and actions, snake_case names, the
@@ -84,6 +86,12 @@ SWEEP: list[tuple[str, dict[str, Any]]] = [
     ("mutation { resetPassword(token: \"nope\", password: \"Password1\") { message } }", {}),
     ("mutation { verifyEmail(token: \"\") { userId } }", {}),
     ("mutation { login(email: \"sweep@example.com\", password: \"wrong\") { token } }", {}),
+    (ADD_DNS, {"p": "nope", "l": "l", "z": "example.com", "c": {"a": "b"}}),
+    (ADD_DNS, {"p": "powerdns", "l": "", "z": "example.com", "c": {"auth_token": "b"}}),
+    (ADD_DNS, {"p": "powerdns", "l": "l", "z": "1.2.3.4", "c": {"auth_token": "b"}}),
+    (ADD_DNS, {"p": "powerdns", "l": "l", "z": "example.com", "c": {}}),
+    ("mutation { setDomainDnsCredential(id: 1, dnsCredentialId: 99) { id } }", {}),
+    ("mutation { checkDnsCredential(id: 99) { ok } }", {}),
     ("{ nope }", {}),
     ("{ certificates(status: pending) { total } }", {}),
     ("subscription { certificateEvents { at } }", {}),

@@ -15,6 +15,7 @@ from app.rest.v1.schemas import BOOL, ID, INT, NULL, STR, fields_of, named, null
 from app.services import messages
 from app.services.dnsproviders import catalogue, credentials
 from app.services.dnsproviders.credentials import CredentialView
+from app.services.domains.names import MAX_TYPED
 
 
 def _credential(view: CredentialView) -> dict[str, Any]:
@@ -76,7 +77,7 @@ ADD = Action(
                   description="The provider's name (action=dns-providers lists them)"),
             Param("label", required=True, max_length=credentials.MAX_LABEL,
                   description="Your name for the credential"),
-            Param("zone", required=True, max_length=253,
+            Param("zone", required=True, max_length=MAX_TYPED,
                   description="A DNS zone the credential manages: the check reads it"),
             Param("credentials", "object", required=True, max_length=credentials.MAX_FIELDS,
                   credential=True, description="The provider's fields, as a JSON object "
