@@ -5,6 +5,7 @@ NOT_FOUND, every bad input a VALIDATION_ERROR naming its field; a domain's choic
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,9 @@ import pytest
 
 from app.clock import ManualClock
 from app.config import Settings
+from app.runtime import current
+from models.dns_credential import DnsCredential
+from models.user import User
 from tests.support import require_binary
 from tests.support.app import raw_database, running
 from tests.support.graphql import data_of, gql
@@ -107,6 +111,16 @@ async def test_a_private_server_is_refused_unless_allowed(tmp_path: Any, powerdn
         error = assert_error(await add(client, token, pdns(powerdns)), 400, "VALIDATION_ERROR")
         assert error["message"] == "pdns_server does not point at a public address"
         assert powerdns.host not in error["message"]
+        # One saved when the rule was off (or whose name moved since) is refused at use.
+        me = await User.get(email="user@example.com")
+        row = await DnsCredential.create(
+            user=me, provider="powerdns", label="old", zone=powerdns.zone,
+            created_at=clock.now(), secret_encrypted=current().box.encrypt(json.dumps(
+                pdns(powerdns)["credentials"])))
+        r = await client.post(f"{ACCOUNT}?action=check-dns-credential", headers=bearer(token),
+                              json={"id": row.id})
+        assert r.json()["data"]["ok"] is False
+        assert "pdns_server does not point at a public address" in r.json()["data"]["error"]
 
 
 async def test_a_wrong_key_is_refused_on_save(client: httpx.AsyncClient, token: str,
@@ -196,11 +210,19 @@ async def test_a_domain_chooses_a_credential(client: httpx.AsyncClient, token: s
     r = await client.post(f"/api/v1/domains/{dns['id']}/dns-provider", headers=bearer(token),
                           json={"dns_credential_id": saved["id"]})
     assert r.json()["data"]["dns_credential_id"] == saved["id"]
-    shown = await client.get(DOMAINS, params={"id": dns["id"]}, headers=bearer(token))
-    assert shown.json()["data"]["dns_credential_id"] == saved["id"]
+    shown = (await client.get(DOMAINS, params={"id": dns["id"]}, headers=bearer(token))
+             ).json()["data"]
+    assert shown["dns_credential_id"] == saved["id"]
+    assert shown["instructions"]["mode"] == "dns_provider"
+    checked = await client.post(f"{DOMAINS}?action=verify", headers=bearer(token),
+                                json={"id": dns["id"]})
+    [setup] = [c for c in checked.json()["data"]["verification"]["checks"]
+               if c["check"] == "dns-provider"]
+    assert setup["ok"] is True and "works" in setup["detail"]
     cleared = await client.post(f"{DOMAINS}?action=set-dns-provider", headers=bearer(token),
                                 json={"id": dns["id"], "dns_credential_id": 0})
     assert cleared.json()["data"]["dns_credential_id"] is None
+    assert cleared.json()["data"]["instructions"]["mode"] != "dns_provider"
     # Deleting a credential sends its domains back to delegation or manual records.
     await client.post(f"{DOMAINS}?action=set-dns-provider", headers=bearer(token),
                       json={"id": dns["id"], "dns_credential_id": saved["id"]})

@@ -23,6 +23,9 @@ from app.services.dnsproviders.catalogue import RFC2136
 from app.services.domains.dns import DnsError, DnsUpdater, parse_tsig
 
 log = logging.getLogger(__name__)
+# Lexicon's providers log requests and answers at DEBUG, credentials among them for some:
+# never, whatever CASP_LOG_LEVEL says.
+logging.getLogger("lexicon").setLevel(logging.INFO)
 TIMEOUT = 30.0  # seconds one provider call may take
 TTL = 60
 PROBLEM = "casp:dnsProvider"

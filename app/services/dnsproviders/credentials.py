@@ -132,9 +132,15 @@ async def list_credentials(*, user: User) -> list[CredentialView]:
 
 
 async def check_credential(*, user: User, id: int | None) -> CheckResult:
-    row = await owned(user, id)
+    return await check_row(await owned(user, id))
+
+
+async def check_row(row: DnsCredential) -> CheckResult:
+    """The harmless call, now; a success counts as a use."""
+    usable = credential_of(row)
     try:
-        await apis.api_for(credential_of(row)).check()
+        await targets.refuse_at_use(usable)
+        await apis.api_for(usable).check()
     except (apis.ProviderRefused, apis.ProviderUnavailable) as exc:
         return CheckResult(view_of(row), False, str(exc))
     row.last_used_at = current().clock.now()

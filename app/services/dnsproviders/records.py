@@ -13,7 +13,7 @@ import dns.exception
 import dns.name
 
 from app.runtime import current
-from app.services.dnsproviders import apis
+from app.services.dnsproviders import apis, targets
 from app.services.dnsproviders.credentials import credential_of
 from app.services.domains.dns import DnsError, Lookup
 from models.dns_credential import DnsCredential, DnsProviderRecord
@@ -44,6 +44,7 @@ async def write(certificate_id: int, credential: DnsCredential, name: str,
         credential_id=credential.id, certificate_id=certificate_id, name=name, value=value,
         defaults={"zone": zone, "created_at": now})
     usable = credential_of(credential)
+    await targets.refuse_at_use(usable)
     await apis.api_for(apis.Credential(usable.provider, usable.label, zone,
                                        usable.fields)).add_txt(name, value)
     credential.last_used_at = now

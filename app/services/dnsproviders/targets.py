@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from app import outbound
 from app.errors import ValidationFailed
 from app.runtime import current
+from app.services.dnsproviders import apis
 from app.services.domains.dns import host_port
 
 URL_FIELDS = frozenset({"pdns_server"})
@@ -28,6 +29,15 @@ def _host_of(name: str, value: str) -> tuple[str, int]:
         return host_port(value)
     except ValueError:
         raise ValidationFailed(f"{name} must be host[:port]", field=FIELD) from None
+
+
+async def refuse_at_use(credential: apis.Credential) -> None:
+    """Again at each use: a name checked on save may point elsewhere since."""
+    try:
+        await check_targets(credential.fields)
+    except ValidationFailed as exc:
+        raise apis.ProviderRefused(f"DNS provider {credential.provider} (credential "
+                                   f"{credential.label!r}): {exc.message}") from exc
 
 
 async def check_targets(fields: Mapping[str, str]) -> None:

@@ -13,9 +13,11 @@ from app.outbound import PrivateAddress, fetch, refuse_private
 from app.runtime import current
 from app.services.certificates.cas import REGISTRY
 from app.services.certificates.view import DnsRecord
+from app.services.dnsproviders import credentials
 from app.services.domains import names
 from app.services.domains.dns import DnsError, Lookup
 from models.certificate import HttpChallenge
+from models.dns_credential import DnsCredential
 from models.domain import Domain
 
 
@@ -43,6 +45,8 @@ async def run(domain: Domain, proof: DnsRecord) -> Findings:
     try:
         if domain.verification_method == "http-01":
             checks.append(await _http_probe(domain))
+        elif domain.dns_credential_id:
+            checks.append(await _provider(domain))
         else:
             checks.append(await _delegation(domain))
         proved = await _proved(proof, checks[0])
@@ -60,6 +64,16 @@ async def _proved(proof: DnsRecord, setup: dict[str, Any]) -> str | None:
     if proof.value in await lookup().txt(proof.name):
         return "txt"
     return "cname" if setup["check"] == "cname" and setup["ok"] else None
+
+
+async def _provider(domain: Domain) -> dict[str, Any]:
+    """dns_provider mode: the credential's check stands for the setup."""
+    row = await DnsCredential.get_or_none(id=domain.dns_credential_id, user_id=domain.user_id)
+    if row is None:
+        return {"check": "dns-provider", "ok": False, "detail": "the DNS credential is gone"}
+    result = await credentials.check_row(row)
+    return {"check": "dns-provider", "ok": result.ok, "detail": result.error or (
+        f"DNS credential {row.label!r} ({row.provider}) works: casp writes the TXT records")}
 
 
 async def _delegation(domain: Domain) -> dict[str, Any]:

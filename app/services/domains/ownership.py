@@ -221,6 +221,10 @@ def instructions(domain: Domain) -> dict[str, Any]:
                 "how": f"{where}, or proxy "
                        f"http://{names.in_url(domain.name)}/.well-known/acme-challenge/ to "
                        f"{settings.public_url}/.well-known/acme-challenge/"}
+    if domain.dns_credential_id:
+        return {"method": "dns-01", "mode": "dns_provider",
+                "how": "Nothing to set up: casp writes the TXT records through your DNS "
+                       "credential and removes them afterwards."}
     target = delegation_target(domain)
     if target and settings.delegation_ready:
         return {"method": "dns-01", "mode": "delegated",
