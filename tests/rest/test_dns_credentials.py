@@ -85,6 +85,11 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
      "rfc2136 needs tsig_key"),
     ({"provider": "rfc2136", "credentials": {"server": "127.0.0.1", "tsig_key": "bad"}},
      "credentials", "tsig_key must be"),
+    ({"provider": "rfc2136", "credentials": {"server": "127.0.0.1",
+                                             "tsig_key": "no-such-alg:k:AAAA"}},
+     "credentials", "tsig_key must be"),
+    ({"provider": "rfc2136", "credentials": {"server": "127.0.0.1:x", "tsig_key": "k:AAAA"}},
+     "credentials", "server must be host[:port]"),
 ]
 
 

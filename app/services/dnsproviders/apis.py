@@ -139,8 +139,9 @@ class Rfc2136Api:
         self.where = f"DNS server {c.fields.get('server')} (credential {c.label!r}, zone {c.zone})"
         try:
             key = parse_tsig(c.fields.get("tsig_key", ""))
+            dns.tsig.get_context(key)  # an unknown algorithm fails here, not mid-update
             self.updater = DnsUpdater(c.fields.get("server", ""), c.zone, key)
-        except (ValueError, dns.exception.DNSException) as exc:
+        except (ValueError, KeyError, NotImplementedError, dns.exception.DNSException) as exc:
             raise ProviderRefused(f"{self.where}: tsig_key must be "
                                   "[algorithm:]name:base64secret") from exc
 
