@@ -140,6 +140,7 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "dns_tsig_key": env.get("CASP_DNS_TSIG_KEY") or None,
         "dns_resolver": env.get("CASP_DNS_RESOLVER") or None,
         "dns_timeout_seconds": _int(env, "CASP_DNS_TIMEOUT_SECONDS", 3, 1),
+        "dns_provider_timeout_seconds": _int(env, "CASP_DNS_PROVIDER_TIMEOUT_SECONDS", 30, 1),
         "dns_propagation_seconds": _int(env, "CASP_DNS_PROPAGATION_SECONDS", 120, 1),
         "manual_dns_hours": _int(env, "CASP_MANUAL_DNS_HOURS", 72, 1),
         "http01_port": _int(env, "CASP_HTTP01_PORT", 80, 1),
@@ -207,6 +208,7 @@ class Settings:
     dns_tsig_key: str | None = None
     dns_resolver: str | None = None
     dns_timeout_seconds: int = 3  # one look-up at most: a dead DNS holds no worker slot long
+    dns_provider_timeout_seconds: int = 30  # one call to a user's DNS provider at most
     dns_propagation_seconds: int = 120
     manual_dns_hours: int = 72
     http01_port: int = 80

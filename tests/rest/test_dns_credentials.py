@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
+import sys
+import threading
+import time
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -135,6 +140,37 @@ async def test_a_wrong_key_is_refused_on_save(client: httpx.AsyncClient, token: 
     error = assert_error(r, 400, "VALIDATION_ERROR")
     assert error["message"].startswith("the check failed: DNS provider powerdns")
     assert "HTTP 401" in error["message"] and "wrong-key" not in r.text
+
+
+async def test_a_provider_that_never_answers_is_given_up(
+        settings: Settings, clock: ManualClock, powerdns: PowerDns):
+    """A server that takes the connection and never answers: the check gives up after
+    CASP_DNS_PROVIDER_TIMEOUT_SECONDS, and so does the thread's request."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete in the backlog; nothing is ever read
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        quick = dataclasses.replace(settings, dns_provider_timeout_seconds=1)
+        async with running(quick, clock) as client:
+            await register(client)
+            token = await login(client)
+            started = time.monotonic()
+            r = await add(client, token, pdns(powerdns, credentials={
+                "auth_token": "k", "pdns_server": url}))
+            error = assert_error(r, 400, "VALIDATION_ERROR")
+            assert "did not answer the check within 1 s" in error["message"]
+            assert time.monotonic() - started < 5
+        started = time.monotonic()
+        while any(t.name.startswith("dns-provider") and _in_a_request(t)
+                  for t in threading.enumerate()):  # the thread gave up too
+            assert time.monotonic() - started < 5, "a provider thread still waits"
+            time.sleep(0.05)
+
+
+def _in_a_request(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident or 0)
+    return frame is not None and any("urllib3" in f.filename
+                                     for f in traceback.extract_stack(frame))
 
 
 async def test_credentials_in_the_query_string_are_refused(client: httpx.AsyncClient,

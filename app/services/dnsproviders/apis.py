@@ -1,5 +1,6 @@
 """Talking to a user's DNS provider: check the credential, add and remove one TXT value.
-Lexicon is synchronous: each call runs in a thread, given up after TIMEOUT seconds. Foreign
+Lexicon is synchronous: each call runs in a thread of POOL, given up after
+CASP_DNS_PROVIDER_TIMEOUT_SECONDS. Foreign
 errors become ProviderRefused (the credential or the request is wrong: not worth a retry) or
 ProviderUnavailable (network trouble: try later); messages never carry a credential."""
 
@@ -19,6 +20,8 @@ from lexicon.config import ConfigResolver
 from lexicon.exceptions import AuthenticationError
 
 from app.acme.errors import AcmeProblem, Transient
+from app.runtime import current
+from app.services.dnsproviders import threads
 from app.services.dnsproviders.catalogue import RFC2136
 from app.services.domains.dns import DnsError, DnsUpdater, parse_tsig
 
@@ -26,10 +29,13 @@ log = logging.getLogger(__name__)
 # Lexicon's providers log requests and answers at DEBUG, credentials among them for some:
 # never, whatever CASP_LOG_LEVEL says.
 logging.getLogger("lexicon").setLevel(logging.INFO)
-TIMEOUT = 30.0  # seconds one provider call may take
 TTL = 60
 PROBLEM = "casp:dnsProvider"
 T = TypeVar("T")
+
+
+def _timeout() -> float:
+    return float(current().settings.dns_provider_timeout_seconds)
 
 
 class ProviderRefused(AcmeProblem):
@@ -92,25 +98,24 @@ class LexiconApi:
         return provider
 
     async def _run(self, what: str, work: Callable[[Any], T]) -> T:
-        def call() -> T:
-            return work(self._provider())
+        timeout = _timeout()
         try:
-            return await asyncio.wait_for(asyncio.to_thread(call), TIMEOUT)
+            return await threads.run(lambda: work(self._provider()), timeout)
         except Exception as exc:
-            raise self._translated(what, exc) from exc
+            raise self._translated(what, exc, timeout) from exc
 
-    def _translated(self, what: str, exc: Exception) -> Exception:
+    def _translated(self, what: str, exc: Exception, timeout: float) -> Exception:
         c = self.credential
         where = f"DNS provider {c.provider} (credential {c.label!r}, zone {c.zone})"
-        if isinstance(exc, TimeoutError):
-            return ProviderUnavailable(f"{where} did not answer {what} within {TIMEOUT:.0f} s")
+        if isinstance(exc, TimeoutError | requests.Timeout):
+            return ProviderUnavailable(f"{where} did not answer {what} within {timeout:.0f} s")
         if isinstance(exc, requests.HTTPError) and exc.response is not None:
             status = exc.response.status_code
             why = f"HTTP {status} {exc.response.reason}"
             if status >= 500 or status == 429:
                 return ProviderUnavailable(f"{where} failed {what}: {why}")
             return ProviderRefused(f"{where} refused {what}: {why}")
-        if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        if isinstance(exc, requests.ConnectionError):
             return ProviderUnavailable(f"{where} could not be reached for {what}")
         if isinstance(exc, AuthenticationError):
             return ProviderRefused(f"{where} refused the credential: {_scrub(str(exc), c)}")
@@ -139,7 +144,7 @@ class Rfc2136Api:
         self.where = f"DNS server {c.fields.get('server')} (credential {c.label!r}, zone {c.zone})"
         try:
             key = parse_tsig(c.fields.get("tsig_key", ""))
-            dns.tsig.get_context(key)  # an unknown algorithm fails here, not mid-update
+            dns.tsig.get_context(key)  # type: ignore[no-untyped-call]  # a bad algorithm: now
             self.updater = DnsUpdater(c.fields.get("server", ""), c.zone, key)
         except (ValueError, KeyError, NotImplementedError, dns.exception.DNSException) as exc:
             raise ProviderRefused(f"{self.where}: tsig_key must be "
@@ -147,7 +152,7 @@ class Rfc2136Api:
 
     async def _do(self, what: str, work: Any) -> None:
         try:
-            await asyncio.wait_for(work, TIMEOUT)
+            await asyncio.wait_for(work, _timeout())
         except TimeoutError as exc:
             raise ProviderUnavailable(f"{self.where} did not answer {what}") from exc
         except DnsError as exc:
