@@ -4,6 +4,7 @@ NOT_FOUND, every bad input a VALIDATION_ERROR naming its field; a domain's choic
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import socket
@@ -164,7 +165,7 @@ async def test_a_provider_that_never_answers_is_given_up(
         while any(t.name.startswith("dns-provider") and _in_a_request(t)
                   for t in threading.enumerate()):  # the thread gave up too
             assert time.monotonic() - started < 5, "a provider thread still waits"
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
 
 
 def _in_a_request(thread: threading.Thread) -> bool:
