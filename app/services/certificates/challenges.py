@@ -9,6 +9,7 @@ import logging
 
 from app.acme.errors import AcmeProblem, AwaitingDns
 from app.acme.interface import Challenge
+from app.errors import ValidationFailed
 from app.runtime import current
 from app.services.certificates import persist
 from app.services.certificates.saving import save
@@ -50,7 +51,10 @@ async def provider_routes(user: User, cert: Certificate) -> dict[str, DnsCredent
     if cert.challenge_type != "dns-01":
         return {}
     bare = [n[2:] if n.startswith("*.") else n for n in cert.domains]
-    covering = await ownership.domains_for(user, bare)
+    try:
+        covering = await ownership.domains_for(user, bare)
+    except ValidationFailed:  # a name no domain covers now: the order says what it lacks
+        return {}
     ids = {d.dns_credential_id for d in covering.values() if d.dns_credential_id}
     rows = {c.id: c for c in await DnsCredential.filter(id__in=list(ids), user_id=user.id)}
     return {record_name(name): rows[d.dns_credential_id]
