@@ -42,6 +42,7 @@ from tests.support.robustness.harness import (
     QuietAcme,
     Seeded,
     fake_resolve,
+    no_call,
     no_fetch,
     row_counts,
     seed,
@@ -120,7 +121,7 @@ EXPECTED_GRAPHQL = {
 def graphql_kind(name: str) -> str:
     lowered = name.lower()
     for word, kind in (("notification", "notification"), ("certificate", "certificate"),
-                       ("domain", "domain")):
+                       ("domain", "domain"), ("dnscredential", "dns_credential")):
         if word in lowered:
             return kind
     raise AssertionError(f"{name} takes an id of a kind the tests do not seed: add it")
@@ -147,7 +148,8 @@ class Pair:
     def ids(self, kind: str) -> list[int]:
         return {"certificate": [self.owner.pending_id, self.owner.issued_id],
                 "domain": [self.owner.domain_id],
-                "notification": [self.owner.note_id]}[kind]
+                "notification": [self.owner.note_id],
+                "dns_credential": [self.owner.dns_credential_id]}[kind]
 
 
 async def seed_pair(client: httpx.AsyncClient, acme: QuietAcme) -> Pair:
@@ -163,11 +165,13 @@ async def seed_pair(client: httpx.AsyncClient, acme: QuietAcme) -> Pair:
 
 def quiet(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
     from app import outbound
+    from app.services.dnsproviders import apis
     from app.services.domains import checks as domain_checks
 
     monkeypatch.setattr(domain_checks, "lookup", FakeLookup)
     monkeypatch.setattr(outbound, "resolve", fake_resolve)
     monkeypatch.setattr(outbound, "fetch", no_fetch)
+    monkeypatch.setattr(apis.LexiconApi, "check", no_call)
     return quiet_settings(settings, renew_wait_seconds=0)
 
 

@@ -69,7 +69,7 @@ def send(app: SyncApp, call: catalog.Call, values: dict[str, Any],
 def owner_ids(app: SyncApp) -> dict[str, int]:
     assert app.seeded is not None
     return {"certificate": app.seeded.issued_id, "domain": app.seeded.domain_id,
-            "notification": app.seeded.note_id}
+            "notification": app.seeded.note_id, "dns_credential": app.seeded.dns_credential_id}
 
 
 def base_values(app: SyncApp, call: catalog.Call) -> dict[str, Any]:
@@ -211,11 +211,12 @@ WRONG: dict[str, list[Any]] = {
     "integer": [{"id": 1}, [1], "abc", 1.5, True, "1e3", "0x10", "١٢"],
     "boolean": [[True], {"a": True}, "maybe", 2],
     "array": [{"a": "x"}, 5, [["x"]], [{"a": "x"}], [1], True],
+    "object": ["not json", 5, ["x"], True, {"a": 5}, {"a": ["x"]}],
 }
 WRONG_IN_QUERY: dict[str, list[Any]] = {  # what a query string can carry
     "string": [["a", "b"]], "name_or_code": [["a", "b"]],
     "integer": ["abc", "1.5", "1e3", "0x10", ["1", "2"], "", " ", "1 2", "١٢"],
-    "boolean": ["maybe", ["true", "false"]], "array": [],
+    "boolean": ["maybe", ["true", "false"]], "array": [], "object": [],
 }
 
 

@@ -66,9 +66,13 @@ def good_value(call: Call, param: Param, ids: dict[str, int], domain: str) -> An
         "eab_hmac_key": HMAC, "email_enabled": True,
         "webhook_url": "https://hooks.example.com/casp", "webhook_secret": "s" * 24,
         "types": ["expired"], "profile": "",  # the CA's default: valid for every CA
+        "provider": "powerdns", "label": "home", "zone": domain,
+        "credentials": {"auth_token": "k", "pdns_server": "https://pdns.example.com"},
     }
     if param.name == "id":
         return ids[id_kind(call.path)]
+    if param.name == "dns_credential_id":
+        return ids["dns_credential"]
     if call.action == "download" and param.name == "password":
         return "pfx-password"
     if param.name == "domain" and call.path.endswith("certificates.php"):
@@ -82,7 +86,8 @@ def good_value(call: Call, param: Param, ids: dict[str, int], domain: str) -> An
 def id_kind(path: str) -> str:
     """Which of a user's ids an `id` of this path is."""
     for suffix, kind in (("certificates.php", "certificate"), ("domains.php", "domain"),
-                         ("notifications.php", "notification")):
+                         ("notifications.php", "notification"),
+                         ("account.php", "dns_credential")):
         if path.endswith(suffix):
             return kind
     raise AssertionError(f"{path} takes an id of a kind the robustness tests do not seed: "

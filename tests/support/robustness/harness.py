@@ -1,6 +1,6 @@
 """What the robustness tests share: a casp app driven from synchronous code (Hypothesis and
 schemathesis tests are synchronous) in an event loop of its own, with no worker, no CA, no
-DNS and nothing sent out; seeding a user's data; row counts and a scan of the database for
+DNS and nothing sent out (a DNS credential's check passes without a call); seeding a user's data; row counts and a scan of the database for
 what hostile input may have left there; the app of the hostile-input tests (their module-scoped
 `shared_app` fixture is in tests/robustness/conftest.py)."""
 
@@ -24,6 +24,7 @@ from app.clock import ManualClock
 from app.config import Settings
 from app.main import create_app
 from app.runtime import current
+from app.services.dnsproviders import apis
 from app.services.domains import checks as domain_checks
 from app.services.notifications.inbox import notify
 from models import MODEL_MODULES
@@ -61,6 +62,11 @@ async def no_fetch(*args: Any, **kwargs: Any) -> Any:
     raise httpx.ConnectError("the robustness tests send nothing out")
 
 
+async def no_call(self: Any) -> None:
+    """A DNS credential's check, taken as passed: the robustness tests send nothing out
+    (tests/acme/test_dns_providers.py checks against real servers)."""
+
+
 @dataclasses.dataclass
 class Seeded:
     """One user's data: ids that exist, the token that owns them."""
@@ -72,6 +78,7 @@ class Seeded:
     pending_id: int  # a pending certificate
     issued_id: int  # an issued certificate with a key (downloadable, revocable)
     note_id: int
+    dns_credential_id: int
 
 
 class SyncApp:
@@ -158,7 +165,12 @@ async def seed(client: httpx.AsyncClient, email: str, domain: str,
                         title=f"Expiring soon: {domain}", message=f"{domain} expires",
                         certificate_id=ids[1])
     assert note is not None
-    return Seeded(token, me["user_id"], email, dom["id"], ids[0], ids[1], note.id)
+    r = await client.post(f"{ACCOUNT}?action=add-dns-credential", headers=headers, json={
+        "provider": "powerdns", "label": "seeded", "zone": domain,
+        "credentials": {"auth_token": "k", "pdns_server": "https://pdns.example.com"}})
+    assert r.status_code == 200, r.text
+    return Seeded(token, me["user_id"], email, dom["id"], ids[0], ids[1], note.id,
+                  r.json()["data"]["id"])
 
 
 async def row_counts() -> dict[str, int]:
@@ -254,6 +266,8 @@ def sync_app(tmp_path: Path, monkeypatch: Any, **overrides: Any) -> Iterator[Syn
     monkeypatch.setattr(domain_checks, "lookup", FakeLookup)
     monkeypatch.setattr(outbound, "resolve", fake_resolve)
     monkeypatch.setattr(outbound, "fetch", no_fetch)
+    monkeypatch.setattr(apis.LexiconApi, "check", no_call)
+    monkeypatch.setattr(apis.Rfc2136Api, "check", no_call)
     settings = make_settings(tmp_path / "data", embedded_worker=False,
                              rate_limit="100000/minute", **overrides)
     app = SyncApp(settings)
