@@ -1,8 +1,9 @@
 """What the robustness tests share: a casp app driven from synchronous code (Hypothesis and
 schemathesis tests are synchronous) in an event loop of its own, with no worker, no CA, no
-DNS and nothing sent out (a DNS credential's check passes without a call); seeding a user's data; row counts and a scan of the database for
-what hostile input may have left there; the app of the hostile-input tests (their module-scoped
-`shared_app` fixture is in tests/robustness/conftest.py)."""
+DNS and nothing sent out (a DNS credential's check passes without a call); seeding a user's
+data; row counts and a scan of the database for what hostile input may have left there; the
+app of the hostile-input tests (their module-scoped `shared_app` fixture is in
+tests/robustness/conftest.py)."""
 
 from __future__ import annotations
 
