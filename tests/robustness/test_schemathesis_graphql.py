@@ -25,6 +25,18 @@ from tests.support.robustness.harness import SyncApp, sync_app
 
 pytestmark = pytest.mark.slow  # schemathesis fuzzing
 
+# The JSON scalar as input (addDnsCredential's credentials): objects of strings, other
+# values too (the service refuses what is not an object of strings).
+_NAME = st.from_regex(r"[a-z_]{1,12}", fullmatch=True)
+schemathesis.graphql.scalar("JSON", st.one_of(
+    st.dictionaries(_NAME, st.text(max_size=20), max_size=3).map(
+        lambda d: schemathesis.graphql.nodes.Object([
+            graphql.ObjectFieldNode(name=graphql.NameNode(value=k),
+                                    value=schemathesis.graphql.nodes.String(v))
+            for k, v in d.items()])),
+    st.text(max_size=20).map(schemathesis.graphql.nodes.String),
+    st.integers().map(schemathesis.graphql.nodes.Int)))
+
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 # The five codes (app/errors.py): every AppError subclass's code.
 CODES = {AppError.code} | {cls.code for cls in AppError.__subclasses__()}
