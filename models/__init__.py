@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "models.acme_account",
     "models.job",
     "models.notification",
+    "models.deployment",
 ]
 
 

@@ -11,10 +11,11 @@ def all_tasks() -> dict[str, Task]:
     from app.services.certificates.renewal import run_renewal
     from app.services.certificates.renewal_info import run_check
     from app.services.certificates.sweeps import run_sweep
+    from app.services.deployments.runs import run_deploy
     from app.services.notifications.deliveries import run_delivery
 
     return {"issue": run_issuance, "renew": run_renewal, "sweep": run_sweep,
-            "ari": run_check, "deliver": run_delivery}
+            "ari": run_check, "deliver": run_delivery, "deploy": run_deploy}
 
 
 def make_worker(runtime: Runtime) -> Worker:

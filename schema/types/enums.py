@@ -125,6 +125,8 @@ class NotificationType(Enum):  # app.services.notifications.inbox.TYPES
         "revoked", description="A certificate was revoked")
     DOMAIN_MOVED = strawberry.enum_value(
         "domain_moved", description="Another user proved a name of one of your domains theirs")
+    DEPLOYMENT_FAILED = strawberry.enum_value(
+        "deployment_failed", description="A certificate could not be deployed to a target")
 
 
 @strawberry.enum(description="A download's format")

@@ -17,6 +17,7 @@ from app.runtime import current
 from app.services.certificates import acme_accounts, attempts, jobs, outcome_rows, renewal_policy
 from app.services.certificates.challenges import IssuanceHooks, dns_routes, require_holder
 from app.services.certificates.saving import atomic_then_publish, save
+from app.services.deployments import runs as deployments
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
 from models.job import Job
@@ -118,6 +119,7 @@ async def _issued(cert: Certificate, fullchain: str) -> None:
     info, fields = certificate_fields(fullchain)
     await save(cert, status="issued", **fields)
     await outcome_rows.issuance(cert)
+    await deployments.schedule_for(cert)
     log.info("certificate %s issued, expires %s", cert.id, info.not_after.date())
     await notify(user_id=cert.user_id, type="certificate_issued",
                  title=f"Certificate issued: {cert.domains[0]}", certificate_id=cert.id,

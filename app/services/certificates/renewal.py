@@ -20,6 +20,7 @@ from app.services.certificates.issuance import RENEWAL, certificate_fields, issu
 from app.services.certificates.records import get_certificate
 from app.services.certificates.saving import atomic_then_publish, save
 from app.services.certificates.view import CertificateDetail, detail_of
+from app.services.deployments import runs as deployments
 from app.services.notifications.inbox import notify
 from app.wording import Value
 from models.certificate import Certificate, CertificateVersion, RenewalEvent
@@ -70,6 +71,7 @@ async def _renewed(cert: Certificate, fullchain: str) -> None:
                renewal_key_encrypted=None, renewal_csr_pem=None, renewal_order_url=None,
                renewal_started_at=None, **fields)
     await _event(cert)
+    await deployments.schedule_for(cert)
     await notify(user_id=cert.user_id, type="renewal_succeeded",
                  title=f"Certificate renewed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} was renewed; it now "
