@@ -18,7 +18,6 @@ from app.runtime import current
 from app.services.deployments.targets import kind_of, own
 from app.wording import Input
 from models.certificate import Certificate
-from models.deployment import Deployment
 from models.user import User
 
 TIMEOUT_SECONDS = 10
@@ -43,8 +42,7 @@ async def check_target(*, user: User, id: int, certificate_id: int | None = None
     if address is None:
         raise ValidationFailed(f"deployment target {id} has no address to check: set its "
                                f"{Input('check_host')}", field="id")
-    certs = await Certificate.filter(
-        id__in=Deployment.filter(target_id=target.id).values("certificate_id"))
+    certs = await Certificate.filter(deployments__target_id=target.id).order_by("id")
     if certificate_id is not None:
         certs = [c for c in certs if c.id == certificate_id]
         if not certs:
