@@ -18,6 +18,7 @@ from app.services.notifications import inbox as notifications
 from app.services.notifications import settings as notification_settings
 from app.services.notifications.webhooks import MAX_URL
 from schema.context import Info
+from schema.deployments import DeploymentMutations
 from schema.types.account import (
     LoginPayload,
     MessagePayload,
@@ -254,5 +255,5 @@ class NotificationMutations:
 @strawberry.type(description="What you can change; every mutation but register, verifyEmail, "
                              "login, forgotPassword and resetPassword needs a bearer token")
 class Mutation(AccountMutations, DomainMutations, CertificateMutations,
-               NotificationMutations):
+               NotificationMutations, DeploymentMutations):
     """All mutations, grouped by subject in the classes above."""

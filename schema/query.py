@@ -15,6 +15,7 @@ from app.services.domains import ownership as domains
 from app.services.notifications import inbox as notifications
 from app.services.notifications import settings as notification_settings
 from schema.context import Info
+from schema.deployments import DeploymentQueries
 from schema.selection import asks_any
 from schema.types.account import Account
 from schema.types.certificate import DETAIL_ONLY, Certificate, CertificatePage, Download
@@ -31,7 +32,7 @@ CERTIFICATE_ID = strawberry.argument(description="The certificate's id")
 
 @strawberry.type(description="What you can read; every field but caProviders needs a bearer "
                              "token ('Authorization: Bearer <token>')")
-class Query:
+class Query(DeploymentQueries):
     @strawberry.field(description="The account of the bearer token.")
     async def me(self, info: Info) -> Account:
         return Account.of(accounts.account_of(await info.context.user()))
