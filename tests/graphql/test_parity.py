@@ -866,7 +866,7 @@ async def test_notification_types_are_the_rest_vocabulary(quiet: httpx.AsyncClie
     values = data_of(await gql(quiet, ENUM, n="NotificationType"))["__type"]["enumValues"]
     assert [v["name"].lower() for v in values] == [
         "certificate_issued", "issuance_failed", "renewal_succeeded", "renewal_failed",
-        "expiring", "expired", "revoked", "domain_moved"]
+        "expiring", "expired", "revoked", "domain_moved", "deployment_failed"]
     doc = (await quiet.get("/api/v1/openapi.json")).json()
     (types,) = {tuple(x) for x in _item_enums(doc, "types")}
     assert list(types) == [v["name"].lower() for v in values]
