@@ -46,22 +46,16 @@ class DeploymentQueries:
         return DeploymentTarget.of(await deployment_targets.get_target(
             user=await info.context.user(), id=id))
 
-    @strawberry.field(description="Deployment records: a certificate's (one per target) or a "
-                                  "target's (one per certificate); give exactly one id")
+    @strawberry.field(description="Your deployment records (one per target and certificate "
+                                  "attached), of one certificate and/or one target")
     async def deployments(
             self, info: Info,
-            certificate_id: Annotated[int | None, CERTIFICATE_ID] = None,
-            target_id: Annotated[int | None, TARGET_ID] = None) -> list[Deployment]:
-        user = await info.context.user()
-        if (certificate_id is None) == (target_id is None):
-            from app.errors import ValidationFailed
-            from app.wording import Input
-
-            raise ValidationFailed(f"give one of {Input('certificate_id')} and "
-                                   f"{Input('target_id')}", field="certificate_id")
-        found = (await records.deployments_of(user=user, certificate_id=certificate_id)
-                 if certificate_id is not None
-                 else await records.deployments_to(user=user, id=target_id or 0))
+            certificate_id: Annotated[int | None, strawberry.argument(
+                description="Only this certificate's")] = None,
+            target_id: Annotated[int | None, strawberry.argument(
+                description="Only this target's")] = None) -> list[Deployment]:
+        found = await records.list_deployments(user=await info.context.user(), id=target_id,
+                                               certificate_id=certificate_id)
         return [Deployment.of(d) for d in found]
 
 

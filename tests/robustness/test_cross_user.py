@@ -43,6 +43,7 @@ from tests.support.robustness.harness import (
     Seeded,
     fake_resolve,
     no_fetch,
+    no_handshake,
     row_counts,
     seed,
 )
@@ -119,8 +120,8 @@ EXPECTED_GRAPHQL = {
 
 def graphql_kind(name: str) -> str:
     lowered = name.lower()
-    for word, kind in (("notification", "notification"), ("certificate", "certificate"),
-                       ("domain", "domain")):
+    for word, kind in (("deploymenttarget", "target"), ("notification", "notification"),
+                       ("certificate", "certificate"), ("domain", "domain")):
         if word in lowered:
             return kind
     raise AssertionError(f"{name} takes an id of a kind the tests do not seed: add it")
@@ -147,7 +148,8 @@ class Pair:
     def ids(self, kind: str) -> list[int]:
         return {"certificate": [self.owner.pending_id, self.owner.issued_id],
                 "domain": [self.owner.domain_id],
-                "notification": [self.owner.note_id]}[kind]
+                "notification": [self.owner.note_id],
+                "target": [self.owner.target_id]}[kind]
 
 
 async def seed_pair(client: httpx.AsyncClient, acme: QuietAcme) -> Pair:
@@ -168,6 +170,7 @@ def quiet(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
     monkeypatch.setattr(domain_checks, "lookup", FakeLookup)
     monkeypatch.setattr(outbound, "resolve", fake_resolve)
     monkeypatch.setattr(outbound, "fetch", no_fetch)
+    monkeypatch.setattr(outbound, "tls_certificate", no_handshake)
     return quiet_settings(settings, renew_wait_seconds=0)
 
 

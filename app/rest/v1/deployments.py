@@ -10,7 +10,6 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.errors import ValidationFailed
 from app.rest.dispatch import Action, Alias, Call, Resource
 from app.rest.envelope import ok
 from app.rest.params import Param
@@ -24,7 +23,6 @@ from app.services.deployments.records import DeploymentView
 from app.services.deployments.ssh import MAX_KEY
 from app.services.deployments.targets import MAX_NAME, TargetView
 from app.services.deployments.webhook import MAX_SECRET
-from app.wording import Input
 
 
 def render(view: Any) -> dict[str, Any]:
@@ -76,13 +74,7 @@ async def check(call: Call) -> Response:
 
 
 async def deployments(call: Call) -> Response:
-    p = call.params
-    if (p["id"] is None) == (p["certificate_id"] is None):
-        raise ValidationFailed(f"give one of {Input('id')} (a target's deployments) and "
-                               f"{Input('certificate_id')} (a certificate's)",
-                               field="certificate_id")
-    found = (await records.deployments_of(user=call.me, certificate_id=p["certificate_id"])
-             if p["id"] is None else await records.deployments_to(user=call.me, id=p["id"]))
+    found = await records.list_deployments(user=call.me, **call.params)
     return ok({"deployments": [render(d) for d in found]})
 
 
@@ -91,8 +83,9 @@ def _id(where: str = "body", required: bool = True) -> Param:
                  description="Deployment target id", in_query=where == "query")
 
 
-CERT_ID = Param("certificate_id", "integer", required=True, minimum=1,
-                description="Certificate id")
+# Required, but checked after the target's owner (app/services/deployments/records.py).
+CERT_ID = Param("certificate_id", "integer", minimum=1, description="Certificate id "
+                "(required)")
 SOME_CERT = Param("certificate_id", "integer", minimum=1,
                   description="Only this attached certificate (default: all of them)")
 SETTINGS = (
@@ -160,11 +153,12 @@ DEPLOY = Action(("POST",), "deploy", deploy, "Deploy now: each issued certificat
 CHECK_ACTION = Action(("POST",), "check", check, "Open a TLS connection to the target's "
                       "service and report the serial it presents", params=(_id(), SOME_CERT),
                       data=CHECK)
-RECORDS = Action(("GET",), "deployments", deployments, "The deployment records of a target "
-                 "(?id=) or of a certificate (?certificate_id=)", params=(
+RECORDS = Action(("GET",), "deployments", deployments, "Your deployment records, of one target "
+                 "(?id=) and/or one certificate (?certificate_id=)", params=(
                      _id("query", False), dataclasses.replace(
-                         SOME_CERT, required=False, in_query=True,
-                         description="A certificate's deployments")), data=DEPLOYMENTS)
+                         SOME_CERT, in_query=True,
+                         description="Only this certificate's deployments")),
+                 data=DEPLOYMENTS)
 RESOURCE = Resource("/api/v1/deployments.php", (LIST, CREATE, UPDATE, DELETE, ATTACH, DETACH,
                                                DEPLOY, CHECK_ACTION, RECORDS))
 MANY = "/api/v1/deployment-targets"
@@ -184,6 +178,6 @@ ALIASES = (
     Alias("POST", f"{ONE}/check", CHECK_ACTION, "checkDeploymentTarget"),
     Alias("GET", f"{ONE}/deployments", RECORDS, "listTargetDeployments", (PATH_ID,)),
     Alias("GET", "/api/v1/certificates/{certificate_id}/deployments", RECORDS,
-          "listCertificateDeployments", (dataclasses.replace(CERT_ID, description=(
-              "Certificate id")),)),
+          "listCertificateDeployments", (dataclasses.replace(
+              CERT_ID, required=True, description="Certificate id"),)),
 )

@@ -4,8 +4,6 @@ each certificate attached. Public addresses only, as for deployments."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,19 +59,7 @@ async def check_target(*, user: User, id: int, certificate_id: int | None = None
 async def _presented(host: str, port: int, name: str | None) -> tuple[str, datetime]:
     addresses = await outbound.public_addresses(
         host, port, current().settings.allow_private_targets)
-    # Only read: what is served is reported whether or not it is trusted.
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    _, writer = await asyncio.wait_for(asyncio.open_connection(
-        addresses[0], port, ssl=context, server_hostname=name or host), TIMEOUT_SECONDS)
-    try:
-        ssl_object = writer.get_extra_info("ssl_object")
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await writer.wait_closed()
+    der = await outbound.tls_certificate(addresses[0], port, name or host, TIMEOUT_SECONDS)
     if not der:
         raise ValueError("no certificate was presented")
     cert = x509.load_der_x509_certificate(der)

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from app.errors import ValidationFailed
+from app.services.inputs import unicode_text as unicode_text
 from app.wording import Input
 
 MAX_HOST = 253
@@ -32,6 +33,7 @@ def required(value: Any, name: str) -> Any:
 
 
 def text(value: str, name: str, limit: int) -> str:
+    unicode_text(value, name)
     if len(value) > limit:
         raise ValidationFailed(f"{Input(name)} must be at most {limit} characters", field=name)
     if any(ord(c) < 32 for c in value):

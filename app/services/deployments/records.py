@@ -8,10 +8,11 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.runtime import current
 from app.services.certificates.records import get_certificate
 from app.services.deployments.targets import own
+from app.wording import Input
 from models.certificate import Certificate
 from models.deployment import Deployment
 from models.user import User
@@ -39,12 +40,21 @@ async def view_of(row: Deployment, cert: Certificate | None = None) -> Deploymen
                           row.serial is not None and row.serial == cert.serial)
 
 
-async def attach(*, user: User, id: int, certificate_id: int) -> DeploymentView:
+def _required(certificate_id: int | None) -> int:
+    """Asked after the target's owner is checked: another user's target is NOT_FOUND,
+    whatever else the request lacks."""
+    if certificate_id is None:
+        raise ValidationFailed(f"{Input('certificate_id')} is required",
+                               field="certificate_id")
+    return certificate_id
+
+
+async def attach(*, user: User, id: int, certificate_id: int | None) -> DeploymentView:
     """Attach, and deploy at once when the certificate is issued."""
     from app.services.deployments import runs
 
     target = await own(user, id)
-    cert = await get_certificate(user=user, id=certificate_id)
+    cert = await get_certificate(user=user, id=_required(certificate_id))
     try:
         row = await Deployment.create(target_id=target.id, certificate_id=cert.id,
                                       created_at=current().clock.now())
@@ -55,23 +65,21 @@ async def attach(*, user: User, id: int, certificate_id: int) -> DeploymentView:
     return await view_of(row, cert)
 
 
-async def detach(*, user: User, id: int, certificate_id: int) -> None:
+async def detach(*, user: User, id: int, certificate_id: int | None) -> None:
     target = await own(user, id)
-    cert = await get_certificate(user=user, id=certificate_id)
+    cert = await get_certificate(user=user, id=_required(certificate_id))
     if not await Deployment.filter(target_id=target.id, certificate_id=cert.id).delete():
         raise NotFound(f"certificate {certificate_id} is not attached to deployment target "
                        f"{id}")
 
 
-async def deployments_of(*, user: User, certificate_id: int) -> list[DeploymentView]:
-    """A certificate's deployments, one per target it is attached to."""
-    cert = await get_certificate(user=user, id=certificate_id)
-    rows = await Deployment.filter(certificate_id=cert.id).order_by("target_id")
-    return [await view_of(row, cert) for row in rows]
-
-
-async def deployments_to(*, user: User, id: int) -> list[DeploymentView]:
-    """A target's deployments, one per certificate attached to it."""
-    target = await own(user, id)
-    rows = await Deployment.filter(target_id=target.id).order_by("certificate_id")
-    return [await view_of(row) for row in rows]
+async def list_deployments(*, user: User, id: int | None = None,
+                           certificate_id: int | None = None) -> list[DeploymentView]:
+    """The user's deployment records, of one target (`id`) and/or one certificate."""
+    rows = Deployment.filter(target__user_id=user.id)
+    if id is not None:
+        rows = rows.filter(target_id=(await own(user, id)).id)
+    if certificate_id is not None:
+        rows = rows.filter(certificate_id=(await get_certificate(user=user,
+                                                                 id=certificate_id)).id)
+    return [await view_of(row) for row in await rows.order_by("target_id", "certificate_id")]

@@ -11,7 +11,7 @@ from app.jobs.queue import RetryLater, enqueue
 from app.jobs.retry import MAX_ATTEMPTS, backoff
 from app.runtime import current
 from app.services.deployments.kinds import Bundle, DeployFailed
-from app.services.deployments.records import DeploymentView
+from app.services.deployments.records import DeploymentView, list_deployments
 from app.services.deployments.targets import kind_of, own, spec_of
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
@@ -40,7 +40,6 @@ async def deploy_now(*, user: User, id: int,
                      certificate_id: int | None = None) -> list[DeploymentView]:
     """Queue a deployment of each issued certificate attached (or of the one named) now,
     whatever was deployed before; answers the records as they are."""
-    from app.services.deployments.records import deployments_to
 
     target = await own(user, id)
     rows = await Deployment.filter(target_id=target.id).prefetch_related("certificate")
@@ -54,8 +53,7 @@ async def deploy_now(*, user: User, id: int,
     for row in rows:
         if row.certificate.status == "issued":
             await schedule(target.id, row.certificate_id, user.id)
-    return [v for v in await deployments_to(user=user, id=id)
-            if certificate_id is None or v.certificate_id == certificate_id]
+    return await list_deployments(user=user, id=id, certificate_id=certificate_id)
 
 
 def bundle_of(cert: Certificate) -> Bundle:

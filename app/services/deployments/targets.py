@@ -98,6 +98,8 @@ def _configure(kind: Kind, given: dict[str, Any], old: dict[str, Any] | None,
             raise ValidationFailed(f"{Input(name)} does not apply to a {Value(kind.name)} "
                                    "target", field=name)
     secret = given.get(secret_name)
+    if secret is not None:
+        f.unicode_text(secret, secret_name)
     return kind.settings(given, old, secret if secret is not None else old_secret)
 
 

@@ -29,7 +29,7 @@ class WebhookKind:
                  secret: str | None) -> tuple[dict[str, Any], str | None]:
         from app.services.deployments import fields as f
 
-        url = str(f.required(f.pick(given, old, "url"), "url"))
+        url = f.text(str(f.required(f.pick(given, old, "url"), "url")), "url", webhooks.MAX_URL)
         try:
             webhooks.parse_url(url)
         except ValueError as exc:

@@ -33,6 +33,7 @@ from tests.support.app import OfflineAcme, make_settings, migrated
 from tests.support.graphql import make_issued
 from tests.support.lookup import FakeLookup
 from tests.support.rest import PASSWORD, bearer
+from tests.support.robustness import catalog
 
 T = TypeVar("T")
 ON_POSTGRES = bool(pg.suite_admin_url())  # the suite's second pass (CASP_TEST_DATABASE_URL)
@@ -40,6 +41,7 @@ CERTS = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"
 ACCOUNT = "/api/v1/account.php"
 AUTH = "/api/v1/auth.php"
+DEPLOYMENTS = "/api/v1/deployments.php"
 
 
 class QuietAcme(OfflineAcme):
@@ -61,6 +63,10 @@ async def no_fetch(*args: Any, **kwargs: Any) -> Any:
     raise httpx.ConnectError("the robustness tests send nothing out")
 
 
+async def no_handshake(*args: Any, **kwargs: Any) -> Any:
+    raise ConnectionRefusedError("the robustness tests send nothing out")
+
+
 @dataclasses.dataclass
 class Seeded:
     """One user's data: ids that exist, the token that owns them."""
@@ -72,6 +78,7 @@ class Seeded:
     pending_id: int  # a pending certificate
     issued_id: int  # an issued certificate with a key (downloadable, revocable)
     note_id: int
+    target_id: int  # a deployment target, the issued certificate attached
 
 
 class SyncApp:
@@ -158,7 +165,23 @@ async def seed(client: httpx.AsyncClient, email: str, domain: str,
                         title=f"Expiring soon: {domain}", message=f"{domain} expires",
                         certificate_id=ids[1])
     assert note is not None
-    return Seeded(token, me["user_id"], email, dom["id"], ids[0], ids[1], note.id)
+    return Seeded(token, me["user_id"], email, dom["id"], ids[0], ids[1], note.id,
+                  await deployment_target(client, headers, domain, ids[1]))
+
+
+async def deployment_target(client: httpx.AsyncClient, headers: dict[str, str], domain: str,
+                            cert_id: int) -> int:
+    """An SSH target named after `domain`, `cert_id` attached (no worker: nothing is sent)."""
+    r = await client.post(DEPLOYMENTS, headers=headers, json={
+        "name": f"web {domain}", "kind": "ssh", "host": f"deploy.{domain}",
+        "username": "deploy", "private_key": catalog.SSH_KEY,
+        "fullchain_path": "/etc/tls/fullchain.pem", "key_path": "/etc/tls/privkey.pem"})
+    assert r.status_code == 201, r.text
+    target_id = int(r.json()["data"]["id"])
+    r = await client.post(f"{DEPLOYMENTS}?action=attach", headers=headers,
+                          json={"id": target_id, "certificate_id": cert_id})
+    assert r.status_code == 200, r.text
+    return target_id
 
 
 async def row_counts() -> dict[str, int]:
@@ -254,6 +277,7 @@ def sync_app(tmp_path: Path, monkeypatch: Any, **overrides: Any) -> Iterator[Syn
     monkeypatch.setattr(domain_checks, "lookup", FakeLookup)
     monkeypatch.setattr(outbound, "resolve", fake_resolve)
     monkeypatch.setattr(outbound, "fetch", no_fetch)
+    monkeypatch.setattr(outbound, "tls_certificate", no_handshake)
     settings = make_settings(tmp_path / "data", embedded_worker=False,
                              rate_limit="100000/minute", **overrides)
     app = SyncApp(settings)
