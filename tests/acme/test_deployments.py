@@ -159,19 +159,23 @@ async def test_a_changed_host_key_is_refused_and_notified(settings: Settings, po
     async with live_casp(settings, port) as client:
         token = await user_token(client)
         cert = await issue_http01(client, token, "hostkey")
-        target = await create(client, token, ssh_target(sshd, nginx))
+        target = await create(client, token, ssh_target(
+            sshd, nginx, fullchain_path=str(nginx.cert_dir / "{name}-{id}.pem"),
+            key_path=str(nginx.cert_dir / "{name}-{id}.key")))
         await attach(client, token, target["id"], cert["id"])
         await wait_record(client, token, cert["id"], serial=cert["serial"])
+        chain = nginx.cert_dir / f"{cert['domains'][0]}-{cert['id']}.pem"
+        assert chain.read_text() == cert["certificate_pem"] + cert["chain_pem"]
 
         sshd.restart(new_key())  # another server answers at the same address
-        (nginx.cert_dir / "fullchain.pem").unlink()
+        chain.unlink()
         r = await client.post(f"/api/v1/deployment-targets/{target['id']}/deploy",
                               headers=bearer(token), json={})
         assert r.status_code == 200, r.text
         failed = await wait_record(client, token, cert["id"], error=True)
         assert "host key" in failed["last_error"] and "pinned" in failed["last_error"]
         assert failed["failed_attempts"] == 1
-        assert not (nginx.cert_dir / "fullchain.pem").exists()  # nothing was uploaded
+        assert not chain.exists()  # nothing was uploaded
         assert await inbox_types(client, token) == ["deployment_failed", "certificate_issued"]
         await asyncio.sleep(3)  # not retried: a refusal, not an outage
         assert (await record(client, token, cert["id"]))["failed_attempts"] == 1

@@ -145,9 +145,10 @@ def _host_key_of(conn: asyncssh.SSHClientConnection) -> str:
 async def _upload(conn: asyncssh.SSHClientConnection, c: dict[str, Any],
                   bundle: Bundle) -> None:
     async with conn.start_sftp_client() as sftp:
-        for path, mode, content in ((c["key_path"], c["key_mode"], bundle.key_pem),
-                                    (c["fullchain_path"], c["fullchain_mode"],
-                                     bundle.fullchain_pem)):
+        for pattern, mode, content in ((c["key_path"], c["key_mode"], bundle.key_pem),
+                                       (c["fullchain_path"], c["fullchain_mode"],
+                                        bundle.fullchain_pem)):
+            path = path_for(pattern, bundle)
             temporary = posixpath.join(posixpath.dirname(path),
                                        f".{posixpath.basename(path)}.casp-new")
             permissions = int(mode, 8)
@@ -158,6 +159,13 @@ async def _upload(conn: asyncssh.SSHClientConnection, c: dict[str, Any],
                 await handle.write(content)
             await sftp.chmod(temporary, permissions)
             await sftp.posix_rename(temporary, path)
+
+
+def path_for(pattern: str, bundle: Bundle) -> str:
+    """A path with its placeholders filled: {name} (the certificate's first name, `*` as
+    `_wildcard`) and {id}, so that one target can serve many certificates."""
+    name = bundle.domains[0].replace("*", "_wildcard")
+    return pattern.replace("{name}", name).replace("{id}", str(bundle.certificate_id))
 
 
 async def _reload(conn: asyncssh.SSHClientConnection, command: str | None) -> None:
