@@ -1,7 +1,8 @@
 """Deployment over SSH, end to end: Pebble issues, casp uploads the chain and the key to a
 real OpenSSH server on loopback and reloads a real nginx, whose TLS handshake then shows the
 new serial; a renewal redeploys; a changed host key and an unreachable host are refused,
-retried and notified as a user sees them."""
+retried and notified as a user sees them; a failing reload command and a key the server does
+not know are reported."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from models.job import Job
 from tests.support import require_binary
 from tests.support.acme import casp_settings, issue_http01, user_token, wait_renewed
 from tests.support.dns import BindServer
+from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.net import free_port
 from tests.support.pebble import PebbleServer
@@ -82,13 +84,15 @@ async def record(client: httpx.AsyncClient, token: str, cert_id: int) -> dict[st
 
 
 async def wait_record(client: httpx.AsyncClient, token: str, cert_id: int, *,
-                      serial: str | None = None, error: bool = False,
+                      serial: str | None = None, error: bool = False, cleared: bool = False,
                       within: float = 30) -> dict[str, Any]:
-    """Poll the certificate's deployment record until it has the serial (or an error)."""
+    """Poll the certificate's deployment record until it has the serial (and, `cleared`, no
+    error left), or an error."""
     deadline = time.monotonic() + within
     while True:
         found = await record(client, token, cert_id)
-        if (serial and found["serial"] == serial) or (error and found["last_error"]):
+        if (serial and found["serial"] == serial and not (cleared and found["last_error"])) \
+                or (error and found["last_error"]):
             return found
         if time.monotonic() >= deadline:
             jobs = await Job.filter(kind="deploy").values("status", "attempts", "last_error")
@@ -151,6 +155,14 @@ async def test_issued_then_renewed_certificates_reach_nginx_over_ssh(
         await wait_record(client, token, cert["id"], serial=renewed["serial"])
         await wait_served(nginx.port, renewed["serial"])
         assert (await check(client, token, target["id"]))["serial"] == renewed["serial"]
+        seen = data_of(await gql(client, """mutation($t: Int!) { checkDeploymentTarget(
+            targetId: $t) { serial matchesCertificateId } }""", token,
+                                 t=target["id"]))["checkDeploymentTarget"]
+        assert seen == {"serial": renewed["serial"], "matchesCertificateId": cert["id"]}
+        records = data_of(await gql(client, "query($c: Int!) { deployments(certificateId: $c) "
+                                            "{ serial upToDate lastError } }", token,
+                                    c=cert["id"]))["deployments"]
+        assert records == [{"serial": renewed["serial"], "upToDate": True, "lastError": None}]
         assert "deployment_failed" not in await inbox_types(client, token)
 
 
@@ -159,8 +171,9 @@ async def test_a_changed_host_key_is_refused_and_notified(settings: Settings, po
     async with live_casp(settings, port) as client:
         token = await user_token(client)
         cert = await issue_http01(client, token, "hostkey")
-        target = await create(client, token, ssh_target(
-            sshd, nginx, fullchain_path=str(nginx.cert_dir / "{name}-{id}.pem"),
+        target = await create(client, token, ssh_target(  # the host key given, pinned
+            sshd, nginx, host_key=public_line(sshd.host_key),
+            fullchain_path=str(nginx.cert_dir / "{name}-{id}.pem"),
             key_path=str(nginx.cert_dir / "{name}-{id}.key")))
         await attach(client, token, target["id"], cert["id"])
         await wait_record(client, token, cert["id"], serial=cert["serial"])
@@ -179,6 +192,17 @@ async def test_a_changed_host_key_is_refused_and_notified(settings: Settings, po
         assert await inbox_types(client, token) == ["deployment_failed", "certificate_issued"]
         await asyncio.sleep(3)  # not retried: a refusal, not an outage
         assert (await record(client, token, cert["id"]))["failed_attempts"] == 1
+
+        # The user checks the new key and pins it: the next deployment goes through.
+        r = await client.patch(f"/api/v1/deployment-targets/{target['id']}",
+                               headers=bearer(token),
+                               json={"host_key": public_line(sshd.host_key)})
+        assert r.status_code == 200, r.text
+        await client.post(f"/api/v1/deployment-targets/{target['id']}/deploy",
+                          headers=bearer(token), json={"certificate_id": cert["id"]})
+        again = await wait_record(client, token, cert["id"], serial=cert["serial"],
+                                  cleared=True)
+        assert again["failed_attempts"] == 0 and chain.exists()
 
 
 async def test_an_unreachable_host_is_retried_and_notified(settings: Settings, port: int):
@@ -202,3 +226,32 @@ async def test_an_unreachable_host_is_retried_and_notified(settings: Settings, p
         assert await inbox_types(client, token) == ["deployment_failed", "certificate_issued"]
         seen = await check(client, token, target["id"])
         assert not seen["reachable"] and seen["serial"] is None and seen["error"]
+
+
+async def test_a_failing_reload_and_an_unknown_key_are_reported(
+        settings: Settings, port: int, sshd: SshServer, nginx: Nginx):
+    async with live_casp(settings, port) as client:
+        token = await user_token(client)
+        cert = await issue_http01(client, token, "reload")
+        broken = await create(client, token, ssh_target(
+            sshd, nginx, name="broken reload", reload_command="echo no nginx here >&2; exit 3"))
+        stranger = await create(client, token, ssh_target(
+            sshd, nginx, name="stranger", private_key=new_key().export_private_key().decode(),
+            key_path=str(nginx.cert_dir / "other.key")))
+        for target in (broken, stranger):
+            await attach(client, token, target["id"], cert["id"])
+        deadline = time.monotonic() + 20
+        while True:
+            r = await client.get(f"/api/v1/certificates/{cert['id']}/deployments",
+                                 headers=bearer(token))
+            found = {d["target_name"]: d for d in r.json()["data"]["deployments"]}
+            if all(d["last_error"] for d in found.values()):
+                break
+            assert time.monotonic() < deadline, found
+            await asyncio.sleep(0.1)
+        assert found["broken reload"]["last_error"] == (
+            "the reload command exited with status 3: no nginx here")
+        assert (nginx.cert_dir / "fullchain.pem").exists()  # uploaded before the reload
+        assert f"{sshd.user}@127.0.0.1:{sshd.port} refused the key" in (
+            found["stranger"]["last_error"])
+        assert not (nginx.cert_dir / "other.key").exists()
