@@ -223,3 +223,31 @@ async def test_graphql_matches_rest(casp: httpx.AsyncClient):
                                    "targetId: $t, certificateId: $c) { message } }", token,
                              t=made["id"], c=cert["id"]))
     assert gone["detachCertificate"]["message"] == "Certificate detached"
+
+
+async def test_a_private_address_is_refused_without_the_setting(tmp_path: Path):
+    """Without CASP_ALLOW_PRIVATE_TARGETS neither a deployment nor the check connects to
+    casp's own network; the refusal is not retried and names no address it found."""
+    settings = quiet_settings(make_settings(tmp_path / "data"), allow_private_targets=False)
+    async with running(settings, acme=OfflineAcme()) as casp:
+        me = await user(casp, "a@example.com", "a.example.com")
+        cert = await request(casp, me, "a.example.com")
+        await make_issued(cert["id"])
+        target = await create(casp, me, SSH | {"host": "localhost", "check_port": 8443})
+        await casp.post(f"{URL}?action=attach", headers=me,
+                        json={"id": target["id"], "certificate_id": cert["id"]})
+        (job,) = await Job.filter(kind="deploy")
+        await run_deploy(job)  # no RetryLater: trying again cannot help
+        (done,) = (await casp.get(f"/api/v1/certificates/{cert['id']}/deployments",
+                                  headers=me)).json()["data"]["deployments"]
+        assert done["last_error"] == "localhost does not point at a public address"
+        inbox = (await casp.get("/api/v1/notifications.php", headers=me)).json()["data"]
+        (note,) = inbox["notifications"]
+        assert note["type"] == "deployment_failed" and "does not try again" in note["message"]
+        r = await casp.post(f"/api/v1/deployment-targets/{target['id']}/check", headers=me,
+                            json={})
+        seen = r.json()["data"]
+        assert seen["reachable"] is False and seen["serial"] is None
+        assert seen["error"] == "localhost does not point at a public address"
+        assert (seen["host"], seen["port"], seen["server_name"]) == (
+            "localhost", 8443, "a.example.com")
