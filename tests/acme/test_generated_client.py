@@ -218,7 +218,8 @@ async def test_generated_client_drives_the_whole_story(settings: Settings, ca: P
         generate(document, tmp_path / "casp_client")
         with imported(tmp_path / "casp_client") as package:
             operations = [n for n in every_module(package) if ".api." in n]
-            assert len(operations) == OPERATIONS + len(GROUPS) + 2  # + auth, account
+            # + the auth, account and deployments packages
+            assert len(operations) == OPERATIONS + len(GROUPS) + 3
             api = Api(package, str(client.base_url))
             try:
                 cert_id, serial = await story(api, settings, ca)
