@@ -120,6 +120,14 @@ async def test_another_users_targets_are_not_found(casp: httpx.AsyncClient):
         assert "not found" in assert_error(r, 404, "NOT_FOUND")["message"], (method, path)
     r = await casp.post(f"{one}/attach", headers=owner, json={"certificate_id": theirs["id"]})
     assert_error(r, 404, "NOT_FOUND")
+    for action in ("deploy", "check", "detach"):  # one's own certificate, not attached
+        r = await casp.post(f"{one}/{action}", headers=owner,
+                            json={"certificate_id": mine["id"]})
+        assert assert_error(r, 404, "NOT_FOUND")["message"] == (
+            f"certificate {mine['id']} is not attached to deployment target {target['id']}")
+    r = await casp.post(f"{one}/attach", headers=owner, json={})
+    assert assert_error(r, 400, "VALIDATION_ERROR")["details"]["fields"] == {
+        "certificate_id": "certificate_id is required"}
     assert (await casp.get("/api/v1/deployment-targets", headers=other)).json()["data"] == {
         "targets": [], "total": 0}
     result = await gql(casp, f"{{ deploymentTarget(id: {target['id']}) {{ id }} }}",

@@ -13,6 +13,7 @@ from cryptography import x509
 from app import outbound
 from app.errors import ValidationFailed
 from app.runtime import current
+from app.services.deployments.records import not_attached
 from app.services.deployments.targets import kind_of, own
 from app.wording import Input
 from models.certificate import Certificate
@@ -44,8 +45,7 @@ async def check_target(*, user: User, id: int, certificate_id: int | None = None
     if certificate_id is not None:
         certs = [c for c in certs if c.id == certificate_id]
         if not certs:
-            raise ValidationFailed(f"certificate {certificate_id} is not attached to "
-                                   f"deployment target {id}", field="certificate_id")
+            raise not_attached(certificate_id, id)
     name = certs[0].domains[0] if certs else None
     host, port = address
     try:

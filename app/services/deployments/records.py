@@ -51,7 +51,7 @@ def _required(certificate_id: int | None) -> int:
 
 async def attach(*, user: User, id: int, certificate_id: int | None) -> DeploymentView:
     """Attach, and deploy at once when the certificate is issued."""
-    from app.services.deployments import runs
+    from app.services.deployments import runs  # it reads the records: imported here
 
     target = await own(user, id)
     cert = await get_certificate(user=user, id=_required(certificate_id))
@@ -65,12 +65,16 @@ async def attach(*, user: User, id: int, certificate_id: int | None) -> Deployme
     return await view_of(row, cert)
 
 
+def not_attached(certificate_id: int, target_id: int) -> NotFound:
+    return NotFound(f"certificate {certificate_id} is not attached to deployment target "
+                    f"{target_id}")
+
+
 async def detach(*, user: User, id: int, certificate_id: int | None) -> None:
     target = await own(user, id)
     cert = await get_certificate(user=user, id=_required(certificate_id))
     if not await Deployment.filter(target_id=target.id, certificate_id=cert.id).delete():
-        raise NotFound(f"certificate {certificate_id} is not attached to deployment target "
-                       f"{id}")
+        raise not_attached(cert.id, id)
 
 
 async def list_deployments(*, user: User, id: int | None = None,

@@ -11,7 +11,7 @@ from app.jobs.queue import RetryLater, enqueue
 from app.jobs.retry import MAX_ATTEMPTS, backoff
 from app.runtime import current
 from app.services.deployments.kinds import Bundle, DeployFailed
-from app.services.deployments.records import DeploymentView, list_deployments
+from app.services.deployments.records import DeploymentView, list_deployments, not_attached
 from app.services.deployments.targets import kind_of, own, spec_of
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
@@ -40,16 +40,12 @@ async def deploy_now(*, user: User, id: int,
                      certificate_id: int | None = None) -> list[DeploymentView]:
     """Queue a deployment of each issued certificate attached (or of the one named) now,
     whatever was deployed before; answers the records as they are."""
-
     target = await own(user, id)
     rows = await Deployment.filter(target_id=target.id).prefetch_related("certificate")
     if certificate_id is not None:
         rows = [row for row in rows if row.certificate_id == certificate_id]
         if not rows:
-            from app.errors import NotFound
-
-            raise NotFound(f"certificate {certificate_id} is not attached to deployment "
-                           f"target {id}")
+            raise not_attached(certificate_id, id)
     for row in rows:
         if row.certificate.status == "issued":
             await schedule(target.id, row.certificate_id, user.id)

@@ -86,8 +86,7 @@ async def own(user: User, id: int) -> DeploymentTarget:
 
 
 def _name(name: str | None) -> str:
-    name = f.text(str(f.required((name or "").strip(), "name")), "name", MAX_NAME)
-    return name
+    return f.text(str(f.required((name or "").strip(), "name")), "name", MAX_NAME)
 
 
 def _configure(kind: Kind, given: dict[str, Any], old: dict[str, Any] | None,
