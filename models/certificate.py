@@ -64,6 +64,12 @@ class Certificate(Model):
     ari_window_start = fields.DatetimeField(null=True)
     ari_window_end = fields.DatetimeField(null=True)
     ari_check_at = fields.DatetimeField(null=True)
+    # Fallback (services/certificates/fallback.py): the CAs to try in turn, the first the
+    # one requested (null: that one only); and the CAs this issuance or renewal left, with
+    # why: [{ca, error, at}] (null: none).
+    ca_order: fields.JSONField[list[str] | None] = fields.JSONField(null=True)
+    previous_attempts: fields.JSONField[list[dict[str, Any]] | None] = fields.JSONField(
+        null=True)
     revoked_at = fields.DatetimeField(null=True)
     revocation_reason = fields.CharField(max_length=40, null=True)
     created_at = fields.DatetimeField()

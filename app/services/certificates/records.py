@@ -13,8 +13,15 @@ from app.acme.errors import AcmeError, AcmeProblem
 from app.errors import NotFound, ServerError, ValidationFailed
 from app.runtime import current
 from app.services import quotas, rows
-from app.services.certificates import acme_accounts, jobs, listing, profiles
-from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES, REGISTRY, get_ca
+from app.services.certificates import acme_accounts, fallback, jobs, listing, profiles
+from app.services.certificates.cas import (
+    CA,
+    CHALLENGE_TYPES,
+    KEY_TYPES,
+    catalogue,
+    get_ca,
+    pick,
+)
 from app.services.certificates.listing import ListFilter
 from app.services.certificates.profiles import Profile
 from app.services.certificates.saving import publish, save
@@ -71,28 +78,56 @@ def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
     return result
 
 
-async def _check_eab(user: User, ca_name: str, directory_url: str) -> None:
+async def _check_eab(user: User, ca: CA, directory_url: str,
+                     field: str = "ca_provider") -> None:
     """A CA that needs EAB and has none for this user: refuse before any order."""
-    ca = REGISTRY[ca_name]
+    ca_name = ca.name
     registered = await AcmeAccount.exists(user=user, ca_provider=ca_name,
                                           directory_url=directory_url,
                                           account_url__isnull=False)
     if registered or ca_name == "zerossl" or await acme_accounts.stored_eab(user, ca):
         return
-    needed = ca.eab_required or await current().acme.external_account_required(directory_url)
+    needed = ca.eab_required or (ca.eab_accepted and
+                                 await current().acme.external_account_required(directory_url))
     if needed:
         raise ValidationFailed(
             f"{ca.title} requires External Account Binding: set {Input('eab_kid')} and "
             f"{Input('eab_hmac_key')} with {Action.SET_EAB} (or CASP_EAB_{ca_name.upper()}_KID and "
-            "_HMAC_KEY for everyone)", field="ca_provider")
+            "_HMAC_KEY for everyone)", field=field)
+
+
+async def _fallbacks(user: User, first: CA, key_type: str,
+                     asked: list[str] | None) -> list[str] | None:
+    """The record's CA order: the request's fallbacks, each checked as the CA requested is
+    (refused with a reason), or the user's default order, keeping the CAs usable now."""
+    overrides = current().settings.ca_directories
+    if asked is not None:
+        names = fallback.clean(asked)
+        for name in names:
+            ca = get_ca(name, field=fallback.FIELD)
+            if not ca.available(overrides):
+                raise ValidationFailed(f"{name}: {ca.discontinued}", field=fallback.FIELD)
+            await _check_eab(user, ca, ca.directory_for(key_type, overrides), fallback.FIELD)
+        return fallback.order_of(first, names)
+    usable = []
+    for name in await fallback.default_order(user=user):
+        ca = get_ca(name)
+        try:
+            await _check_eab(user, ca, ca.directory_for(key_type, overrides))
+        except ValidationFailed:  # no EAB for it, or it stopped: the default skips it
+            continue
+        usable.append(name)
+    return fallback.order_of(first, usable)
 
 
 async def request_certificate(*, user: User, ca_provider: str | None,
                               domains: list[str] | None, challenge_type: str | None = None,
                               key_type: str | None = None,
                               auto_renew: bool | None = None,
-                              profile: str | None = None) -> CertificateDetail:
-    ca = get_ca(ca_provider)
+                              profile: str | None = None,
+                              fallback_ca_providers: list[str] | None = None,
+                              ca_name: str | None = None) -> CertificateDetail:
+    ca = pick(ca_provider, ca_name)
     challenge = _choice(challenge_type, CHALLENGE_TYPES, "dns-01", "challenge_type")
     key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
     wanted = clean_names(domains, challenge)
@@ -101,7 +136,8 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         await ownership.require_held(user, wanted)
     directory = ca.directory_for(key, current().settings.ca_directories)
     chosen = await profiles.check(profile, ca, directory)
-    await _check_eab(user, ca.name, directory)
+    await _check_eab(user, ca, directory)
+    order = await _fallbacks(user, ca, key, fallback_ca_providers)
     await quotas.check_pending(user)
     await quotas.spend_order(user)
     now = current().clock.now()
@@ -109,7 +145,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         user=user, domains=wanted, search_text=" " + " ".join(wanted) + " ",
         ca_provider=ca.name, challenge_type=challenge, key_type=key, profile=chosen,
         auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
-        created_at=now, updated_at=now)
+        ca_order=order, created_at=now, updated_at=now)
     await publish(cert, ("status", "stage"))  # queued: before the worker can move it on
     await jobs.ISSUE.schedule(cert.id, cert.user_id)
     return detail_of(cert)
@@ -135,7 +171,7 @@ class CaOffer:
 
 def ca_providers() -> list[CaOffer]:
     overrides = current().settings.ca_directories
-    return [CaOffer(ca, ca.available(overrides)) for ca in REGISTRY.values()]
+    return [CaOffer(ca, ca.available(overrides)) for ca in catalogue().values()]
 
 
 async def ca_providers_with_profiles() -> list[CaOffer]:
@@ -190,10 +226,10 @@ class _Listing:
 
 
 def _listing(user: User, status: str | None, ca_provider: str | None, search: str | None,
-             page: int | None, per_page: int | None) -> _Listing:
+             page: int | None, per_page: int | None, ca_name: str | None = None) -> _Listing:
     page, per_page = paging(page, per_page)
     status = _choice(status, STATUSES, "", "status") if status else None
-    ca_name = get_ca(ca_provider).name if ca_provider else None
+    ca_name = pick(ca_provider, ca_name).name if ca_provider or ca_name else None
     if (search := at_most(search, MAX_SEARCH, "search")) and "\x00" in search:
         return _Listing(None, page, per_page)  # no name holds a NUL (PostgreSQL refuses one)
     # search_text is stored lower case, so a plain LIKE on the lowered term is the
@@ -204,19 +240,21 @@ def _listing(user: User, status: str | None, ca_provider: str | None, search: st
 
 async def list_certificates(*, user: User, status: str | None = None,
                             ca_provider: str | None = None, search: str | None = None,
-                            page: int | None = None,
-                            per_page: int | None = None) -> Page[CertificateDetail]:
+                            page: int | None = None, per_page: int | None = None,
+                            ca_name: str | None = None) -> Page[CertificateDetail]:
     """A page of whole certificates, newest first, and the total."""
-    return await _listing(user, status, ca_provider, search, page, per_page).details()
+    return await _listing(user, status, ca_provider, search, page, per_page,
+                          ca_name).details()
 
 
 async def list_summaries(*, user: User, status: str | None = None,
                          ca_provider: str | None = None, search: str | None = None,
-                         page: int | None = None,
-                         per_page: int | None = None) -> Page[CertificateSummary]:
+                         page: int | None = None, per_page: int | None = None,
+                         ca_name: str | None = None) -> Page[CertificateSummary]:
     """The same page as list_certificates, as summaries read from SUMMARY_COLUMNS only (in
     SQL: the list is the busiest read of the API, see listing.py)."""
-    return await _listing(user, status, ca_provider, search, page, per_page).summaries()
+    return await _listing(user, status, ca_provider, search, page, per_page,
+                          ca_name).summaries()
 
 
 async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
