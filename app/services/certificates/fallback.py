@@ -156,8 +156,8 @@ def note(cert: Certificate) -> str:
     left = cert.previous_attempts or []
     if not left:
         return ""
-    said = "; ".join(f"{a['ca']}: {_said(a['error'])}" for a in left)
-    return f" (after {', '.join(a['ca'] for a in left)} failed: {said})"
+    said = "; ".join(f"{a['ca']} failed: {_said(a['error'])}" for a in left)
+    return f" (after {said})"
 
 
 def _said(problem: dict[str, Any]) -> str:
