@@ -18,9 +18,10 @@ from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
+from tests.support.net import free_port
 from tests.support.pebble import PebbleFactory, PebbleServer
 from tests.support.profiles import ProfileProxy
-from tests.support.rest import bearer
+from tests.support.rest import assert_error, bearer
 
 pytestmark = pytest.mark.slow  # real Pebble and BIND servers
 
@@ -155,3 +156,35 @@ async def _blocked(client: httpx.AsyncClient, token: str, bind: BindServer,
     caa = r.json()["data"]["verification"]["caa"]
     assert caa["records"] == [f"issue {issuer}"]
     return list(caa["blocked"])
+
+
+async def test_a_custom_ca_that_requires_eab_takes_each_users_credentials(
+        tmp_path: Path, pebble_factory: PebbleFactory, ca: PebbleServer,
+        bind_server: BindServer):
+    """EAB per user for a custom CA: refused without credentials, issued once the user set
+    the CA's (through GraphQL's setEabCredentials with caName)."""
+    port = free_port()
+    strict = pebble_factory(http_port=port, eab_required=True)
+    base = casp_settings(tmp_path / "data", ca, bind_server, port)
+    settings = dataclasses.replace(
+        base, acme_ca_bundle=both_roots(tmp_path, ca, strict),
+        custom_cas=Settings.from_env(corp_env(strict.directory_url,
+                                              CASP_CA_CORP_EAB="required")).custom_cas)
+    async with live_casp(settings, port) as client:
+        token = await user_token(client)
+        name = unique("ce")
+        await add_domain(client, token, name, "http-01")
+        body = {"ca_provider": "corp", "domains": [name], "challenge_type": "http-01"}
+        r = await client.post(URL, headers=bearer(token), json=body)
+        error = assert_error(r, 400, "VALIDATION_ERROR")
+        assert "Corp private CA requires External Account Binding" in error["message"]
+        saved = data_of(await gql(
+            client, "mutation($k: String!, $h: String!) { setEabCredentials(caName: \"corp\", "
+                    "eabKid: $k, eabHmacKey: $h) { caProvider caName eabKid } }", token,
+            k=strict.eab_kid, h=strict.eab_hmac_key))["setEabCredentials"]
+        assert saved == {"caProvider": "CUSTOM", "caName": "corp", "eabKid": strict.eab_kid}
+        cert = await request_cert(client, token, **body)
+        done = await wait_for(client, token, cert["id"])
+        assert done["status"] == "issued" and done["ca_provider"] == "corp", done["last_error"]
+        verify_chain(f"{done['certificate_pem']}{done['chain_pem']}", strict.roots_pem(),
+                     [name])
