@@ -21,7 +21,7 @@ from app.services.certificates.cas import CA, catalogue, get_ca
 from app.services.certificates.saving import save
 from app.wording import Input
 from models.acme_account import CaFallback
-from models.certificate import Certificate
+from models.certificate import Certificate, HttpChallenge
 from models.user import User
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,8 @@ async def switched(cert: Certificate, exc: Exception, order_field: str) -> bool:
             "at": current().clock.now().isoformat(), "profile": cert.profile}
     log.info("certificate %s: %s failed (%s); trying %s", cert.id, cert.ca_provider,
              problem.get("type"), ca.name)
+    # The order left behind is abandoned: its http-01 answers go (the next CA's come anew).
+    await HttpChallenge.filter(certificate_id=cert.id).delete()
     await save(cert, ca_provider=ca.name, directory_url=directory,
                previous_attempts=[*(cert.previous_attempts or []), left],
                profile=await _profile_at(cert.profile, directory), last_error=None,

@@ -66,6 +66,7 @@ def good_value(call: Call, param: Param, ids: dict[str, int], domain: str) -> An
         "eab_hmac_key": HMAC, "email_enabled": True,
         "webhook_url": "https://hooks.example.com/casp", "webhook_secret": "s" * 24,
         "types": ["expired"], "profile": "",  # the CA's default: valid for every CA
+        "fallback_ca_providers": ["zerossl"],
     }
     if param.name == "id":
         return ids[id_kind(call.path)]
