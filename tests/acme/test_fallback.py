@@ -118,3 +118,28 @@ async def test_a_failed_validation_does_not_fall_back(settings: Settings, busy: 
         assert done["status"] == "failed" and done["ca_provider"] == "letsencrypt"
         assert done["previous_attempts"] == [] and busy.orders == []
         assert done["last_error"]["challenge"]["type"] == "http-01"
+
+
+async def test_a_renewal_falls_back_when_the_ca_that_issued_refuses(
+        settings: Settings, busy: ProfileProxy, port: int):
+    busy.refuse_orders = None  # it issues the first time ...
+    async with live_casp(settings, port) as client:
+        token = await user_token(client)
+        cert = await _requested(client, token, "busy", fallback_ca_providers=["letsencrypt"])
+        done = await wait_for(client, token, int(str(cert["id"])))
+        assert done["status"] == "issued" and done["ca_provider"] == "busy"
+        assert done["previous_attempts"] == []
+
+        busy.refuse_orders = RATE_LIMITED  # ... and is rate limited at the renewal
+        r = await client.post(URL, params={"action": "renew"}, headers=bearer(token),
+                              json={"id": done["id"]})
+        assert r.status_code == 200, r.text
+        renewed = await wait_for(client, token, int(str(done["id"])))
+        assert renewed["serial"] != done["serial"] and renewed["ca_provider"] == "letsencrypt"
+        assert [(a["ca"], a["error"]["type"]) for a in renewed["previous_attempts"]] == [
+            ("busy", RATE_LIMITED)]
+        assert len(busy.orders) == 2
+        note = (await client.get("/api/v1/notifications.php",
+                                 headers=bearer(token))).json()["data"]["notifications"][0]
+        assert note["type"] == "renewal_succeeded"
+        assert "renewed by letsencrypt (after busy failed:" in note["message"]
