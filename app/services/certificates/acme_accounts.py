@@ -16,7 +16,7 @@ from app.errors import ValidationFailed
 from app.runtime import current
 from app.services.certificates.cas import CA, get_ca, pick
 from app.services.inputs import token_text
-from app.wording import Input
+from app.wording import Action, Input
 from models.acme_account import AcmeAccount, EabCredential
 from models.user import User
 
@@ -89,6 +89,24 @@ async def _zerossl_eab(user: User) -> tuple[str, str] | None:
     await set_eab(user=user, ca_provider="zerossl", eab_kid=data["eab_kid"],
                   eab_hmac_key=data["eab_hmac_key"])
     return data["eab_kid"], data["eab_hmac_key"]
+
+
+async def require_eab(user: User, ca: CA, directory_url: str,
+                      field: str = "ca_provider") -> None:
+    """A CA that needs EAB and has none for this user: refuse before any order."""
+    ca_name = ca.name
+    registered = await AcmeAccount.exists(user=user, ca_provider=ca_name,
+                                          directory_url=directory_url,
+                                          account_url__isnull=False)
+    if registered or ca_name == "zerossl" or await stored_eab(user, ca):
+        return
+    needed = ca.eab_required or (ca.eab_accepted and
+                                 await current().acme.external_account_required(directory_url))
+    if needed:
+        raise ValidationFailed(
+            f"{ca.title} requires External Account Binding: set {Input('eab_kid')} and "
+            f"{Input('eab_hmac_key')} with {Action.SET_EAB} (or CASP_EAB_{ca_name.upper()}_KID and "
+            "_HMAC_KEY for everyone)", field=field)
 
 
 async def account_row(user: User, ca: CA, directory_url: str) -> AcmeAccount:

@@ -16,7 +16,7 @@ from typing import Any
 from app.acme.errors import AcmeError, AcmeTimeout, AcmeUnavailable, ChallengeFailed
 from app.errors import ValidationFailed
 from app.runtime import current
-from app.services.certificates import profiles
+from app.services.certificates import acme_accounts, profiles
 from app.services.certificates.cas import CA, catalogue, get_ca
 from app.services.certificates.saving import save
 from app.wording import Input
@@ -81,6 +81,31 @@ async def set_default_order(*, user: User, ca_providers: list[str] | None) -> li
     await CaFallback.update_or_create(user=user, defaults={
         "ca_providers": order, "updated_at": current().clock.now()})
     return order
+
+
+async def request_order(user: User, first: CA, key_type: str,
+                        asked: list[str] | None) -> list[str] | None:
+    """The record's CA order: the request's fallbacks, each checked as the CA requested is
+    (refused with a reason), or the user's default order, keeping the CAs usable now."""
+    overrides = current().settings.ca_directories
+    if asked is not None:
+        names = clean(asked)
+        for name in names:
+            ca = get_ca(name, field=FIELD)
+            if not ca.available(overrides):
+                raise ValidationFailed(f"{name}: {ca.discontinued}", field=FIELD)
+            await acme_accounts.require_eab(user, ca, ca.directory_for(key_type, overrides),
+                                            FIELD)
+        return order_of(first, names)
+    usable = []
+    for name in await default_order(user=user):
+        ca = get_ca(name)
+        try:
+            await acme_accounts.require_eab(user, ca, ca.directory_for(key_type, overrides))
+        except ValidationFailed:  # no EAB for it, or it stopped: the default skips it
+            continue
+        usable.append(name)
+    return order_of(first, usable)
 
 
 def order_of(first: CA, fallbacks: list[str]) -> list[str] | None:

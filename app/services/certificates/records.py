@@ -19,7 +19,6 @@ from app.services.certificates.cas import (
     CHALLENGE_TYPES,
     KEY_TYPES,
     catalogue,
-    get_ca,
     pick,
 )
 from app.services.certificates.listing import ListFilter
@@ -37,8 +36,7 @@ from app.services.certificates.view import (
 from app.services.domains import names, ownership
 from app.services.inputs import Page, at_most, paging, storable_id
 from app.services.notifications.inbox import notify
-from app.wording import Action, Input, Value, listed
-from models.acme_account import AcmeAccount
+from app.wording import Input, Value, listed
 from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
 
@@ -78,48 +76,6 @@ def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
     return result
 
 
-async def _check_eab(user: User, ca: CA, directory_url: str,
-                     field: str = "ca_provider") -> None:
-    """A CA that needs EAB and has none for this user: refuse before any order."""
-    ca_name = ca.name
-    registered = await AcmeAccount.exists(user=user, ca_provider=ca_name,
-                                          directory_url=directory_url,
-                                          account_url__isnull=False)
-    if registered or ca_name == "zerossl" or await acme_accounts.stored_eab(user, ca):
-        return
-    needed = ca.eab_required or (ca.eab_accepted and
-                                 await current().acme.external_account_required(directory_url))
-    if needed:
-        raise ValidationFailed(
-            f"{ca.title} requires External Account Binding: set {Input('eab_kid')} and "
-            f"{Input('eab_hmac_key')} with {Action.SET_EAB} (or CASP_EAB_{ca_name.upper()}_KID and "
-            "_HMAC_KEY for everyone)", field=field)
-
-
-async def _fallbacks(user: User, first: CA, key_type: str,
-                     asked: list[str] | None) -> list[str] | None:
-    """The record's CA order: the request's fallbacks, each checked as the CA requested is
-    (refused with a reason), or the user's default order, keeping the CAs usable now."""
-    overrides = current().settings.ca_directories
-    if asked is not None:
-        names = fallback.clean(asked)
-        for name in names:
-            ca = get_ca(name, field=fallback.FIELD)
-            if not ca.available(overrides):
-                raise ValidationFailed(f"{name}: {ca.discontinued}", field=fallback.FIELD)
-            await _check_eab(user, ca, ca.directory_for(key_type, overrides), fallback.FIELD)
-        return fallback.order_of(first, names)
-    usable = []
-    for name in await fallback.default_order(user=user):
-        ca = get_ca(name)
-        try:
-            await _check_eab(user, ca, ca.directory_for(key_type, overrides))
-        except ValidationFailed:  # no EAB for it, or it stopped: the default skips it
-            continue
-        usable.append(name)
-    return fallback.order_of(first, usable)
-
-
 async def request_certificate(*, user: User, ca_provider: str | None,
                               domains: list[str] | None, challenge_type: str | None = None,
                               key_type: str | None = None,
@@ -136,8 +92,8 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         await ownership.require_held(user, wanted)
     directory = ca.directory_for(key, current().settings.ca_directories)
     chosen = await profiles.check(profile, ca, directory)
-    await _check_eab(user, ca, directory)
-    order = await _fallbacks(user, ca, key, fallback_ca_providers)
+    await acme_accounts.require_eab(user, ca, directory)
+    order = await fallback.request_order(user, ca, key, fallback_ca_providers)
     await quotas.check_pending(user)
     await quotas.spend_order(user)
     now = current().clock.now()
