@@ -203,6 +203,7 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "min_renewal_interval_seconds": _int(env, "CASP_MIN_RENEWAL_INTERVAL_SECONDS", 3600,
                                              0),
         "allow_private_targets": _bool(env, "CASP_ALLOW_PRIVATE_TARGETS", False),
+        "allow_private_ip_identifiers": _bool(env, "CASP_ALLOW_PRIVATE_IP_IDENTIFIERS", False),
         "sweep_seconds": _int(env, "CASP_SWEEP_SECONDS", 60, 1),
         "webhook_allow_private": _bool(env, "CASP_WEBHOOK_ALLOW_PRIVATE", False),
         **_quotas(env),
@@ -272,6 +273,9 @@ class Settings:
     # of the lifetime at most, so that short-lived certificates still renew in time).
     min_renewal_interval_seconds: int = 3600
     allow_private_targets: bool = False
+    # IP address certificates for addresses that are not public (a private CA, the tests):
+    # public CAs refuse them, so by default casp refuses them at once.
+    allow_private_ip_identifiers: bool = False
     sweep_seconds: int = 60
     webhook_allow_private: bool = False
     # Per-user quotas (0: none): domains, certificates pending at once, and certificate

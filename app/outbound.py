@@ -112,7 +112,8 @@ async def fetch(method: str, *, scheme: str, host: str, address: str, port: int,
     the certificate check. Redirects are not followed (they would lead anywhere)."""
     literal = f"[{address}]" if ":" in address else address
     default = 443 if scheme == "https" else 80
-    shown_host = host if port == default else f"{host}:{port}"
+    named = f"[{host}]" if ":" in host else host  # an IPv6 address as Host: in brackets
+    shown_host = named if port == default else f"{named}:{port}"
     url = f"{scheme}://{literal}:{port}{target}"
     # trust_env=False: a proxy would connect to the name again, not to the address checked.
     async with httpx.AsyncClient(timeout=seconds, follow_redirects=False, verify=verify,

@@ -22,7 +22,7 @@ class Certificate(Model):
     domains: fields.JSONField[list[str]] = fields.JSONField()
     search_text = fields.TextField()  # " a.example b.example " for the domain search
     ca_provider = fields.CharField(max_length=20)
-    challenge_type = fields.CharField(max_length=10)
+    challenge_type = fields.CharField(max_length=20)  # dns-01 | http-01 | dns-persist-01
     key_type = fields.CharField(max_length=10)
     # draft-ietf-acme-profiles: the CA's profile asked for (null: the CA's default); kept by
     # renewals
@@ -70,6 +70,10 @@ class Certificate(Model):
     ca_order: fields.JSONField[list[str] | None] = fields.JSONField(null=True)
     previous_attempts: fields.JSONField[list[dict[str, Any]] | None] = fields.JSONField(
         null=True)
+    # dns-persist-01: the earliest persistUntil of the records the last order was answered
+    # with (null: none carried one), and whether the user was warned of it.
+    persist_until = fields.DatetimeField(null=True)
+    persist_warned = fields.BooleanField(default=False, db_default=False)
     revoked_at = fields.DatetimeField(null=True)
     revocation_reason = fields.CharField(max_length=40, null=True)
     created_at = fields.DatetimeField()
@@ -79,7 +83,8 @@ class Certificate(Model):
         table = "certificates"
         indexes = (("user_id", "status"), ("user_id", "created_at"),
                    ("status", "auto_renew", "renew_at"), ("status", "expires_at"),
-                   ("status", "ari_check_at"), ("status", "expiry_warn_at"))
+                   ("status", "ari_check_at"), ("status", "expiry_warn_at"),
+                   ("status", "persist_until"))
 
 
 class CertificateVersion(Model):

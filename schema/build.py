@@ -7,20 +7,12 @@ from typing import Any, cast
 import orjson
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import ASTValidationRule, GraphQLError
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.unset import UnsetType
@@ -28,6 +20,7 @@ from strawberry.types.unset import UnsetType
 from app.errors import AppError
 from schema import explorer, media, refusals
 from schema.context import Context
+from schema.documents import Documents
 from schema.errors import NO_STORE, ErrorCodes, mark, rejection
 from schema.lean import LeanExecution
 from schema.mutation import Mutation
@@ -45,23 +38,8 @@ class Schema(strawberry.Schema):
             mark(error)
 
 
-# Limits against costly queries: nesting, aliases (each alias is another resolver run)
-# and overall size; pages are capped at 100 by the services themselves.
-MAX_DEPTH = 10
-MAX_ALIASES = 30
-MAX_TOKENS = 1000  # the full introspection query is about 200
-
-# The depth and alias rules are built once: QueryDepthLimiter and MaxAliasesLimiter make a
-# new rule class per instance, which would defeat the validation cache (keyed on the rules).
-LIMIT_RULES: list[type[ASTValidationRule]] = [depth_rule(MAX_DEPTH, None, None),
-                                               aliases_rule(MAX_ALIASES)]
-CACHED_DOCUMENTS = 256  # bounded: made-up documents cannot grow the caches
-
-schema = Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[
-    ErrorCodes, lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-    lambda: AddValidationRules(LIMIT_RULES),
-    lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-    lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)], execution_context_class=LeanExecution)
+schema = Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                extensions=[ErrorCodes, Documents], execution_context_class=LeanExecution)
 
 
 class GraphQLApp(GraphQL[Context, None]):

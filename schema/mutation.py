@@ -149,8 +149,8 @@ class DomainMutations:
                                      "names under it. Its instructions say what to set up")
     async def add_domain(self, info: Info,
                          domain: Annotated[str, described(
-                             f"The name, such as example.com (at most {MAX_TYPED} characters); "
-                             "no wildcard, no IP address")],
+                             f"The name, such as example.com (at most {MAX_TYPED} characters), "
+                             "or an IP address (HTTP_01 only); no wildcard")],
                          verification_method: Annotated[ChallengeType | None, described(
                              "The challenge to set up for (default DNS_01)")] = None,
                          ) -> Domain:
@@ -181,12 +181,13 @@ class CertificateMutations:
             self, info: Info,
             domains: Annotated[list[str], described(
                 f"1 to {MAX_NAMES} names, each one of your domains or under one; wildcards "
-                "(*.example.com) need DNS_01")],
+                "(*.example.com) need DNS_01 or DNS_PERSIST_01, IP addresses (one of your "
+                "domains) HTTP_01")],
             ca_provider: Annotated[CaProvider | None, described(
                 "The CA to issue from (or caName)")] = None,
             challenge_type: Annotated[ChallengeType | None, described(
                 "How the CA validates the names (default DNS_01; HTTP_01 only for names "
-                "you hold)")] = None,
+                "you hold; DNS_PERSIST_01 only from a CA that offers it)")] = None,
             key_type: Annotated[KeyType | None, described(
                 "The key to make (default EC_256)")] = None,
             auto_renew: Annotated[bool | None, described(

@@ -97,8 +97,8 @@ def casp(tmp_path: Path, dev_ca: DevCa) -> Iterator[str]:
 
 def test_dev_pebble_prints_the_settings_and_writes_them(tmp_path: Path, dev_ca: DevCa) -> None:
     assert sorted(dev_ca.settings) == [
-        "CASP_ACME_CA_BUNDLE", "CASP_ALLOW_PRIVATE_TARGETS", "CASP_CA_LETSENCRYPT_DIRECTORY",
-        "CASP_DNS_RESOLVER", "CASP_HTTP01_PORT"]
+        "CASP_ACME_CA_BUNDLE", "CASP_ALLOW_PRIVATE_IP_IDENTIFIERS", "CASP_ALLOW_PRIVATE_TARGETS",
+        "CASP_CA_LETSENCRYPT_DIRECTORY", "CASP_DNS_RESOLVER", "CASP_HTTP01_PORT"]
     folder = tmp_path / "data" / "pebble"
     env_file = (folder / "casp.env").read_text()
     assert all(f"export {k}={v}" in env_file for k, v in dev_ca.settings.items())

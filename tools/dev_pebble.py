@@ -110,6 +110,7 @@ def settings(folder: Path, opts: argparse.Namespace) -> dict[str, str]:
         "CASP_DNS_RESOLVER": f"{HOST}:{opts.dns_port}",
         "CASP_HTTP01_PORT": str(opts.casp_port),
         "CASP_ALLOW_PRIVATE_TARGETS": "true",  # the domain check may fetch from 127.0.0.1
+        "CASP_ALLOW_PRIVATE_IP_IDENTIFIERS": "true",  # certificates for 127.0.0.1 and ::1
     }
 
 

@@ -27,12 +27,18 @@ class Account:
 
 @dataclass(frozen=True)
 class Challenge:
-    """What must be made visible for one identifier: a file (http-01) or a TXT (dns-01)."""
+    """What must be made visible for one identifier: a file (http-01) or a TXT (dns-01,
+    dns-persist-01)."""
 
     identifier: str  # the name validated; for a wildcard, its base name
-    type: str  # http-01 | dns-01
-    token: str
-    validation: str  # http-01: the key authorization; dns-01: the TXT value
+    type: str  # http-01 | dns-01 | dns-persist-01
+    token: str  # "" for dns-persist-01
+    validation: str  # http-01: the key authorization; dns-01, dns-persist-01: the TXT value
+    # dns-persist-01: the CA's issuer domain names (any one may be in the record) and the
+    # account URL the record must name.
+    issuers: tuple[str, ...] = ()
+    account_url: str = ""
+    wildcard: bool = False  # dns-persist-01: the record must say policy=wildcard
 
 
 class ChallengeHooks(Protocol):
@@ -49,7 +55,7 @@ class ChallengeHooks(Protocol):
 class IssueRequest:
     account: Account
     csr_pem: bytes
-    challenge_type: str
+    challenge_type: str  # http-01 | dns-01 | dns-persist-01
     order_url: str | None  # an order to resume: no second order while this one can finish
     deadline_seconds: float
     replaces: str | None = None  # RFC 9773 certificate id of the certificate being renewed

@@ -19,10 +19,12 @@ from app.acme.errors import (
 )
 from app.acme.interface import Account, Challenge, ChallengeHooks, IssueRequest
 from app.acme.keys import account_key_from_json, new_account_key
+from app.acme.persist import DNSPersist01, record_value
 
 log = logging.getLogger(__name__)
 _FINISHED = (messages.STATUS_VALID, messages.STATUS_INVALID)
-_CHALLENGE_TYPES = {"http-01": challenges.HTTP01, "dns-01": challenges.DNS01}
+_CHALLENGE_TYPES: dict[str, type[challenges.Challenge]] = {
+    "http-01": challenges.HTTP01, "dns-01": challenges.DNS01, "dns-persist-01": DNSPersist01}
 UNREADABLE_SECONDS = 60.0
 _UNREADABLE: dict[str, float] = {}  # directory URL -> when reading it last failed
 
@@ -82,7 +84,10 @@ class AcmeIssuer:
                          challenge_type: str, hooks: ChallengeHooks, deadline: float) -> None:
         todo = [a for a in order.authorizations if a.body.status == messages.STATUS_PENDING]
         picked = [(authz, _pick(authz, challenge_type)) for authz in todo]
-        answers = [_answer(session, authz, challb) for authz, challb in picked]
+        # dns-persist-01: one record per name covers the name and, with policy=wildcard,
+        # its wildcard; so the policy goes in whenever the order has that wildcard.
+        wildcards = {a.body.identifier.value for a in order.authorizations if a.body.wildcard}
+        answers = [_answer(session, authz, challb, wildcards) for authz, challb in picked]
         await hooks.publish(answers)
         try:
             await asyncio.gather(*(session.answer(challb, challb.chall.response(session.net.key),
@@ -163,19 +168,44 @@ def _pick(authz: messages.AuthorizationResource, challenge_type: str) -> message
     for challb in authz.body.challenges:
         if isinstance(challb.chall, wanted):
             return challb
-    offered = ", ".join(c.chall.typ for c in authz.body.challenges)
+    offered = ", ".join(_type_of(c.chall) for c in authz.body.challenges)
     raise AcmeProblem({"type": "casp:challengeUnavailable", "detail":
                        f"the CA offers no {challenge_type} challenge for "
                        f"{authz.body.identifier.value} (offered: {offered})"})
 
 
+def _type_of(chall: challenges.Challenge) -> str:
+    """A challenge's type, also for one the library does not know (dns-account-01)."""
+    if isinstance(chall, challenges.UnrecognizedChallenge):
+        return str(chall.jobj.get("type"))
+    return str(chall.typ)
+
+
 def _answer(session: AcmeSession, authz: messages.AuthorizationResource,
-            challb: messages.ChallengeBody) -> Challenge:
+            challb: messages.ChallengeBody, wildcards: set[str]) -> Challenge:
     key = session.net.key
     chall = challb.chall
+    name = authz.body.identifier.value
+    if isinstance(chall, DNSPersist01):
+        return _persist_answer(session, name, chall, name in wildcards)
     validation = chall.validation(key)
-    return Challenge(identifier=authz.body.identifier.value, type=chall.typ,
+    return Challenge(identifier=name, type=chall.typ,
                      token=chall.encode("token"), validation=validation)
+
+
+def _persist_answer(session: AcmeSession, name: str, chall: DNSPersist01,
+                    wildcard: bool) -> Challenge:
+    """The record for `name`: the CA's first issuer domain name and this account's URL."""
+    account = session.net.account
+    if not chall.issuer_domain_names:
+        raise AcmeProblem({"type": "casp:protocol", "detail":
+                           f"the CA's dns-persist-01 challenge for {name} names no issuer "
+                           "domain"})
+    assert account is not None, "the session registers or names its account first"
+    url = str(account.uri)
+    return Challenge(identifier=name, type=chall.typ, token="",
+                     validation=record_value(chall.issuer_domain_names[0], url, wildcard),
+                     issuers=chall.issuer_domain_names, account_url=url, wildcard=wildcard)
 
 
 async def _problem(session: AcmeSession, authz: messages.AuthorizationResource,

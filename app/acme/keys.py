@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,15 +36,24 @@ def key_from_pem(pem: bytes) -> PrivateKey:
 
 
 def make_csr(key: PrivateKey, domains: list[str]) -> bytes:
-    """A CSR naming every domain in the SAN. The subject's CN is the first domain that fits
-    X.509's 64 characters; when none does, the subject is empty and the SAN alone names them
-    (as certbot's CSRs do: CAs take the names from the SAN)."""
-    fits = next((d for d in domains if len(d) <= CN_MAX), None)
+    """A CSR naming every domain in the SAN: a DNS name, or an iPAddress for an IP address
+    (RFC 8738). The subject's CN is the first DNS name that fits X.509's 64 characters (never
+    an address: the acme library would order a CN as a DNS name); when none does, the
+    subject is empty and the SAN alone names them (as certbot's CSRs do)."""
+    sans = [_san(d) for d in domains]
+    fits = next((d for d, san in zip(domains, sans, strict=True)
+                 if isinstance(san, x509.DNSName) and len(d) <= CN_MAX), None)
     subject = [x509.NameAttribute(NameOID.COMMON_NAME, fits)] if fits else []
     builder = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(subject))
-    builder = builder.add_extension(
-        x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False)
+    builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def _san(name: str) -> x509.DNSName | x509.IPAddress:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 def new_account_key() -> jose.JWK:
@@ -89,7 +99,8 @@ def facts(cert_pem: str) -> CertFacts:
     digest = cert.fingerprint(hashes.SHA256()).hex().upper()
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-        names = san.value.get_values_for_type(x509.DNSName)
+        names = san.value.get_values_for_type(x509.DNSName) + [
+            ip.compressed for ip in san.value.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
         names = []
     return CertFacts(

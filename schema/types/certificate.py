@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -48,6 +49,13 @@ DETAIL_ONLY = frozenset(to_camel_case(f.name) for f in fields(CertificateDetail)
 
 
 _VIEW_FIELDS = tuple(f.name for f in fields(CertificateDetail) if f.name != "user_id")
+E = TypeVar("E", bound=Enum)
+
+
+def _member(enum: type[E], value: str) -> E:
+    """enum(value) by its own value map first: Enum's call was a tenth of making a list."""
+    found = enum._value2member_map_.get(value)
+    return found if found is not None else enum(value)  # type: ignore[return-value]
 
 
 @strawberry.type(description="A certificate request and, once issued, its certificate "
@@ -80,7 +88,7 @@ class Certificate:
     issuer: str | None = strawberry.field(description="The issuer's distinguished name")
     last_error: JSON | None = strawberry.field(description="The CA's problem document")
     dns_records: list[DnsRecord] | None = strawberry.field(
-        description="Manual dns-01: the TXT records to publish")
+        description="Manual dns-01, or dns-persist-01: the TXT records to publish")
     revoked_at: datetime | None = strawberry.field(
         description="When it was revoked (null unless REVOKED)")
     created_at: datetime = strawberry.field(description="When it was requested")
@@ -96,6 +104,10 @@ class Certificate:
     previous_attempts: list[CaAttempt] | None = strawberry.field(
         description="The CAs this issuance (or the last renewal) left for the next, oldest "
                     "first; caName is the one that issued")
+    persist_until: datetime | None = strawberry.field(
+        description="DNS_PERSIST_01: the persistUntil of the record the last order was "
+                    "validated with, after which the CA refuses it (null: none, or another "
+                    "challenge type)")
 
     @classmethod
     def of(cls, view: CertificateSummary) -> Certificate:
@@ -108,9 +120,9 @@ class Certificate:
         made.__dict__.update(same, view=view, ca_provider=ca_enum(view.ca_provider),
                              ca_name=view.ca_provider,
                              previous_attempts=copy_list(CaAttempt, same["previous_attempts"]),
-                             challenge_type=ChallengeType(view.challenge_type),
-                             key_type=KeyType(view.key_type),
-                             status=CertificateStatus(view.status),
+                             challenge_type=_member(ChallengeType, view.challenge_type),
+                             key_type=_member(KeyType, view.key_type),
+                             status=_member(CertificateStatus, view.status),
                              dns_records=copy_list(DnsRecord, view.dns_records),
                              renewal_window=copy(RenewalWindow, same["renewal_window"]))
         return made

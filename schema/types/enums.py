@@ -77,6 +77,12 @@ class ChallengeType(Enum):  # app.services.certificates.cas.CHALLENGE_TYPES
         "http-01", description=(
             "A file casp serves at /.well-known/acme-challenge/ on port 80 of the name; only for "
             "names the user holds"))
+    DNS_PERSIST_01 = strawberry.enum_value(
+        "dns-persist-01", description=(
+            "One lasting TXT record, _validation-persist.<name>, naming the CA and your ACME "
+            "account with it: published once, checked (never written) by casp before each "
+            "order; wildcards too. Only from a CA that offers it (caProviders' "
+            "challengeTypes); not a domain's verificationMethod"))
 
 
 @strawberry.enum(description="How a name is proved a user's: their TXT record, or the "
@@ -115,7 +121,8 @@ class NotificationType(Enum):  # app.services.notifications.inbox.TYPES
         "renewal_failed", description="A renewal attempt failed (casp tries again)")
     EXPIRING = strawberry.enum_value(
         "expiring", description=(
-            "An issued certificate nears its not-after date (sent at a few thresholds)"))
+            "An issued certificate nears its not-after date (sent at a few thresholds), or "
+            "its dns-persist-01 record its persistUntil (sent once)"))
     EXPIRED = strawberry.enum_value(
         "expired", description="A certificate expired")
     REVOKED = strawberry.enum_value(

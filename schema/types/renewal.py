@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from app.services.certificates import profiles, renewal_stats
-from app.services.certificates.cas import CA, CHALLENGE_TYPES, KEY_TYPES
+from app.services.certificates.cas import CA, KEY_TYPES
 from app.services.certificates.records import CaOffer
 from schema.types.enums import CaProvider, ChallengeType, KeyType, ca_enum
 
@@ -84,7 +84,7 @@ class CaProviderInfo:
         return cls(ca=ca, name=ca_enum(ca.name), ca_name=ca.name, custom=ca.custom,
                    eab=ca.eab_mode, title=ca.title, eab_required=ca.eab_required,
                    key_types=[KeyType(k) for k in KEY_TYPES],
-                   challenge_types=[ChallengeType(c) for c in CHALLENGE_TYPES],
+                   challenge_types=[ChallengeType(c) for c in ca.challenge_types],
                    staging_directory=ca.staging, renewal_info=ca.ari,
                    available=offer.available, note=ca.discontinued)
 

@@ -1,4 +1,5 @@
-"""Fixtures for ACME integration tests: a real BIND and real Pebble CAs on loopback."""
+"""Fixtures for ACME integration tests: a real BIND, real Pebble CAs and acme2certifiers on
+loopback."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import require_binary
+from tests.support import require_binary, require_module
+from tests.support.a2c import A2cFactory, A2cServer
 from tests.support.dns import BindServer
 from tests.support.net import free_port
 from tests.support.pebble import PebbleFactory, PebbleServer
@@ -59,3 +61,24 @@ def port() -> int:
 def ca(pebble_factory: PebbleFactory, port: int) -> PebbleServer:
     """A Pebble for the module validating http-01 on `port`."""
     return pebble_factory(http_port=port)
+
+
+@pytest.fixture(scope="module")
+def a2c_factory(bind_server: BindServer) -> Iterator[A2cFactory]:
+    """Start acme2certifiers resolving through `bind_server`; all stop when the module ends.
+
+    Call as `a2c_factory(http_port=..., eab=...)`.
+    """
+    require_module("acme2certifier", "the test extra acme2certifier")
+    started: list[A2cServer] = []
+
+    def start(**options: Any) -> A2cServer:
+        server = A2cServer(bind_server.port, **options)
+        started.append(server)
+        return server.start()
+
+    try:
+        yield start
+    finally:
+        for server in reversed(started):
+            server.cleanup()

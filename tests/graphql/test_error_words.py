@@ -29,7 +29,7 @@ HMAC = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s"
 # What REST says and GraphQL must not: its paths and actions, snake_case names, the
 # vocabulary strings where GraphQL has enum values.
 REST_WORDS = re.compile(r"\.php|action=|\b(?:GET|POST|DELETE) |\b[a-z][a-z0-9]*_[a-z0-9_]+\b|"
-                        r"\b(?:dns|http)-01\b|\b(?:ec|rsa)-\d+\b|"
+                        r"\b(?:dns|http|dns-persist)-01\b|\b(?:ec|rsa)-\d+\b|"
                         r"\b(?:is|not|an) (?:pending|issued|failed|expired|revoked)\b")
 
 # Bad input, one operation each: (query, variables), sent by a user holding example.com
@@ -49,6 +49,8 @@ SWEEP: list[tuple[str, dict[str, Any]]] = [
     (REQUEST, {"d": ["*.example.com"], "ca": "LETSENCRYPT", "ch": "HTTP_01"}),
     (REQUEST, {"d": [], "ca": "LETSENCRYPT"}),
     (REQUEST, {"d": ["192.0.2.1"], "ca": "LETSENCRYPT"}),
+    (REQUEST, {"d": ["8.8.8.8"], "ca": "LETSENCRYPT"}),  # an address needs http-01
+    (REQUEST, {"d": ["8.8.8.8"], "ca": "LETSENCRYPT", "ch": "DNS_01"}),
     (REQUEST, {"d": ["example.com"], "ca": "SSLCOM"}),
     (REQUEST, {"d": ["example.com"], "ca": "BUYPASS"}),
     (REQUEST, {"d": ["x" * 301], "ca": "LETSENCRYPT"}),
@@ -63,6 +65,9 @@ SWEEP: list[tuple[str, dict[str, Any]]] = [
     (SETTINGS, {"u": "ftp://example.com/hook"}),
     (SETTINGS, {"u": "u" * 2001}),
     ("mutation { addDomain(domain: \"co.uk\") { id } }", {}),
+    ("mutation { addDomain(domain: \"8.8.8.8\") { id } }", {}),
+    ("mutation { addDomain(domain: \"::1\", verificationMethod: HTTP_01) { id } }", {}),
+    ("mutation { addDomain(domain: \"1.2.3\", verificationMethod: HTTP_01) { id } }", {}),
     ("mutation { addDomain(domain: \"example.com\") { id } }", {}),
     ("mutation { addDomain(domain: \"\") { id } }", {}),
     ("mutation { deleteDomain(id: 1) { message } }", {}),
@@ -135,10 +140,18 @@ REWORDED = [
                  "shop.example.net is not one of your domains nor under one; add it with "
                  "POST domains.php first", id="addDomain"),
     pytest.param(REQUEST, {"d": ["*.example.com"], "ca": "LETSENCRYPT", "ch": "HTTP_01"},
-                 "*.example.com: wildcard names need challengeType DNS_01", "POST", CERTS,
+                 "*.example.com: wildcard names need challengeType DNS_01 or DNS_PERSIST_01",
+                 "POST", CERTS,
                  {"domains": ["*.example.com"], "ca_provider": "letsencrypt",
                   "challenge_type": "http-01"},
-                 "*.example.com: wildcard names need challenge_type dns-01", id="wildcard"),
+                 "*.example.com: wildcard names need challenge_type dns-01 or dns-persist-01",
+                 id="wildcard"),
+    pytest.param(REQUEST, {"d": ["example.com"], "ca": "ZEROSSL", "ch": "DNS_PERSIST_01"},
+                 "ZeroSSL does not offer DNS_PERSIST_01; the CAs that do: LETSENCRYPT",
+                 "POST", CERTS, {"domains": ["example.com"], "ca_provider": "zerossl",
+                                 "challenge_type": "dns-persist-01"},
+                 "ZeroSSL does not offer dns-persist-01; the CAs that do: letsencrypt",
+                 id="dnsPersist"),
     pytest.param(REQUEST, {"d": ["example.com"], "ca": "GOOGLE"},
                  "Google Trust Services requires External Account Binding: set eabKid and "
                  "eabHmacKey with the setEabCredentials mutation (or CASP_EAB_GOOGLE_KID and "

@@ -17,7 +17,7 @@ from app.config import Settings
 from app.services.accounts import users
 from app.services.certificates import records as certificates
 from app.services.domains import ownership as domains
-from schema.build import MAX_TOKENS
+from schema.documents import MAX_TOKENS
 from tests.support.app import OfflineAcme, quiet_settings, running
 from tests.support.graphql import data_of, error_of, gql, rest, rest_error, user
 from tests.support.rest import bearer, login, register

@@ -445,7 +445,7 @@ async def test_certificate_details_match_rest(quiet: httpx.AsyncClient, clock: M
     now = clock.now()
     await Certificate.filter(id=pending["id"]).update(
         ari_window_start=now + timedelta(days=1), ari_window_end=now + timedelta(days=2),
-        renew_at=now + timedelta(days=1, hours=3))
+        renew_at=now + timedelta(days=1, hours=3), persist_until=now + timedelta(days=30))
     owned = (await rest(quiet, "GET", DOMAINS, token))["domains"]
     for cert in (pending, issued, failed, awaiting):
         r = await rest(quiet, "GET", CERTS, token, params={"id": cert["id"]})
@@ -777,7 +777,8 @@ async def test_ca_providers_describe_the_registry(quiet: httpx.AsyncClient):
         ca = REGISTRY[name.lower()]
         assert (info["title"], info["stagingDirectory"]) == (ca.title, ca.staging)
         assert info["keyTypes"] == ["EC_256", "EC_384", "RSA_2048", "RSA_3072", "RSA_4096"]
-        assert info["challengeTypes"] == ["DNS_01", "HTTP_01"]
+        assert info["challengeTypes"] == (["DNS_01", "HTTP_01", "DNS_PERSIST_01"]
+                                          if name == "LETSENCRYPT" else ["DNS_01", "HTTP_01"])
     assert cas["LETSENCRYPT"]["stagingDirectory"] == (
         "https://acme-staging-v02.api.letsencrypt.org/directory")
     # what the list says is what requests meet: Buypass is refused, with the same note
@@ -785,6 +786,11 @@ async def test_ca_providers_describe_the_registry(quiet: httpx.AsyncClient):
     refused = error_of(await gql(quiet, REQUEST, token, d=["example.com"], ca="BUYPASS"))
     assert refused["message"] == cas["BUYPASS"]["note"]
     assert refused["extensions"]["fields"].keys() == {"caProvider"}
+    # and only the CAs that list DNS_PERSIST_01 take it
+    refused = error_of(await gql(quiet, REQUEST, token, d=["example.com"], ca="ZEROSSL",
+                                 ch="DNS_PERSIST_01"))
+    assert refused["extensions"]["code"] == "VALIDATION_ERROR"
+    assert refused["extensions"]["fields"].keys() == {"challengeType"}
 
 
 async def test_an_overridden_directory_makes_buypass_available(settings: Settings,
@@ -825,17 +831,19 @@ def openapi_enums(doc: Any, name: str) -> list[list[str]]:
     return found
 
 
-@pytest.mark.parametrize(("graphql_name", "rest_name", "expected"), [
-    ("CertificateStatus", "status", ["pending", "issued", "failed", "expired", "revoked"]),
-    ("ChallengeType", "challenge_type", ["dns-01", "http-01"]),
-    ("ChallengeType", "verification_method", ["dns-01", "http-01"]),
-    ("KeyType", "key_type", ["ec-256", "ec-384", "rsa-2048", "rsa-3072", "rsa-4096"]),
-    ("DownloadFormat", "format", ["pem", "fullchain", "key", "pfx", "zip"]),
+@pytest.mark.parametrize(("graphql_name", "rest_name", "expected", "graphql_only"), [
+    ("CertificateStatus", "status", ["pending", "issued", "failed", "expired", "revoked"], []),
+    ("ChallengeType", "challenge_type", ["dns-01", "http-01", "dns-persist-01"], []),
+    # one GraphQL enum for both: a domain refuses DNS_PERSIST_01 (below)
+    ("ChallengeType", "verification_method", ["dns-01", "http-01"], ["dns-persist-01"]),
+    ("KeyType", "key_type", ["ec-256", "ec-384", "rsa-2048", "rsa-3072", "rsa-4096"], []),
+    ("DownloadFormat", "format", ["pem", "fullchain", "key", "pfx", "zip"], []),
 ])
 async def test_enums_are_the_rest_vocabulary(quiet: httpx.AsyncClient, graphql_name: str,
-                                             rest_name: str, expected: list[str]):
+                                             rest_name: str, expected: list[str],
+                                             graphql_only: list[str]):
     values = data_of(await gql(quiet, ENUM, n=graphql_name))["__type"]["enumValues"]
-    assert [rest_enum(v["name"]) for v in values] == expected
+    assert [rest_enum(v["name"]) for v in values] == expected + graphql_only
     doc = (await quiet.get("/api/v1/openapi.json")).json()
     # A domain's status and its ownership's are vocabularies of their own (OwnershipStatus).
     schemas = {k: v for k, v in doc["components"]["schemas"].items()
@@ -853,6 +861,14 @@ async def test_ca_providers_are_the_six_and_custom(quiet: httpx.AsyncClient):
     doc = (await quiet.get("/api/v1/openapi.json")).json()
     assert not openapi_enums(doc, "ca_provider")
     assert doc["components"]["schemas"]["CaProvider"]["properties"]["name"]["examples"] == six
+
+
+async def test_a_domain_is_not_verified_by_dns_persist_01(quiet: httpx.AsyncClient):
+    token = await user(quiet, "persist@example.com")
+    refused = error_of(await gql(quiet, 'mutation { addDomain(domain: "example.com", '
+                                 "verificationMethod: DNS_PERSIST_01) { id } }", token))
+    assert refused["message"] == "verificationMethod must be one of: DNS_01, HTTP_01"
+    assert refused["extensions"]["code"] == "VALIDATION_ERROR"
 
 
 async def test_notification_types_are_the_rest_vocabulary(quiet: httpx.AsyncClient):
@@ -999,6 +1015,11 @@ FIELD_CASES = [
                  {"domains": ["example.com"], "ca_provider": "sslcom"}, id="request-no-eab"),
     pytest.param(ADD_DOMAIN, {"d": "192.0.2.1"}, "POST", DOMAINS, {"domain": "192.0.2.1"},
                  id="domain-ip"),
+    pytest.param(ADD_DOMAIN, {"d": "8.8.8.8"}, "POST", DOMAINS, {"domain": "8.8.8.8"},
+                 id="domain-ip-dns01"),
+    pytest.param(REQUEST, {"d": ["8.8.8.8"], "ca": "LETSENCRYPT"}, "POST", CERTS,
+                 {"domains": ["8.8.8.8"], "ca_provider": "letsencrypt"},
+                 id="request-ip-dns01"),
     pytest.param(ADD_DOMAIN, {"d": "co.uk"}, "POST", DOMAINS, {"domain": "co.uk"},
                  id="domain-public-suffix"),
     pytest.param(ADD_DOMAIN, {"d": "Example.COM."}, "POST", DOMAINS,

@@ -24,6 +24,7 @@ from tests.support.lookup import FakeLookup
 from tests.support.rest import Headers, request, user
 
 DOMAINS = "/api/v1/domains.php"
+CERTS = "/api/v1/certificates.php"
 WELL_KNOWN = "/.well-known/acme-challenge/"
 
 
@@ -53,8 +54,10 @@ async def app(settings: Settings, clock: ManualClock,
         yield client
 
 
-async def add(client: httpx.AsyncClient, headers: Headers, name: str) -> dict[str, Any]:
-    r = await client.post(DOMAINS, headers=headers, json={"domain": name})
+async def add(client: httpx.AsyncClient, headers: Headers, name: str,
+              method: str = "dns-01") -> dict[str, Any]:
+    r = await client.post(DOMAINS, headers=headers,
+                          json={"domain": name, "verification_method": method})
     assert r.status_code == 200, r.text
     return dict(r.json()["data"])
 
@@ -142,6 +145,35 @@ async def test_the_answer_follows_the_name_when_it_moves(app: httpx.AsyncClient,
     assert r.json()["data"]["ownership"]["status"] == "verified"
     assert (await fetch(app, "tok-bob", "example.com")).status_code == 200
     assert (await fetch(app, "tok-alice", "example.com")).status_code == 404
+
+
+async def test_an_ip_address_moves_by_its_reverse_zones_proof(
+        settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch):
+    """An address is held as a name is: Alice added it first, Bob proves it with his TXT
+    record in its reverse zone; the answer follows it, for an IPv4 and an IPv6 Host."""
+    allowed = quiet_settings(settings, allow_private_ip_identifiers=True)
+    async with running(allowed, clock, acme=CountingAcme()) as app:
+        alice = await user(app, "alice@example.com")
+        bob = await user(app, "bob@example.com")
+        for ip, host in (("10.0.0.1", "10.0.0.1:5002"), ("fd00::1", "[fd00::1]:5002")):
+            await add(app, alice, ip, "http-01")
+            tok = f"tok-alice-{ip}"
+            await challenge((await request(app, alice, ip, challenge_type="http-01"))["id"], tok)
+            assert (await fetch(app, tok, host)).status_code == 200
+            theirs = await add(app, bob, ip, "http-01")
+            assert theirs["ownership"]["status"] == "pending"
+            r = await app.post(CERTS, headers=bob, json={
+                "ca_provider": "letsencrypt", "challenge_type": "http-01", "domains": [ip]})
+            assert r.status_code == 400, r.text  # held by Alice: no http-01 for Bob
+            record = theirs["ownership"]["record"]
+            assert record["name"].endswith(".arpa")
+            monkeypatch.setattr(domain_checks, "lookup",
+                                lambda record=record: FakeLookup(
+                                    txt={record["name"]: {record["value"]}}))
+            r = await app.post(f"{DOMAINS}?action=verify", headers=bob, json={"id": theirs["id"]})
+            assert r.json()["data"]["ownership"]["status"] == "verified", r.text
+            assert (await fetch(app, tok, host)).status_code == 404
+            await request(app, bob, ip, challenge_type="http-01")
 
 
 async def test_a_domain_checks_probe_is_answered_for_any_host(app: httpx.AsyncClient):

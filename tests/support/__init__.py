@@ -7,6 +7,7 @@ without it, and the end of its log."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -38,6 +39,15 @@ def require_binary(name: str, package: str) -> str:
             pytest.fail(f"{why}; it is needed in CI")
         pytest.skip(why)
     return path
+
+
+def require_module(name: str, what: str) -> None:
+    """Skip without the Python package; in CI (CI set) its absence is a failure."""
+    if importlib.util.find_spec(name) is None:
+        why = f"`{name}` is not installed: {what} (./dev test installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}; it is needed in CI")
+        pytest.skip(why)
 
 
 def tail(path: Path, limit: int = 4000) -> str:

@@ -12,32 +12,42 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from app.config import Settings
 from tests.support.app import make_settings, process_env
 from tests.support.dns import BindServer
-from tests.support.pebble import PebbleServer
 from tests.support.rest import PASSWORD, bearer, login, register
 
 CERTS = "/api/v1/certificates.php"
 CASP = str(Path(sys.executable).parent / "casp")
 
 
-def casp_settings(tmp: Path, pebble: PebbleServer, bind: BindServer, port: int,
+class AcmeServer(Protocol):
+    """What casp needs of a test CA (PebbleServer, A2cServer): its directory, over TLS."""
+
+    ca_bundle: str
+
+    @property
+    def directory_url(self) -> str: ...
+
+
+def casp_settings(tmp: Path, ca: AcmeServer, bind: BindServer, port: int,
                   **overrides: Any) -> Settings:
-    """casp pointed at this Pebble (as every CA) and this BIND (resolver and RFC 2136)."""
+    """casp pointed at this ACME server (Pebble or acme2certifier, as every CA) and this BIND
+    (resolver and RFC 2136)."""
     base = make_settings(
         tmp,
-        ca_directories={name: pebble.directory_url for name in (
+        ca_directories={name: ca.directory_url for name in (
             "letsencrypt", "zerossl", "litessl", "buypass", "google", "sslcom")},
-        acme_ca_bundle=pebble.ca_bundle, dns_resolver=bind.address,
+        acme_ca_bundle=ca.ca_bundle, dns_resolver=bind.address,
         dns_zone=bind.delegation_zone.rstrip("."), dns_update_server=bind.address,
         dns_tsig_key=f"{bind.tsig_algorithm}:{bind.tsig_key_name}:{bind.tsig_secret}",
         dns_propagation_seconds=10, http01_port=port, issuance_deadline_seconds=60,
         public_url=f"http://127.0.0.1:{port}", allow_private_targets=True,
+        allow_private_ip_identifiers=True,  # Pebble validates 127.0.0.1 and ::1
         rate_limit="100000/minute")  # the tests poll as fast as they like
     return dataclasses.replace(base, **overrides)
 
@@ -121,11 +131,11 @@ async def wait_renewed(client, token: str, cert_id: int, serial: str,  # type: i
 
 # casp as a process
 
-def casp_env(data: Path, pebble: PebbleServer, bind: BindServer, port: int) -> dict[str, str]:
+def casp_env(data: Path, ca: AcmeServer, bind: BindServer, port: int) -> dict[str, str]:
     return process_env() | {
         "CASP_DATA_DIR": str(data), "CASP_ARGON2_MEMORY_KIB": "1024",
-        "CASP_ARGON2_TIME_COST": "1", "CASP_CA_LETSENCRYPT_DIRECTORY": pebble.directory_url,
-        "CASP_ACME_CA_BUNDLE": pebble.ca_bundle, "CASP_DNS_RESOLVER": bind.address,
+        "CASP_ARGON2_TIME_COST": "1", "CASP_CA_LETSENCRYPT_DIRECTORY": ca.directory_url,
+        "CASP_ACME_CA_BUNDLE": ca.ca_bundle, "CASP_DNS_RESOLVER": bind.address,
         "CASP_DNS_ZONE": bind.delegation_zone, "CASP_DNS_UPDATE_SERVER": bind.address,
         "CASP_DNS_TSIG_KEY": f"{bind.tsig_algorithm}:{bind.tsig_key_name}:{bind.tsig_secret}",
         "CASP_JOB_LEASE_SECONDS": "2", "CASP_PORT": str(port),

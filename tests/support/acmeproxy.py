@@ -7,12 +7,14 @@ all the real work. It records each request's method, path and User-Agent, and wi
 `strip_errors_from` it leaves `error` out of the challenges of the answers under those
 paths: "/authZ/" for the challenges an authorization lists (as acme2certifier does; a
 challenge's own URL still answers with its error), and "/chalZ/" too for a CA that never
-gives a reason."""
+gives a reason. A `rewrite` hook sees each request and Pebble's answer and may change the
+answer: persist.py makes Pebble a dns-persist-01 CA with it."""
 
 from __future__ import annotations
 
 import json
 import ssl
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +42,8 @@ class Seen:
 class AcmeProxy:
     pebble: PebbleServer
     strip_errors_from: tuple[str, ...] = ()
+    # (method, path, request body, answer body) -> the answer body the client gets
+    rewrite: Callable[[str, str, bytes, bytes], bytes] | None = None
     seen: list[Seen] = field(default_factory=list)
     stripped: list[str] = field(default_factory=list)  # paths answered without their errors
     _server: ThreadingHTTPServer | None = None
@@ -75,6 +79,8 @@ class AcmeProxy:
         content = response.content
         if path.startswith(self.strip_errors_from) and content:
             content = self._strip(path, content)
+        if self.rewrite is not None and content:
+            content = self.rewrite(method, path, body, content)
         kept = [(k, v) for k, v in response.raw.headers.items() if k.lower() not in _HOP]
         return response.status_code, kept, content
 

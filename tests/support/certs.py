@@ -17,29 +17,36 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def make_ca(common_name: str = "casp test CA") -> tuple[ec.EllipticCurvePrivateKey,
-                                                        x509.Certificate]:
-    """A self-signed CA with the extensions strict verifiers (OpenSSL 3, webpki) insist on."""
+def make_ca(common_name: str = "casp test CA", path_length: int = 0,
+            issuer: tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None = None,
+            ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A CA with the extensions strict verifiers (OpenSSL 3, webpki) insist on: self-signed,
+    or signed by `issuer` (its key and certificate), an intermediate."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    signer_key, issuer_name, issuer_ski = key, _name(common_name), ski
+    if issuer is not None:
+        signer_key, issuer_name = issuer[0], issuer[1].subject
+        issuer_ski = issuer[1].extensions.get_extension_for_class(
+            x509.SubjectKeyIdentifier).value
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
+        .issuer_name(issuer_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                      content_commitment=False, key_encipherment=False,
                                      data_encipherment=False, key_agreement=False,
                                      encipher_only=False, decipher_only=False), critical=True)
         .add_extension(ski, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
-                       critical=False)
-        .sign(key, hashes.SHA256())
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+            issuer_ski), critical=False)
+        .sign(signer_key, hashes.SHA256())
     )
     return key, cert
 

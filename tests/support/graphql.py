@@ -25,7 +25,7 @@ DOMAINS = "/api/v1/domains.php"
 SUMMARY = ("id domains caProvider challengeType keyType profile status stage autoRenew "
            "issuedAt expiresAt serial fingerprintSha256 issuer lastError "
            "dnsRecords { name type value } revokedAt createdAt")
-DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } "
+DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } persistUntil "
           "fallbackCaProviders previousAttempts { ca error at } "
           "history { serial issuedAt expiresAt replacedAt }")
 DOMAIN = ("id domain verificationMethod status createdAt verifiedAt instructions lastCheck "
@@ -39,7 +39,7 @@ REST_ACTIONS = {"POST domains.php": "the addDomain mutation",
                 "POST account.php?action=set-eab": "the setEabCredentials mutation",
                 "certificates.php?action=verify": "the verifyCertificate mutation"}
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-_CHALLENGE = re.compile(r"\b(?:dns|http)-01\b")
+_CHALLENGE = re.compile(r"\b(?:dns|http|dns-persist)-01\b")
 _STATUS = re.compile(r"\b(is|not|an|or) (pending|issued|failed|expired|revoked)\b")
 
 

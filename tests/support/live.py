@@ -18,27 +18,33 @@ from tests.support.app import migrated
 
 
 @asynccontextmanager
-async def live_casp(settings: Settings, port: int,
-                    clock: Clock | None = None) -> AsyncIterator[httpx.AsyncClient]:
-    """Migrate, serve on 127.0.0.1:port, and give a client for it; stops cleanly."""
+async def live_casp(settings: Settings, port: int, clock: Clock | None = None,
+                    ipv6: bool = False) -> AsyncIterator[httpx.AsyncClient]:
+    """Migrate, serve on 127.0.0.1:port (and [::1]:port with `ipv6`, for a CA validating
+    ::1), and give a client for it; stops cleanly."""
     await migrated(settings)
     app = create_app(settings, clock=clock)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                            lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    servers = [uvicorn.Server(uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False,
+        lifespan="on" if host == "127.0.0.1" else "off"))  # one lifespan: one worker
+        for host in ("127.0.0.1", "::1")[:2 if ipv6 else 1]]
+    tasks = []
     try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("uvicorn stopped before starting")
-            await asyncio.sleep(0.02)
+        for server in servers:  # the lifespan (migrations, worker) first
+            tasks.append(asyncio.create_task(server.serve()))
+            while not server.started:
+                if tasks[-1].done():
+                    tasks[-1].result()
+                    raise RuntimeError("uvicorn stopped before starting")
+                await asyncio.sleep(0.02)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 30)
+        for server in servers:
+            server.should_exit = True
+        for task in reversed(tasks):
+            await asyncio.wait_for(task, 30)
 
 
 def port_is_free(port: int) -> bool:

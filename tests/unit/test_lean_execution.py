@@ -129,3 +129,56 @@ def test_plain_fields_skip_graphql_core(monkeypatch: pytest.MonkeyPatch) -> None
         "{ items { id name note colour tags maybeTags at shout } }")
     assert result.errors is None
     assert names == ["items", "shout", "shout"]
+
+
+def test_objects_of_plain_fields_are_answered_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When every field asked of an object is plain, graphql-core's execute_fields runs for
+    the root only: not once per item."""
+    from graphql.execution.executor import Executor
+
+    calls: list[str] = []
+    original = Executor.execute_fields
+
+    def counting(self: Any, parent_type: Any, *rest: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *rest)
+
+    monkeypatch.setattr(Executor, "execute_fields", counting)
+    result = _schema(ITEMS["plain"](), lean=True).execute_sync(
+        "{ items { id name note colour tags maybeTags at } }")
+    assert result.errors is None and result.data is not None
+    assert len(result.data["items"]) == 2
+    assert calls == ["Query"]
+
+
+def test_selections_kept_across_requests_follow_each_document_and_variables() -> None:
+    """collect_subfields' cache across requests: per parsed document (node identity), and
+    not used when variables may change what is selected."""
+    from strawberry.extensions import ParserCache
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def items(self) -> list[Item]:
+            return ITEMS["plain"]()
+
+    schema = strawberry.Schema(query=Query, execution_context_class=LeanExecution,
+                               extensions=[lambda: ParserCache(maxsize=8)])
+    for _ in range(2):  # the second run of each text hits the cache
+        assert schema.execute_sync("{ items { id } }").data == {"items": [{"id": 1}, {"id": 2}]}
+        assert schema.execute_sync("{ items { name } }").data == {
+            "items": [{"name": "one"}, {"name": "one"}]}
+    query = "query($with: Boolean!) { items { id name @include(if: $with) } }"
+    assert schema.execute_sync(query, {"with": True}).data == {
+        "items": [{"id": 1, "name": "one"}, {"id": 2, "name": "one"}]}
+    assert schema.execute_sync(query, {"with": False}).data == {"items": [{"id": 1}, {"id": 2}]}
+
+
+@pytest.mark.parametrize("value", [2**31 - 1, 2**31, -(2**31), -(2**31) - 1, True])
+def test_ints_out_of_range_are_still_refused(value: int) -> None:
+    """The fast path returns an int as is only within GraphQL's 32 bits (and never a bool)."""
+    items = lambda: [_item(id=value)]  # noqa: E731
+    lean = _schema(items(), lean=True).execute_sync("{ items { id } }")
+    plain = _schema(items(), lean=False).execute_sync("{ items { id } }")
+    assert lean.data == plain.data
+    assert [e.message for e in lean.errors or []] == [e.message for e in plain.errors or []]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import ValidationFailed
-from app.services.domains.names import covers, normalize
+from app.services.domains.names import covers, normalize, of_host
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -43,10 +43,68 @@ def _refused(raw: str, field: str = "domain", wildcard: bool = False) -> str:
     return err.value.message
 
 
-@pytest.mark.parametrize("raw", ["192.0.2.1", "10.0.0.1.", "::1", "[::1]", "2001:db8::1",
-                                 "fe80::1%eth0", "::ffff:192.0.2.1"])
-def test_ip_addresses_are_refused(raw: str):
-    assert "IP address" in _refused(raw)
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("8.8.8.8", "8.8.8.8"),
+    (" 1.1.1.1 ", "1.1.1.1"),
+    ("2001:4860:4860::8888", "2001:4860:4860::8888"),
+    ("[2001:4860:4860::8888]", "2001:4860:4860::8888"),
+    ("2001:4860:4860:0000:0000:0000:0000:8888", "2001:4860:4860::8888"),
+    ("2606:4700:4700::1111", "2606:4700:4700::1111"),
+    ("2606:4700:4700:0:0:0:0:1111", "2606:4700:4700::1111"),
+    ("2606:4700:4700::ABCD", "2606:4700:4700::abcd"),
+])
+def test_public_ip_addresses_are_kept_compressed(raw: str, expected: str):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["192.0.2.1", "10.0.0.1", "127.0.0.1", "169.254.1.1",
+                                 "100.64.0.1", "240.0.0.1", "::1", "[::1]", "fe80::1",
+                                 "fc00::1", "2001:db8::1"])
+def test_ip_addresses_that_are_not_public_are_refused_by_default(raw: str):
+    assert "private, loopback, link-local or reserved address" in _refused(raw)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("127.0.0.1", "127.0.0.1"), ("[::1]", "::1"), ("0:0:0:0:0:0:0:1", "::1"),
+    ("10.0.0.1", "10.0.0.1"), ("fe80::1", "fe80::1"),
+])
+def test_the_operator_may_allow_addresses_that_are_not_public(raw: str, expected: str):
+    assert normalize(raw, private_ips=True) == expected
+
+
+@pytest.mark.parametrize("raw", ["1.2.3", "::g", "1.2.3.4.", "10.0.0.256", "1.2.3.4.5",
+                                 "[8.8.8.8]", "[::1", "::1]", ":::1", "fe80::1%eth0",
+                                 "127.1", "01.2.3.4"])
+def test_invalid_ip_addresses_are_refused(raw: str):
+    assert "is not a valid IPv4 or IPv6 address" in _refused(raw)
+
+
+@pytest.mark.parametrize("raw", ["0.0.0.0", "::", "224.0.0.1", "ff02::1"])  # noqa: S104
+def test_addresses_no_ca_validates_are_refused_even_when_private_ones_are_allowed(raw: str):
+    with pytest.raises(ValidationFailed, match="not an address a CA can validate"):
+        normalize(raw, private_ips=True)
+
+
+def test_an_ipv4_mapped_address_is_refused_for_its_ipv4_form():
+    assert "write the IPv4 address 8.8.8.8" in _refused("::ffff:8.8.8.8")
+
+
+@pytest.mark.parametrize("raw", ["*.8.8.8.8", "*.[::1]", "*.::1"])
+def test_a_wildcard_cannot_cover_an_ip_address(raw: str):
+    assert "a wildcard cannot cover an IP address" in _refused(raw, wildcard=True)
+
+
+@pytest.mark.parametrize(("host", "name"), [
+    ("127.0.0.1:5002", "127.0.0.1"), ("127.0.0.1", "127.0.0.1"), ("[::1]:5002", "::1"),
+    ("[::1]", "::1"), ("[0:0::1]:80", "::1"), ("Example.COM:80", "example.com"),
+])
+def test_a_host_header_names_its_name_or_address(host: str, name: str):
+    assert of_host(host) == name
+
+
+@pytest.mark.parametrize("host", ["::1", "[::1", "1.2.3:80", "", None, "[fe80::1%eth0]:80"])
+def test_a_host_header_that_names_nothing(host: str | None):
+    assert of_host(host) is None
 
 
 @pytest.mark.parametrize("raw", ["com", "co.uk", "CO.UK.", "github.io", "公司.cn",
@@ -56,7 +114,7 @@ def test_public_suffixes_are_refused(raw: str):
 
 
 @pytest.mark.parametrize("raw", ["a..b.com", "-a.com", "a-.com", "a" * 64 + ".com",
-                                 "a_b.com", "exa mple.com", "a.b.c.123", "127.1",
+                                 "a_b.com", "exa mple.com", "a.b.c.123",
                                  "１２７.０.０.１", ".".join(["a" * 63] * 4) + ".com",
                                  "*.*.example.com", "a.*.example.com", "*", "*example.com"])
 def test_invalid_syntax_is_refused(raw: str):
@@ -83,6 +141,8 @@ def test_the_field_is_named_in_the_error():
     ("example.com", "*.example.com"),
     ("example.com", "*.www.example.com"),
     ("www.example.com", "*.www.example.com"),
+    ("8.8.8.8", "8.8.8.8"),
+    ("::1", "::1"),
 ])
 def test_covers(domain: str, name: str):
     assert covers(domain, name)
@@ -95,6 +155,9 @@ def test_covers(domain: str, name: str):
     ("www.example.com", "example.com"),
     ("www.example.com", "*.example.com"),
     ("a.example.com", "b.example.com"),
+    ("8.8.8", "18.8.8.8"),  # an address covers only itself: no "names under" it
+    ("1.2.3.4", "5.1.2.3.4"),
+    ("::1", "1::1"),
 ])
 def test_does_not_cover(domain: str, name: str):
     assert not covers(domain, name)

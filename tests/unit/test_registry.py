@@ -20,7 +20,13 @@ def test_six_cas():
 
 def test_key_and_challenge_types():
     assert KEY_TYPES == ("ec-256", "ec-384", "rsa-2048", "rsa-3072", "rsa-4096")
-    assert CHALLENGE_TYPES == ("dns-01", "http-01")
+    assert CHALLENGE_TYPES == ("dns-01", "http-01", "dns-persist-01")
+
+
+def test_only_the_cas_that_offer_it_list_dns_persist_01():
+    offering = [name for name, ca in REGISTRY.items() if "dns-persist-01" in ca.challenge_types]
+    assert offering == ["letsencrypt"]
+    assert REGISTRY["zerossl"].challenge_types == ("dns-01", "http-01")
 
 
 @pytest.mark.parametrize("name", SIX)

@@ -79,7 +79,8 @@ def detail(cert: CertificateDetail) -> dict[str, Any]:
         "renewal_window": window and {"start": _iso(window.start), "end": _iso(window.end)},
         "fallback_ca_providers": cert.fallback_ca_providers,
         "previous_attempts": [{"ca": a.ca, "error": a.error, "at": _iso(a.at)}
-                              for a in cert.previous_attempts]}
+                              for a in cert.previous_attempts],
+        "persist_until": _iso(cert.persist_until)}
 
 
 def version(v: Version) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def _id(where: str = "body") -> Param:
 
 ENUMS = {"status": enum(certificates.STATUSES), "ca_provider": CA_NAME,
          "challenge_type": enum(CHALLENGE_TYPES), "key_type": enum(KEY_TYPES)}
-DNS_RECORD = named("DnsRecord", "A TXT record to publish for manual dns-01",
+DNS_RECORD = named("DnsRecord", "A TXT record to publish for manual dns-01 or dns-persist-01",
                    record(fields_of(DnsRecord)))
 WINDOW = named("RenewalWindow", "The CA's suggested renewal window (ARI, RFC 9773)",
                record(fields_of(RenewalWindow)))
@@ -237,8 +238,9 @@ REQUEST = Action(
         Param("domains", "array", required=True, max_length=2 * certificates.MAX_NAMES,
               distinct=certificates.MAX_NAMES, description=(
                   f"At most {certificates.MAX_NAMES} names, each equal to or under one of "
-                  "your domains (a repeated name counts once)")),
-        Param("challenge_type", enum=CHALLENGE_TYPES, description="dns-01 (default)"),
+                  "your domains (a repeated name counts once); IP addresses need http-01")),
+        Param("challenge_type", enum=CHALLENGE_TYPES, description=(
+            "dns-01 (default); dns-persist-01 only from a CA that offers it")),
         Param("key_type", enum=KEY_TYPES, description="ec-256 (default)"),
         Param("auto_renew", "boolean", description="Renew before expiry (default true)"),
         Param("profile", max_length=MAX_PROFILE, description=(
@@ -264,7 +266,8 @@ DOWNLOAD = Action(
             Param("password", max_length=downloads.MAX_PFX_PASSWORD,
                   description="Password of the PKCS#12 file (pfx only; none by default)")),
     files=downloads.MEDIA_TYPES, secret=True)
-VERIFY = Action(("POST",), "verify", verify, "Look for the manual dns-01 TXT records now (of a "
+VERIFY = Action(("POST",), "verify", verify, "Look for the manual dns-01 (or dns-persist-01) "
+                "TXT records now (of a "
                 "pending request, or of a renewal awaiting them)",
                 params=(_id(),), data=CERT)
 REVOKE = Action(("POST",), "revoke", revoke, "Revoke at the CA", data=CERT, params=(

@@ -84,7 +84,7 @@ LIST = Action(("GET",), None, list_or_show, "List your domains, or one with ?id=
               params=(ONE_ID,), data={"anyOf": [DOMAIN_LIST, DOMAIN]})
 ADD = Action(("POST",), None, add, "Add a domain", params=(
     Param("domain", required=True, max_length=names.MAX_TYPED,
-          description="Domain name (IDN allowed)"),
+          description="Domain name (IDN allowed), or an IP address (http-01 only)"),
     Param("verification_method", enum=METHODS, description="dns-01 (default) or http-01")),
              data=DOMAIN)
 VERIFY = Action(("POST",), "verify", verify, "Check the domain's setup now (and its CAA "

@@ -11,7 +11,8 @@ from app.errors import ValidationFailed
 from app.wording import Input, Value, listed
 
 KEY_TYPES = ("ec-256", "ec-384", "rsa-2048", "rsa-3072", "rsa-4096")
-CHALLENGE_TYPES = ("dns-01", "http-01")
+CHALLENGE_TYPES = ("dns-01", "http-01", "dns-persist-01")
+WILDCARD_CHALLENGES = ("dns-01", "dns-persist-01")  # the ones that can validate a wildcard
 EAB_MODES = ("required", "optional", "none")  # a custom CA's CASP_CA_<NAME>_EAB
 EabMode = Literal["required", "optional", "none"]
 CUSTOM = "custom"  # GraphQL's CaProvider for a custom CA (whose name is in caName): reserved
@@ -30,6 +31,10 @@ class CA:
     ari: bool = False
     custom: bool = False  # declared by the operator (CASP_CUSTOM_CAS), not one of the six
     eab_accepted: bool = True  # False: EAB credentials are never sent (CASP_CA_<NAME>_EAB=none)
+    # Offers dns-persist-01 (draft-ietf-acme-dns-persist). No directory field announces it,
+    # so the catalogue says so; an order whose authorization lacks it still fails, naming
+    # the types the CA offered.
+    dns_persist: bool = False
 
     @classmethod
     def declared(cls, name: str, *, title: str, directory: str, eab: EabMode,
@@ -43,6 +48,10 @@ class CA:
         if self.eab_required:
             return "required"
         return "optional" if self.eab_accepted else "none"
+
+    @property
+    def challenge_types(self) -> tuple[str, ...]:
+        return tuple(c for c in CHALLENGE_TYPES if c != "dns-persist-01" or self.dns_persist)
 
     def available(self, overrides: Mapping[str, str]) -> bool:
         """A discontinued CA still issues through its CASP_CA_<NAME>_DIRECTORY override."""
@@ -63,7 +72,8 @@ class CA:
 REGISTRY: dict[str, CA] = {ca.name: ca for ca in (
     CA("letsencrypt", "Let's Encrypt", "https://acme-v02.api.letsencrypt.org/directory",
        eab_required=False, caa=("letsencrypt.org",),
-       staging="https://acme-staging-v02.api.letsencrypt.org/directory", ari=True),
+       staging="https://acme-staging-v02.api.letsencrypt.org/directory", ari=True,
+       dns_persist=True),
     CA("zerossl", "ZeroSSL", "https://acme.zerossl.com/v2/DV90", eab_required=True,
        caa=("sectigo.com", "zerossl.com")),
     CA("litessl", "LiteSSL (TrustAsia)", "https://acme.litessl.com/acme/v2/directory",

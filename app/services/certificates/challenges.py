@@ -1,5 +1,6 @@
 """How casp answers challenges for one certificate: http-01 from the database, dns-01 by
-RFC 2136 at the delegation target, or by waiting for the user's own TXT records."""
+RFC 2136 at the delegation target, or by waiting for the user's own TXT records; and
+dns-persist-01 by checking the user's one persistent record (persist.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from app.acme.errors import AcmeProblem, AwaitingDns
 from app.acme.interface import Challenge
 from app.runtime import current
+from app.services.certificates import persist
 from app.services.certificates.saving import save
 from app.services.domains import holders, names, ownership
 from app.services.domains.dns import DnsUpdater, Lookup, parse_tsig
@@ -67,6 +69,18 @@ class IssuanceHooks:
         dns = [c for c in challenges if c.type == "dns-01"]
         if dns:
             await self._publish_dns(dns)
+        lasting = [c for c in challenges if c.type == persist.TYPE]
+        if lasting:
+            await self._check_persist(lasting)
+
+    async def _check_persist(self, challenges: list[Challenge]) -> None:
+        """Read-only: answer only once every name has its record; until then the user sees
+        the records to publish and why each is not good yet."""
+        missing = await persist.check(self.cert, challenges)
+        if missing:
+            await save(self.cert, dns_records=persist.records_of(challenges),
+                       stage="awaiting_dns")
+            raise AwaitingDns(f"dns-persist-01 record not in place: {'; '.join(missing)}")
 
     async def _publish_dns(self, dns: list[Challenge]) -> None:
         settings = current().settings

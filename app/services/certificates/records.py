@@ -18,6 +18,7 @@ from app.services.certificates.cas import (
     CA,
     CHALLENGE_TYPES,
     KEY_TYPES,
+    WILDCARD_CHALLENGES,
     catalogue,
     pick,
 )
@@ -63,17 +64,31 @@ def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
     if any(len(item) > names.MAX_TYPED for item in raw):
         raise ValidationFailed(f"each name in domains must be at most {names.MAX_TYPED} "
                                "characters", field="domains")
+    private_ips = current().settings.allow_private_ip_identifiers
     result: list[str] = []
     for item in raw:
-        name = names.normalize(item, field="domains", wildcard=True)
-        if name.startswith("*.") and challenge_type != "dns-01":
+        name = names.normalize(item, field="domains", wildcard=True, private_ips=private_ips)
+        if name.startswith("*.") and challenge_type not in WILDCARD_CHALLENGES:
             raise ValidationFailed(f"{name}: wildcard names need {Input('challenge_type')} "
-                                   f"{Value('dns-01')}", field="domains")
+                                   f"{Value('dns-01')} or {Value('dns-persist-01')}",
+                                   field="domains")
+        if names.is_ip(name) and challenge_type != "http-01":
+            raise ValidationFailed(ownership.ip_needs_http01(name, "challenge_type"),
+                                   field="domains")
         if name not in result:
             result.append(name)
     if len(result) > MAX_NAMES:
         raise ValidationFailed(f"domains must list at most {MAX_NAMES} names", field="domains")
     return result
+
+
+def _check_challenge(ca: CA, challenge: str) -> None:
+    """dns-persist-01 only where the catalogue says the CA offers it."""
+    if challenge not in ca.challenge_types:
+        offering = [c.name for c in catalogue().values() if c.dns_persist]
+        raise ValidationFailed(
+            f"{ca.title} does not offer {Value('dns-persist-01')}; the CAs that do: "
+            f"{listed(offering)}", field="challenge_type")
 
 
 async def request_certificate(*, user: User, ca_provider: str | None,
@@ -86,6 +101,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
     ca = pick(ca_provider, ca_name)
     challenge = _choice(challenge_type, CHALLENGE_TYPES, "dns-01", "challenge_type")
     key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
+    _check_challenge(ca, challenge)
     wanted = clean_names(domains, challenge)
     await ownership.domains_for(user, wanted)
     if challenge == "http-01":

@@ -1,8 +1,8 @@
 """The scheduled sweep: one job row that runs every CASP_SWEEP_SECONDS across all workers
 (its key makes it unique). Each pass: queue due renewals, mark expired certificates, send
-the expiry warnings (at shares of each lifetime, once each: renewal_policy.py), and delete
-finished jobs once they are old (the jobs table would otherwise grow by a row or more per
-issuance forever)."""
+the expiry warnings (at shares of each lifetime, once each: renewal_policy.py) and those of
+dns-persist-01 records (persist.py), and delete finished jobs once they are old (the jobs
+table would otherwise grow by a row or more per issuance forever)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from app.jobs.queue import RetryLater, enqueue
 from app.runtime import current
-from app.services.certificates import jobs, renewal_policy
+from app.services.certificates import jobs, persist, renewal_policy
 from app.services.certificates.renewal import RENEWABLE
 from app.services.certificates.saving import save
 from app.services.notifications.inbox import notify
@@ -37,6 +37,7 @@ async def run_sweep(job: Job) -> None:
         await check_renewal_info(now)
         await mark_expired(now)
         await warn_expiring(now)
+        await persist.warn_expiring(now)
         await purge_finished_jobs(now)
     except Exception:
         log.exception("sweep failed; the next one runs as planned")

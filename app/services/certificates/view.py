@@ -80,6 +80,7 @@ class CertificateDetail(CertificateSummary):
     fallback_ca_providers: list[str]
     # ... and those this issuance (or the last renewal) left, with why: oldest first.
     previous_attempts: list[CaAttempt]
+    persist_until: datetime | None  # dns-persist-01: when the record the CA took expires
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ def detail_of(cert: Certificate) -> CertificateDetail:
     return CertificateDetail(**values, certificate_pem=cert.certificate_pem,
                              chain_pem=cert.chain_pem,
                              renew_at=cert.renew_at if cert.auto_renew else None,
-                             renewal_window=window,
+                             renewal_window=window, persist_until=cert.persist_until,
                              fallback_ca_providers=(cert.ca_order or [])[1:],
                              previous_attempts=[
                                  CaAttempt(a["ca"], a["error"], datetime.fromisoformat(a["at"]))

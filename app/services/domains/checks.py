@@ -14,6 +14,7 @@ from app.outbound import PrivateAddress, fetch, refuse_private
 from app.runtime import current
 from app.services.certificates.cas import CA, caa_identities, catalogue
 from app.services.certificates.view import DnsRecord
+from app.services.domains import names
 from app.services.domains.dns import DnsError, Lookup
 from models.certificate import HttpChallenge
 from models.domain import Domain
@@ -46,7 +47,8 @@ async def run(domain: Domain, proof: DnsRecord) -> Findings:
         else:
             checks.append(await _delegation(domain))
         proved = await _proved(proof, checks[0])
-        caa = await _caa(domain.name)
+        # RFC 8659's CAA is looked up by name; no CA checks it for an IP address.
+        caa = None if names.is_ip(domain.name) else await _caa(domain.name)
     except DnsError as exc:
         checks.append({"check": "dns", "ok": False, "detail": str(exc)})
     return Findings(checks, caa, proved)
@@ -86,7 +88,8 @@ async def _http_probe(domain: Domain) -> dict[str, Any]:
     await HttpChallenge.create(token=token, key_authorization=value,
                                created_at=current().clock.now())
     try:
-        addresses = await lookup().addresses(domain.name)
+        addresses = ([domain.name] if names.is_ip(domain.name)
+                     else await lookup().addresses(domain.name))
         if not addresses:
             return {"check": "http-01", "ok": False,
                     "detail": f"{domain.name} has no A or AAAA record"}
@@ -101,7 +104,7 @@ async def _http_probe(domain: Domain) -> dict[str, Any]:
 
 async def _fetch_probe(name: str, address: str, port: int, token: str,
                        value: str) -> dict[str, Any]:
-    shown = f"http://{name}/.well-known/acme-challenge/..."
+    shown = f"http://{names.in_url(name)}/.well-known/acme-challenge/..."
     try:
         response = await fetch("GET", scheme="http", host=name, address=address, port=port,
                                target=f"/.well-known/acme-challenge/{token}", seconds=5)

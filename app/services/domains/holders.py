@@ -1,17 +1,21 @@
 """Who holds a name: the first user to add it holds it, and the names under it, until another
 user proves it theirs (a TXT record of their own, or the delegation CNAME to their own
-label). casp orders and answers http-01 for a name only for its holder.
+label). casp orders and answers http-01 for a name only for its holder. An IP address is
+held alike, by itself alone; its TXT proof sits in its reverse zone (in-addr.arpa or
+ip6.arpa), which only whoever the address is assigned to controls.
 
 The holder of a name is the user of the most specific held or verified domain record at or
 above it; of two for the same name, a verified one, then the earliest."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.runtime import current
 from app.services.certificates.view import DnsRecord
+from app.services.domains import names
 from models.domain import Domain
 
 OWNERSHIP = ("held", "verified", "pending")  # first come, proved, another user holds it
@@ -32,7 +36,12 @@ class Ownership:
 def proof_record(user_id: int, name: str) -> DnsRecord:
     """The TXT record only this user can be told for this name (derived, not stored)."""
     value = current().box.tag("domain ownership", f"{user_id}:{name}")
-    return DnsRecord(f"{PROOF_LABEL}.{name}", "TXT", value)
+    return DnsRecord(f"{PROOF_LABEL}.{_dns_name(name)}", "TXT", value)
+
+
+def _dns_name(name: str) -> str:
+    """Where DNS speaks for a name: itself, or an IP address's reverse name."""
+    return ipaddress.ip_address(name).reverse_pointer if names.is_ip(name) else name
 
 
 def ownership_of(domain: Domain) -> Ownership:
@@ -41,7 +50,10 @@ def ownership_of(domain: Domain) -> Ownership:
 
 
 def _at_or_above(name: str) -> list[str]:
-    """The name (a wildcard's base) and each name above it, the most specific first."""
+    """The name (a wildcard's base) and each name above it, the most specific first; an IP
+    address alone (no address is under another)."""
+    if names.is_ip(name):
+        return [name]
     labels = name.removeprefix("*.").split(".")
     return [".".join(labels[i:]) for i in range(len(labels))]
 

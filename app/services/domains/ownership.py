@@ -72,8 +72,11 @@ async def add_domain(*, user: User, domain: str | None,
                      verification_method: str | None = None) -> DomainView:
     if not domain:
         raise ValidationFailed("domain is required", field="domain")
-    name = names.normalize(domain)
+    name = names.normalize(domain, private_ips=current().settings.allow_private_ip_identifiers)
     method = method_of(verification_method)
+    if names.is_ip(name) and method != "http-01":
+        raise ValidationFailed(ip_needs_http01(name, "verification_method"),
+                               field="verification_method")
     if await Domain.exists(user=user, name=name):
         raise ValidationFailed(f"you already have the domain {name}", field="domain")
     await quotas.check_domains(user)
@@ -86,6 +89,12 @@ async def add_domain(*, user: User, domain: str | None,
                                            created_at=current().clock.now()))
     except IntegrityError as exc:
         raise ValidationFailed(f"you already have the domain {name}", field="domain") from exc
+
+
+def ip_needs_http01(name: str, field: str) -> str:
+    """RFC 8738: a CA validates an IP address by http-01 (or tls-alpn-01), never by DNS."""
+    return (f"{name}: IP addresses can only be validated with {Value('http-01')}; set "
+            f"{Input(field)} to {Value('http-01')}")
 
 
 async def list_domains(*, user: User) -> list[DomainView]:
@@ -203,9 +212,11 @@ def delegation_target(domain: Domain) -> str | None:
 def instructions(domain: Domain) -> dict[str, Any]:
     settings = current().settings
     if domain.verification_method == "http-01":
+        where = ("Route port 80 of this address to this casp server" if names.is_ip(domain.name)
+                 else f"Point {domain.name} (A/AAAA) at this casp server")
         return {"method": "http-01", "path": "/.well-known/acme-challenge/",
-                "how": f"Point {domain.name} (A/AAAA) at this casp server, or proxy "
-                       f"http://{domain.name}/.well-known/acme-challenge/ to "
+                "how": f"{where}, or proxy "
+                       f"http://{names.in_url(domain.name)}/.well-known/acme-challenge/ to "
                        f"{settings.public_url}/.well-known/acme-challenge/"}
     target = delegation_target(domain)
     if target and settings.delegation_ready:

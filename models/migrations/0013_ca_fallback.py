@@ -8,7 +8,7 @@ from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_profiles_lifetimes')]
+    dependencies = [('models', '0012_dns_persist')]
 
     initial = False
 
