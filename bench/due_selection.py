@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 from tortoise import connections  # noqa: E402
 
-from app import db  # noqa: E402
+from app import db, reads  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.rest.v1.certificates import summary as rest_summary  # noqa: E402
 from app.services.certificates import persist, renewal_policy, sweeps  # noqa: E402
@@ -747,7 +747,8 @@ class PostgresBackend(Backend):
 
 @contextlib.asynccontextmanager
 async def captured() -> AsyncIterator[list[Statement]]:
-    """The statements Tortoise sends while inside (in this process only); refuses writes."""
+    """The statements Tortoise sends while inside (in this process only), and those app.reads
+    sends past it; refuses writes."""
     conn = connections.get("default")
     seen: list[Statement] = []
     query, query_dict = conn.execute_query, conn.execute_query_dict
@@ -768,11 +769,25 @@ async def captured() -> AsyncIterator[list[Statement]]:
         seen.append(Statement(sql, list(values or []), len(result)))
         return result
 
+    # app.reads.select runs short SELECTs on SQLite on a connection of its own, past the
+    # client (the list page's count and page): recorded here when the client did not see it.
+    read = reads.select
+
+    async def select(db: Any, sql: str, values: Any) -> Any:
+        check(sql)
+        before = len(seen)
+        rows = await read(db, sql, values)
+        if len(seen) == before:
+            seen.append(Statement(sql, list(values), len(rows)))
+        return rows
+
     conn.execute_query, conn.execute_query_dict = execute_query, execute_query_dict
+    reads.select = select  # type: ignore[assignment]
     try:
         yield seen
     finally:
         del conn.execute_query, conn.execute_query_dict
+        reads.select = read  # type: ignore[assignment]
 
 
 @contextlib.contextmanager
