@@ -9,7 +9,7 @@ import strawberry
 
 from app.services import inputs
 from app.services.accounts import users as accounts
-from app.services.certificates import downloads, renewal_stats
+from app.services.certificates import downloads, fallback, renewal_stats
 from app.services.certificates import records as certificates
 from app.services.domains import ownership as domains
 from app.services.notifications import inbox as notifications
@@ -45,6 +45,8 @@ class Query(DeploymentQueries):
                 description="Only certificates with this status")] = None,
             ca_provider: Annotated[CaProvider | None, strawberry.argument(
                 description="Only certificates from this CA")] = None,
+            ca_name: Annotated[str | None, strawberry.argument(
+                description="Only certificates from this CA, by name (custom CAs too)")] = None,
             search: Annotated[str | None, strawberry.argument(
                 description="Only certificates with a name containing this text (case "
                             f"insensitive; at most {certificates.MAX_SEARCH} characters)",
@@ -55,7 +57,8 @@ class Query(DeploymentQueries):
                   else certificates.list_summaries)  # the summary's columns are enough
         found = await lister(
             user=await info.context.user(), status=value(status),
-            ca_provider=value(ca_provider), search=search, page=page, per_page=per_page)
+            ca_provider=value(ca_provider), search=search, page=page, per_page=per_page,
+            ca_name=ca_name)
         return CertificatePage(certificates=[Certificate.of(c) for c in found.items],
                                total=found.total, page=found.page, per_page=found.per_page,
                                pages=found.pages)
@@ -114,6 +117,11 @@ class Query(DeploymentQueries):
     async def notification_settings(self, info: Info) -> NotificationSettings:
         return NotificationSettings.of(await notification_settings.get(
             user=await info.context.user()))
+
+    @strawberry.field(description="Your default order of fallback CAs, by name (caName): "
+                                  "requests without fallbackCaProviders take it")
+    async def fallback_ca_providers(self, info: Info) -> list[str]:
+        return await fallback.default_order(user=await info.context.user())
 
     @strawberry.field(description="The CAs casp can issue from (no token needed)")
     def ca_providers(self) -> list[CaProviderInfo]:

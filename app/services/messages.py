@@ -6,6 +6,7 @@ PASSWORD_RESET = "Password has been reset."  # noqa: S105
 TOKEN_REGENERATED = "API token regenerated; the old one no longer works."  # noqa: S105
 EAB_SAVED = "EAB credentials saved (the HMAC key is stored encrypted)"
 NOTIFICATION_SETTINGS_SAVED = "Notification settings saved"
+CA_FALLBACK_SAVED = "Fallback CAs saved"
 DOMAIN_VERIFIED = "Domain verified"
 DOMAIN_NOT_VERIFIED = "Verification failed: see checks"
 DOMAIN_DELETED = "Domain deleted successfully"

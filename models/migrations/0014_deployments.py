@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0012_dns_persist')]
+    dependencies = [('models', '0013_ca_fallback')]
 
     initial = False
 

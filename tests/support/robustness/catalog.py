@@ -78,6 +78,7 @@ def good_value(call: Call, param: Param, ids: dict[str, int], domain: str) -> An
         "fullchain_mode": "0644", "key_mode": "0600", "reload_command": "nginx -s reload",
         "check_host": "www.example.com", "check_port": 443,
         "url": "https://hooks.example.com/deploy", "include_certificate": False,
+        "fallback_ca_providers": ["zerossl"],
     }
     if param.name == "id":
         return ids[id_kind(call.path)]
