@@ -21,7 +21,19 @@ def make_worker(runtime: Runtime) -> Worker:
     settings = runtime.settings
     from app.services.certificates.sweeps import ensure_scheduled
 
-    worker = Worker(all_tasks(), settings.worker_concurrency, lease=settings.job_lease_seconds)
-    worker.on_start = ensure_scheduled  # the one sweep row; every worker may bring it forward
+    worker = Worker(all_tasks(), settings.worker_concurrency, lease=settings.job_lease_seconds,
+                    poll_interval=settings.worker_poll_seconds)
+
+    async def listen() -> None:
+        """Woken when any process queues a job (the event bus); again at each idle poll,
+        which restarts a listener whose connection was lost."""
+        await runtime.events.watch_jobs(worker.wake.set)
+
+    async def start() -> None:
+        await listen()  # before the first claim: no job queued in between is missed
+        await ensure_scheduled()  # the one sweep row; every worker may bring it forward
+
+    worker.on_start = start
+    worker.on_idle = listen
     runtime.worker = worker
     return worker
