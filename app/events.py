@@ -116,6 +116,9 @@ class EventBus:
     async def _ensure_listening(self) -> None:
         """Start the cross-process listener at the first subscriber, once per process."""
         if self._listening is None or self._listening.done():
+            if self._listening is not None and not self._listening.cancelled() and (
+                    ended := self._listening.exception()) is not None:
+                log.warning("the event listener ended (%s); listening again", ended)
             ready = asyncio.get_running_loop().create_future()
             self._listening = asyncio.create_task(self._listen(ready), name="events")
             await ready

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from app.jobs.worker import Task, Worker
 from app.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def all_tasks() -> dict[str, Task]:
@@ -30,7 +34,10 @@ def make_worker(runtime: Runtime) -> Worker:
         await runtime.events.watch_jobs(worker.wake.set)
 
     async def start() -> None:
-        await listen()  # before the first claim: no job queued in between is missed
+        try:
+            await listen()  # before the first claim: no job queued in between is missed
+        except Exception:  # the bus is away: the poll finds the jobs, the next one retries
+            log.warning("could not listen for new jobs", exc_info=True)
         await ensure_scheduled()  # the one sweep row; every worker may bring it forward
 
     worker.on_start = start
