@@ -4,6 +4,8 @@ retirement of the user's API tokens for their open WebSockets.
 The certificates service publishes each change a user would care about (status, stage,
 last error, renewal moment: app/services/certificates/saving.py); the accounts service
 publishes a token retirement; every API process fans them out to the subscribers it holds.
+The job queue publishes a jobs-queued signal (no user's, no job's), on which every worker
+process looks for work at once instead of at its next poll.
 The transport (CASP_EVENTS) is the engine already running: Redis pub/sub, PostgreSQL
 LISTEN/NOTIFY, or, for one process, memory."""
 
