@@ -199,6 +199,7 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "embedded_worker": _bool(env, "CASP_EMBEDDED_WORKER", True),
         "worker_concurrency": _int(env, "CASP_WORKER_CONCURRENCY", 50, 1),
         "job_lease_seconds": _int(env, "CASP_JOB_LEASE_SECONDS", 30, 1),
+        "worker_poll_seconds": _int(env, "CASP_WORKER_POLL_SECONDS", 1, 1),
         "renew_wait_seconds": _int(env, "CASP_RENEW_WAIT_SECONDS", 60, 0),
         "min_renewal_interval_seconds": _int(env, "CASP_MIN_RENEWAL_INTERVAL_SECONDS", 3600,
                                              0),
@@ -268,6 +269,8 @@ class Settings:
     embedded_worker: bool = True
     worker_concurrency: int = 50
     job_lease_seconds: int = 30
+    # An idle worker looks for due jobs this often; new jobs wake it at once (event bus).
+    worker_poll_seconds: int = 1
     renew_wait_seconds: int = 60
     # No automatic renewal sooner after the last one, whatever a CA's window says (a third
     # of the lifetime at most, so that short-lived certificates still renew in time).

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from app.jobs.worker import Task, Worker
 from app.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def all_tasks() -> dict[str, Task]:
@@ -22,7 +26,22 @@ def make_worker(runtime: Runtime) -> Worker:
     settings = runtime.settings
     from app.services.certificates.sweeps import ensure_scheduled
 
-    worker = Worker(all_tasks(), settings.worker_concurrency, lease=settings.job_lease_seconds)
-    worker.on_start = ensure_scheduled  # the one sweep row; every worker may bring it forward
+    worker = Worker(all_tasks(), settings.worker_concurrency, lease=settings.job_lease_seconds,
+                    poll_interval=settings.worker_poll_seconds)
+
+    async def listen() -> None:
+        """Woken when any process queues a job (the event bus); again at each idle poll,
+        which restarts a listener whose connection was lost."""
+        await runtime.events.watch_jobs(worker.wake.set)
+
+    async def start() -> None:
+        try:
+            await listen()  # before the first claim: no job queued in between is missed
+        except Exception:  # the bus is away: the poll finds the jobs, the next one retries
+            log.warning("could not listen for new jobs", exc_info=True)
+        await ensure_scheduled()  # the one sweep row; every worker may bring it forward
+
+    worker.on_start = start
+    worker.on_idle = listen
     runtime.worker = worker
     return worker

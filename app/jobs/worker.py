@@ -4,7 +4,6 @@ outcome. Inside the server by default; `casp worker` runs it as a process of its
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import traceback
@@ -16,6 +15,9 @@ from app.jobs.retry import MAX_ATTEMPTS, backoff
 from models.job import Job
 
 log = logging.getLogger(__name__)
+# Woken again this soon after a claim, a worker waits out the rest: a burst of wake-ups
+# (jobs queued one by one in every process, slots freed) makes one claim, not one each.
+CLAIM_GAP = 0.02
 Task = Callable[[Job], Awaitable[None]]
 
 
@@ -34,6 +36,7 @@ class Worker:
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.on_start: Callable[[], Awaitable[None]] | None = None
+        self.on_idle: Callable[[], Awaitable[None]] | None = None  # a poll found no wake-up
 
     async def run(self) -> None:
         log.info("worker %s started (concurrency %d)", self.id, self.concurrency)
@@ -41,6 +44,7 @@ class Worker:
             await self.on_start()
         while not self._stopping:
             self.wake.clear()  # before claiming, so no wake-up between the two is lost
+            claimed = time.monotonic()
             free = self.concurrency - len(self._running)
             jobs = await self._claim(free) if free > 0 else []
             for job in jobs:
@@ -50,8 +54,19 @@ class Worker:
             if self._stopping:
                 break
             if not jobs or len(self._running) >= self.concurrency:
-                with contextlib.suppress(TimeoutError):
+                try:
                     await asyncio.wait_for(self.wake.wait(), self.poll_interval)
+                except TimeoutError:
+                    await self._idle()
+                else:
+                    await asyncio.sleep(max(0.0, claimed + CLAIM_GAP - time.monotonic()))
+
+    async def _idle(self) -> None:
+        if self.on_idle is not None:
+            try:
+                await self.on_idle()
+            except Exception:
+                log.exception("worker's idle hook failed")
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
