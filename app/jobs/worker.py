@@ -15,9 +15,6 @@ from app.jobs.retry import MAX_ATTEMPTS, backoff
 from models.job import Job
 
 log = logging.getLogger(__name__)
-# Woken again this soon after a claim, a worker waits out the rest: a burst of wake-ups
-# (jobs queued one by one in every process, slots freed) makes one claim, not one each.
-CLAIM_GAP = 0.02
 Task = Callable[[Job], Awaitable[None]]
 
 
@@ -44,7 +41,6 @@ class Worker:
             await self.on_start()
         while not self._stopping:
             self.wake.clear()  # before claiming, so no wake-up between the two is lost
-            claimed = time.monotonic()
             free = self.concurrency - len(self._running)
             jobs = await self._claim(free) if free > 0 else []
             for job in jobs:
@@ -58,8 +54,6 @@ class Worker:
                     await asyncio.wait_for(self.wake.wait(), self.poll_interval)
                 except TimeoutError:
                     await self._idle()
-                else:
-                    await asyncio.sleep(max(0.0, claimed + CLAIM_GAP - time.monotonic()))
 
     async def _idle(self) -> None:
         if self.on_idle is not None:
