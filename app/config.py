@@ -7,9 +7,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from limits import parse as parse_limit
+
+if TYPE_CHECKING:
+    from app.services.certificates.cas import CA
 
 
 class ConfigError(ValueError):
@@ -106,9 +109,10 @@ def _serving(env: Mapping[str, str]) -> dict[str, Any]:
 def _ca_settings(env: Mapping[str, str]) -> dict[str, Any]:
     from app.services.certificates.cas import REGISTRY
 
+    custom = _custom_cas(env)
     directories, eab = {}, {}
-    for name in REGISTRY:
-        if url := env.get(f"CASP_CA_{name.upper()}_DIRECTORY"):
+    for name in [*REGISTRY, *(ca.name for ca in custom)]:
+        if name in REGISTRY and (url := env.get(f"CASP_CA_{name.upper()}_DIRECTORY")):
             directories[name] = url
         prefix = f"CASP_EAB_{name.upper()}"
         kid, key = env.get(f"{prefix}_KID"), env.get(f"{prefix}_HMAC_KEY")
@@ -116,7 +120,55 @@ def _ca_settings(env: Mapping[str, str]) -> dict[str, Any]:
             raise ConfigError(f"CASP_EAB_{name.upper()}_KID and _HMAC_KEY go together")
         if kid and key:
             eab[name] = (kid, key)
-    return {"ca_directories": directories, "platform_eab": eab}
+    return {"ca_directories": directories, "platform_eab": eab, "custom_cas": custom,
+            "fallback_after_seconds": _int(env, "CASP_FALLBACK_AFTER_SECONDS",
+                                           Settings.fallback_after_seconds)}
+
+
+# A custom CA's name: what ca_provider takes and records store (20 characters at most),
+# and the <NAME> of its CASP_CA_<NAME>_* settings.
+_CA_NAME = re.compile(r"[a-z][a-z0-9_]{0,19}", re.ASCII)
+_CAA_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+",
+                       re.ASCII)
+
+
+def _custom_cas(env: Mapping[str, str]) -> tuple[CA, ...]:
+    """CASP_CUSTOM_CAS=corp,lab and, for each, CASP_CA_<NAME>_DIRECTORY (required), _NAME,
+    _EAB (required | optional | none) and _CAA (issuer domain names, comma-separated)."""
+    from app.services.certificates.cas import CUSTOM, REGISTRY
+
+    raw = (env.get("CASP_CUSTOM_CAS") or "").split(",")
+    found: list[CA] = []
+    for name in (n.strip().lower() for n in raw if n.strip()):
+        if not _CA_NAME.fullmatch(name):
+            raise ConfigError(f"CASP_CUSTOM_CAS: {name!r} is not a CA name: a letter, then "
+                              "up to 19 letters, digits or '_'")
+        if name in REGISTRY or name == CUSTOM or name in {ca.name for ca in found}:
+            raise ConfigError(f"CASP_CUSTOM_CAS: {name!r} is taken (by one of "
+                              f"{', '.join(REGISTRY)}, or named twice; {CUSTOM!r} is "
+                              "reserved)")
+        found.append(_custom_ca(env, name))
+    return tuple(found)
+
+
+def _custom_ca(env: Mapping[str, str], name: str) -> CA:
+    from app.services.certificates.cas import CA, EAB_MODES, EabMode
+
+    prefix = f"CASP_CA_{name.upper()}"
+    directory = (env.get(f"{prefix}_DIRECTORY") or "").strip()
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", directory):
+        raise ConfigError(f"{prefix}_DIRECTORY must be the http(s) URL of the CA's ACME "
+                          f"directory (CASP_CUSTOM_CAS names {name!r}), got {directory!r}")
+    eab = _choice(env, f"{prefix}_EAB", EAB_MODES, "optional")
+    caa = tuple(c.strip().lower() for c in (env.get(f"{prefix}_CAA") or "").split(",")
+                if c.strip())
+    if bad := [c for c in caa if not _CAA_NAME.fullmatch(c)]:
+        raise ConfigError(f"{prefix}_CAA must list domain names, got {bad[0]!r}")
+    title = (env.get(f"{prefix}_NAME") or "").strip() or name
+    if len(title) > 100:
+        raise ConfigError(f"{prefix}_NAME must be at most 100 characters")
+    return CA.declared(name, title=title, directory=directory,
+                       eab=cast("EabMode", eab), caa=caa)
 
 
 def _connections(env: Mapping[str, str]) -> dict[str, Any]:
@@ -148,6 +200,7 @@ def _issuance(env: Mapping[str, str]) -> dict[str, Any]:
         "embedded_worker": _bool(env, "CASP_EMBEDDED_WORKER", True),
         "worker_concurrency": _int(env, "CASP_WORKER_CONCURRENCY", 50, 1),
         "job_lease_seconds": _int(env, "CASP_JOB_LEASE_SECONDS", 30, 1),
+        "worker_poll_seconds": _int(env, "CASP_WORKER_POLL_SECONDS", 1, 1),
         "renew_wait_seconds": _int(env, "CASP_RENEW_WAIT_SECONDS", 60, 0),
         "min_renewal_interval_seconds": _int(env, "CASP_MIN_RENEWAL_INTERVAL_SECONDS", 3600,
                                              0),
@@ -201,6 +254,9 @@ class Settings:
     # Issuance
     ca_directories: dict[str, str] = field(default_factory=dict)  # CASP_CA_<NAME>_DIRECTORY
     platform_eab: dict[str, tuple[str, str]] = field(default_factory=dict)  # CASP_EAB_<NAME>_*
+    custom_cas: tuple[CA, ...] = ()  # the operator's CAs (cas.CA), CASP_CUSTOM_CAS
+    # A CA unreachable this long (after its retries) hands a request to its next fallback CA
+    fallback_after_seconds: int = 300
     acme_ca_bundle: str | None = None
     zerossl_eab_url: str = "https://api.zerossl.com/acme/eab-credentials-email"
     dns_zone: str | None = None
@@ -216,6 +272,8 @@ class Settings:
     embedded_worker: bool = True
     worker_concurrency: int = 50
     job_lease_seconds: int = 30
+    # An idle worker looks for due jobs this often; new jobs wake it at once (event bus).
+    worker_poll_seconds: int = 1
     renew_wait_seconds: int = 60
     # No automatic renewal sooner after the last one, whatever a CA's window says (a third
     # of the lifetime at most, so that short-lived certificates still renew in time).

@@ -4,6 +4,8 @@ retirement of the user's API tokens for their open WebSockets.
 The certificates service publishes each change a user would care about (status, stage,
 last error, renewal moment: app/services/certificates/saving.py); the accounts service
 publishes a token retirement; every API process fans them out to the subscribers it holds.
+The job queue publishes a jobs-queued signal (no user's, no job's), on which every worker
+process looks for work at once instead of at its next poll.
 The transport (CASP_EVENTS) is the engine already running: Redis pub/sub, PostgreSQL
 LISTEN/NOTIFY, or, for one process, memory."""
 
@@ -14,7 +16,7 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +32,9 @@ CERTIFICATE = "certificate"  # a certificate changed (see CHANGES)
 # What a certificate event reports, in the order the GraphQL enum CertificateChange lists them.
 CHANGES = ("status", "stage", "last_error", "renew_at")
 TOKENS_RETIRED = "tokens_retired"  # every token the user held before now is retired
+# New jobs are due: every worker looks for them now instead of at its next poll. The signal
+# names no user and no job (user 0 is nobody; no subscriber ever receives it).
+JOBS_QUEUED = "jobs_queued"
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,10 @@ class UserEvent:
     @classmethod
     def tokens_retired(cls, user_id: int) -> UserEvent:
         return cls(user_id, kind=TOKENS_RETIRED)
+
+    @classmethod
+    def jobs_queued(cls) -> UserEvent:
+        return cls(0, kind=JOBS_QUEUED)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -67,11 +76,28 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: dict[int, set[asyncio.Queue[UserEvent]]] = defaultdict(set)
         self._listening: asyncio.Task[None] | None = None
+        self._wakers: list[Callable[[], None]] = []
 
     async def publish(self, event: UserEvent) -> None:
         self.deliver(event)
 
+    async def jobs_queued(self) -> None:
+        """Tell the workers of every process of this install that new jobs are due."""
+        await self.publish(UserEvent.jobs_queued())
+
+    async def watch_jobs(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever a process queues jobs (a worker's wake-up). Called again, it
+        restarts a listener that has ended (a connection lost): the worker does at each
+        idle poll, so a lost signal costs one poll interval at most."""
+        if wake not in self._wakers:
+            self._wakers.append(wake)
+        await self._ensure_listening()
+
     def deliver(self, event: UserEvent) -> None:
+        if event.kind == JOBS_QUEUED:
+            for wake in self._wakers:
+                wake()
+            return
         for queue in list(self._subscribers.get(event.user_id, ())):
             if queue.full():
                 queue.get_nowait()
@@ -92,6 +118,9 @@ class EventBus:
     async def _ensure_listening(self) -> None:
         """Start the cross-process listener at the first subscriber, once per process."""
         if self._listening is None or self._listening.done():
+            if self._listening is not None and not self._listening.cancelled() and (
+                    ended := self._listening.exception()) is not None:
+                log.warning("the event listener ended (%s); listening again", ended)
             ready = asyncio.get_running_loop().create_future()
             self._listening = asyncio.create_task(self._listen(ready), name="events")
             await ready

@@ -5,6 +5,7 @@ so a name that resolves differently a moment later (DNS rebinding) cannot slip p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import ssl
@@ -121,3 +122,21 @@ async def fetch(method: str, *, scheme: str, host: str, address: str, port: int,
         return await client.request(method, url, content=content,
                                     headers={**(headers or {}), "Host": shown_host},
                                     extensions={"sni_hostname": host})
+
+
+async def tls_certificate(address: str, port: int, server_name: str,
+                          seconds: float = 10) -> bytes | None:
+    """The DER certificate a TLS server at `address` presents for `server_name` (SNI), read
+    without judging it: the deployment check reports what is served, trusted or not."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    _, writer = await asyncio.wait_for(asyncio.open_connection(
+        address, port, ssl=context, server_hostname=server_name), seconds)
+    try:
+        ssl_object = writer.get_extra_info("ssl_object")
+        return ssl_object.getpeercert(binary_form=True) if ssl_object else None
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await writer.wait_closed()

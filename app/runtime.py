@@ -63,6 +63,17 @@ class Runtime:
         if self.worker is not None:
             self.worker.wake.set()
 
+    async def jobs_queued(self) -> None:
+        """New jobs are due: the worker in this process looks now, and so do `casp worker`
+        processes, told through the event bus (CASP_EVENTS). Never raises: a signal lost
+        costs a worker's poll interval at most. Inside a transaction, PostgreSQL's NOTIFY
+        is sent when it commits (none if it rolls back)."""
+        self.wake_worker()
+        try:
+            await self.events.jobs_queued()
+        except Exception:
+            log.warning("could not tell the worker processes of new jobs", exc_info=True)
+
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
         """Run work after the answer is sent; a failure is logged, never shown to a client."""
         task = asyncio.create_task(coro, name=what)

@@ -7,6 +7,7 @@ import platform
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -80,3 +81,19 @@ def small_ca(name: x509.Name, now: dt.datetime) -> tuple[ec.EllipticCurvePrivate
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .sign(key, hashes.SHA384()))
     return key, cert
+
+
+async def fresh_database(admin_url: str, name: str, drop_only: bool = False) -> str:
+    """A new empty PostgreSQL database beside `admin_url`'s (dropped first if there): its URL.
+    `drop_only` drops it and makes none (the end of a run)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    parts = urlsplit(admin_url)
+    return urlunsplit(("postgres", parts.netloc, f"/{name}", "", ""))

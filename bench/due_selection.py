@@ -46,11 +46,11 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 from tortoise import connections  # noqa: E402
 
-from app import db  # noqa: E402
+from app import db, reads  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.rest.v1.certificates import summary as rest_summary  # noqa: E402
+from app.services.certificates import persist, renewal_policy, sweeps  # noqa: E402
 from app.services.certificates import records as certificate_service  # noqa: E402
-from app.services.certificates import renewal_policy, sweeps  # noqa: E402
 from app.services.certificates.cas import REGISTRY  # noqa: E402
 from bench import common  # noqa: E402
 from models.user import User  # noqa: E402
@@ -89,20 +89,26 @@ COLUMNS = (
     "expires_at", "last_error", "revoked_at", "revocation_reason", "created_at", "updated_at",
     "user_id", "expiry_notified_days", "renew_at", "renewal_csr_pem", "renewal_failures",
     "renewal_key_encrypted", "renewal_order_url", "renewal_started_at", "ari_check_at",
-    "ari_window_end", "ari_window_start", "expiry_warn_at", "profile")
+    "ari_window_end", "ari_window_start", "expiry_warn_at", "profile", "persist_until",
+    "persist_warned", "persist_warn_at")
 USER_COLUMNS = ("id", "email", "name", "password_hash", "email_verified", "disabled",
                 "token_hash", "token_encrypted", "created_at", "updated_at")
 DATETIMES = frozenset({"issued_at", "expires_at", "revoked_at", "created_at", "updated_at",
                        "renew_at", "renewal_started_at", "ari_check_at", "ari_window_end",
-                       "ari_window_start", "expiry_warn_at"})
+                       "ari_window_start", "expiry_warn_at", "persist_until",
+                       "persist_warn_at"})
 
-# What run_sweep selects, in its order, and the index each selection is meant to use.
+# What run_sweep selects, in its order, and the index each selection is meant to use (each
+# held to a range of it by tests/test_due_query_plan.py), the dns-persist-01 warning
+# (persist.warn_expiring) included since it reads persist_warn_at.
 QUERIES: dict[str, tuple[str, ...]] = {
     "due_for_renewal": ("status", "auto_renew", "renew_at"),
     "due_for_ari": ("status", "ari_check_at"),
     "mark_expired": ("status", "expires_at"),
     "warn_expiring": ("status", "expiry_warn_at"),
+    "persist_warning": ("status", "persist_warn_at"),
 }
+SELECTIONS: dict[str, tuple[str, ...]] = QUERIES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,14 +119,18 @@ class Due:
     ari: int = 200
     expired: int = 50
     warning: int = 100  # a quarter at each threshold (14, 7, 3, 1 days) just crossed
+    # dns-persist-01 records to warn about: half with persistUntil within 14 days, half
+    # later but before the certificate's next renewal (persist.warn_expiring's two cases).
+    persist: int = 20
 
     @property
     def total(self) -> int:
-        return self.renewal + self.ari + self.expired + self.warning
+        return self.renewal + self.ari + self.expired + self.warning + self.persist
 
     def expected(self) -> dict[str, int]:
         return {"due_for_renewal": self.renewal, "due_for_ari": self.ari,
-                "mark_expired": self.expired, "warn_expiring": self.warning}
+                "mark_expired": self.expired, "warn_expiring": self.warning,
+                "persist_warning": self.persist}
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -159,8 +169,10 @@ class Fleet:
     remaining users at random. (0, 0), the default: every row to a random user."""
 
     def __init__(self, now: datetime, users: int, seed: int, manual_share: float,
-                 failing_share: float, due: Due, owners: tuple[int, int] = (0, 0)):
+                 failing_share: float, due: Due, owners: tuple[int, int] = (0, 0),
+                 persist_share: float = 0.02):
         self.now, self.users, self.seed, self.due = now, users, seed, due
+        self.persist_share = persist_share
         if owners[0] and not (0 < owners[0] < users and owners[1] > 0):
             raise ValueError(f"owners {owners}: fewer users than {users}, and certificates")
         self.owners = owners if owners[0] else (0, 0)
@@ -179,7 +191,9 @@ class Fleet:
               ca: str | None = None, issued_at: datetime | None = None,
               renew_at: datetime | None = None, notified: int | None = None,
               ari_check_at: datetime | None = None, failures: int = 0, stage: str = "done",
-              created_at: datetime | None = None, revoked: bool = False) -> tuple[Any, ...]:
+              created_at: datetime | None = None, revoked: bool = False,
+              persist_until: datetime | None = None,
+              persist_warned: bool = False) -> tuple[Any, ...]:
         owners, each = self.owners
         user_id = rng.randrange(self.users - owners) + owners + 1
         if cid <= owners * each:
@@ -190,6 +204,8 @@ class Fleet:
         directory = REGISTRY[ca].directory
         key_type = KEY_SLOTS[int(rng.random() * len(KEY_SLOTS))]
         challenge = "dns-01" if rng.random() < 0.3 else "http-01"
+        if persist_until is not None:  # the record's persistUntil, kept by persist.check
+            challenge = persist.TYPE
         k = cid & 63
         has_cert = issued_at is not None
         expires_at = issued_at + timedelta(days=90) if issued_at else None
@@ -220,7 +236,9 @@ class Fleet:
             REASONS[cid % len(REASONS)] if revoked else None, created, updated, user_id,
             notified, renew_at, None, failures, None, None, None, ari_check_at, ari_window[1],
             ari_window[0], renewal_policy.next_warning(issued_at, expires_at, notified)
-            if issued_at and expires_at else None, None)
+            if issued_at and expires_at else None, None, persist_until, persist_warned,
+            renewal_policy.persist_warning_at(persist_until, persist_warned, auto_renew,
+                                              renew_at, self._at(0)))
 
     def _ari(self, rng: random.Random, ca: str) -> datetime | None:
         """Next renewalInfo check: within the next 24 hours for a CA that has renewalInfo."""
@@ -255,6 +273,14 @@ class Fleet:
             rows.append(self._cert(rng, cid, "issued", auto_renew=False, issued_at=issued,
                                    renew_at=issued + timedelta(days=60), notified=1))
             cid += 1
+        for i in range(due.persist):  # dns-persist-01, auto-renew on, nothing else due
+            issued = self._at(-rng.uniform(0, 20 * DAY))
+            renew = issued + timedelta(days=60)
+            until = (self._at(rng.uniform(HOUR, 13 * DAY)) if i % 2 == 0  # within 14 days
+                     else renew - timedelta(seconds=rng.uniform(DAY, 10 * DAY)))  # < renewal
+            rows.append(self._cert(rng, cid, "issued", ca="zerossl", issued_at=issued,
+                                   renew_at=renew, persist_until=until))
+            cid += 1
         previous = {14: None, 7: 14, 3: 7, 1: 3}
         for i in range(due.warning):  # auto-renew off: a threshold crossed since the last tick
             days = renewal_policy.WARNINGS[i % len(renewal_policy.WARNINGS)]
@@ -288,8 +314,20 @@ class Fleet:
                               created_at=self._at(-rng.uniform(0, 365 * DAY)))
         return self._cert(rng, cid, "pending", stage=PENDING_STAGES[cid % 4])
 
+    def _persist(self, rng: random.Random) -> dict[str, Any]:
+        """A share (persist_share) of issued certificates use dns-persist-01 with a
+        persistUntil: mostly far ahead (after any renewal planned, not due), a tenth within
+        14 days and already warned."""
+        if rng.random() >= self.persist_share:
+            return {}
+        if rng.random() < 0.1:
+            return {"persist_until": self._at(rng.uniform(HOUR, 14 * DAY)),
+                    "persist_warned": True}
+        return {"persist_until": self._at(rng.uniform(100 * DAY, 400 * DAY))}
+
     def _issued(self, rng: random.Random, cid: int) -> tuple[Any, ...]:
         ca = CA_SLOTS[int(rng.random() * len(CA_SLOTS))]
+        lasting = self._persist(rng)
         if rng.random() < self.manual_share:
             # Auto-renew off: expiries spread over the whole lifetime; renew_at (set at
             # issuance) may be past; warned at each threshold already crossed.
@@ -298,7 +336,7 @@ class Fleet:
             return self._cert(rng, cid, "issued", auto_renew=False, ca=ca, issued_at=issued,
                               renew_at=issued + timedelta(days=60),
                               notified=crossed(expires - self.now),
-                              ari_check_at=self._ari(rng, ca))
+                              ari_check_at=self._ari(rng, ca), **lasting)
         if rng.random() < self.failing_share:
             # Renewal failing since it came due: retried after a backoff of at most 24 h.
             failures = rng.randint(1, 6)
@@ -307,14 +345,15 @@ class Fleet:
             return self._cert(rng, cid, "issued", ca=ca, issued_at=expires - timedelta(days=90),
                               renew_at=self._at(rng.uniform(60, backoff)),
                               notified=crossed(expires - self.now), failures=failures,
-                              stage="renewal_failed", ari_check_at=self._ari(rng, ca))
+                              stage="renewal_failed", ari_check_at=self._ari(rng, ca),
+                              **lasting)
         # Healthy: renew_at (one third of the lifetime left, up to 5 % earlier) still ahead,
         # spread over the next 60 days.
         jitter = rng.uniform(0, 4.5 * DAY)
         issued = self._at(-rng.uniform(0, 60 * DAY - jitter - 60))
         return self._cert(rng, cid, "issued", ca=ca, issued_at=issued,
                           renew_at=issued + timedelta(days=60, seconds=-jitter),
-                          ari_check_at=self._ari(rng, ca))
+                          ari_check_at=self._ari(rng, ca), **lasting)
 
     def _expired(self, rng: random.Random, cid: int) -> tuple[Any, ...]:
         ca = CA_SLOTS[int(rng.random() * len(CA_SLOTS))]
@@ -714,7 +753,8 @@ class PostgresBackend(Backend):
 
 @contextlib.asynccontextmanager
 async def captured() -> AsyncIterator[list[Statement]]:
-    """The statements Tortoise sends while inside (in this process only); refuses writes."""
+    """The statements Tortoise sends while inside (in this process only), and those app.reads
+    sends past it; refuses writes."""
     conn = connections.get("default")
     seen: list[Statement] = []
     query, query_dict = conn.execute_query, conn.execute_query_dict
@@ -735,16 +775,31 @@ async def captured() -> AsyncIterator[list[Statement]]:
         seen.append(Statement(sql, list(values or []), len(result)))
         return result
 
+    # app.reads.select runs short SELECTs on SQLite on a connection of its own, past the
+    # client (the list page's count and page): recorded here when the client did not see it.
+    read = reads.select
+
+    async def select(db: Any, sql: str, values: Any) -> Any:
+        check(sql)
+        before = len(seen)
+        rows = await read(db, sql, values)
+        if len(seen) == before:
+            seen.append(Statement(sql, list(values), len(rows)))
+        return rows
+
     conn.execute_query, conn.execute_query_dict = execute_query, execute_query_dict
+    reads.select = select  # type: ignore[assignment]
     try:
         yield seen
     finally:
         del conn.execute_query, conn.execute_query_dict
+        reads.select = read  # type: ignore[assignment]
 
 
 @contextlib.contextmanager
 def sweep_without_writes() -> Iterator[list[dict[str, Any]]]:
-    """mark_expired and warn_expiring as run_sweep calls them, their saves and notifications
+    """mark_expired, warn_expiring and persist.warn_expiring as run_sweep calls them, their
+    saves and notifications
     stubbed (in this process only): the selection and its loop run, nothing changes, so
     every run sees the same due set. Yields the notifications that would have been sent."""
     notified: list[dict[str, Any]] = []
@@ -756,12 +811,14 @@ def sweep_without_writes() -> Iterator[list[dict[str, Any]]]:
         notified.append(kwargs)
         return True
 
-    saved = sweeps.save, sweeps.notify
-    sweeps.save, sweeps.notify = save, notify  # type: ignore[assignment]
+    saved = [(module, module.save, module.notify) for module in (sweeps, persist)]
+    for module, _, _ in saved:
+        module.save, module.notify = save, notify  # type: ignore[assignment]
     try:
         yield notified
     finally:
-        sweeps.save, sweeps.notify = saved  # type: ignore[assignment]
+        for module, was_save, was_notify in saved:
+            module.save, module.notify = was_save, was_notify  # type: ignore[assignment]
 
 
 def calls(now: datetime) -> dict[str, Callable[[], Awaitable[Any]]]:
@@ -770,7 +827,8 @@ def calls(now: datetime) -> dict[str, Callable[[], Awaitable[Any]]]:
     return {"due_for_renewal": lambda: sweeps.due_for_renewal(now),
             "due_for_ari": lambda: sweeps.due_for_ari(now),
             "mark_expired": lambda: sweeps.mark_expired(now),
-            "warn_expiring": lambda: sweeps.warn_expiring(now)}
+            "warn_expiring": lambda: sweeps.warn_expiring(now),
+            "persist_warning": lambda: persist.warn_expiring(now)}
 
 
 async def capture(now: datetime) -> dict[str, tuple[Statement, int]]:
@@ -800,7 +858,7 @@ def summary(seconds: list[float]) -> dict[str, float]:
 async def measure(backend: Backend, now: datetime, runs: int, warmup: int,
                   due: Due) -> dict[str, Any]:
     """Each selection through casp's code: captured once (SQL, rows, what it acts on), then
-    timed `runs` times after `warmup` untimed ticks, the four in run_sweep's order."""
+    timed `runs` times after `warmup` untimed ticks, the five in run_sweep's order."""
     await db.connect(backend.settings)
     try:
         fns = calls(now)
@@ -813,7 +871,8 @@ async def measure(backend: Backend, now: datetime, runs: int, warmup: int,
                              "due": due.expected()[name]}
             # Which thresholds the warnings sent were for ("expiring:<id>:<serial>:<days>").
             sent = [n["dedupe_key"].rsplit(":", 1)[1] for n in notified
-                    if n.get("type") == "expiring" and n.get("dedupe_key")]
+                    if n.get("type") == "expiring"
+                    and str(n.get("dedupe_key")).startswith("expiring:")]
             out["warn_expiring"]["acted_on_by_threshold_days"] = {
                 days: sent.count(days) for days in sorted(set(sent), key=int)}
             for _ in range(warmup):
@@ -841,7 +900,7 @@ async def measure(backend: Backend, now: datetime, runs: int, warmup: int,
         plan = await backend.explain(stmt)
         plan["index_columns"] = {i: list(indexes.get(i, ())) for i in plan["indexes"]}
         plan["expected_index_used"] = all(
-            any(indexes.get(i) == QUERIES[name] for i in plan[key])
+            any(indexes.get(i) == SELECTIONS[name] for i in plan[key])
             for key in ("indexes", "generic_indexes") if key in plan)
         out[name].update(plan)
     result = {"queries": out, "tick": summary(ticks)}
@@ -1147,10 +1206,11 @@ async def put(loaders: dict[str, Callable[..., Awaitable[None]]], spent: dict[st
 
 
 async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    due = Due(args.due_renewal, args.due_ari, args.due_expired, args.due_warning)
+    due = Due(args.due_renewal, args.due_ari, args.due_expired, args.due_warning,
+              args.due_persist)
     now = datetime.now(UTC)
     fleet = Fleet(now, args.users, args.seed, args.manual_share, args.failing_share, due,
-                  owners=tuple(args.owners))
+                  owners=tuple(args.owners), persist_share=args.persist_share)
     backends: list[Backend] = []
     if args.backend in ("sqlite", "both"):
         backends.append(SqliteBackend(Settings(data_dir=tmp / "sqlite")))
@@ -1200,7 +1260,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 results[b.name]["sizes"].append(figures)
                 q = figures["queries"]
                 print(f"[{b.name}] {size:>9,} rows: " + ", ".join(
-                    f"{n} {q[n]['median_ms']:.2f} ms" for n in QUERIES)
+                    f"{n} {q[n]['median_ms']:.2f} ms" for n in SELECTIONS)
                     + f"; tick {figures['tick']['median_ms']:.2f} ms", flush=True)
                 if args.list_sample:
                     label = f"[{b.name}] {size:>9,} rows:"
@@ -1234,7 +1294,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 def verdict(sizes: list[dict[str, Any]]) -> dict[str, Any]:
     small, large = sizes[0], sizes[-1]
     out: dict[str, Any] = {}
-    for name in [*QUERIES, "tick"]:
+    for name in [*SELECTIONS, "tick"]:
         a = small["tick"] if name == "tick" else small["queries"][name]
         b = large["tick"] if name == "tick" else large["queries"][name]
         # Judged on the fastest run (the cost when the machine's other load stays out of
@@ -1281,7 +1341,7 @@ def table(result: dict[str, Any]) -> str:
                      f"{result['params']['runs']} runs")
         lines.append(f"  {'selection':<16} {'median':>9} {'p95':>9} {'rows':>5} {'acts/due':>8}  "
                      f"{'target':<9} {'met':<4} index")
-        for q in QUERIES:
+        for q in SELECTIONS:
             f = largest["queries"][q]
             index = ", ".join(f"{i} ({', '.join(c)})" for i, c in f["index_columns"].items())
             met = "yes" if f["median_ms"] < TARGET_MS else "NO"
@@ -1294,7 +1354,7 @@ def table(result: dict[str, Any]) -> str:
                             + (" FULL SCAN" if f["generic_full_scan"] else "")
                             if "generic_indexes" in f
                             and f["generic_indexes"] != f["indexes"] else ""))
-        for q in QUERIES:
+        for q in SELECTIONS:
             est = largest["queries"][q].get("estimate")
             if est and est["scan_estimated_rows"] and est["scan_actual_rows"] is not None and (
                     est["scan_estimated_rows"] > 10 * max(est["scan_actual_rows"], 1)
@@ -1304,12 +1364,12 @@ def table(result: dict[str, Any]) -> str:
                              + ("; parallel plan" if est["parallel"] else "")
                              + ("; JIT-compiled" if est["jit"] else ""))
         t = largest["tick"]
-        lines.append(f"  {'tick (all four)':<16} {t['median_ms']:>6.2f} ms {t['p95_ms']:>6.2f} ms")
+        lines.append(f"  {'tick (all five)':<16} {t['median_ms']:>6.2f} ms {t['p95_ms']:>6.2f} ms")
         lines.append("")
         lines.append("  tick cost by size (median ms; rows selected in brackets):")
         head = "".join(f"{s['rows']:>16,}" for s in sizes)
         lines.append(f"  {'selection':<16}{head}   flat (fastest run, work)")
-        for q in [*QUERIES, "tick"]:
+        for q in [*SELECTIONS, "tick"]:
             cells = []
             for s in sizes:
                 f = s["tick"] if q == "tick" else s["queries"][q]
@@ -1321,13 +1381,13 @@ def table(result: dict[str, Any]) -> str:
             lines.append(f"  {q:<16}{''.join(cells)}   "
                          + ("yes" if v["flat"] else f"NO ({', '.join(why)})"))
         lines.append("  fastest run (ms):")
-        for q in [*QUERIES, "tick"]:
+        for q in [*SELECTIONS, "tick"]:
             cells = "".join(f"{(s['tick'] if q == 'tick' else s['queries'][q])['min_ms']:.2f}"
                             .rjust(16) for s in sizes)
             lines.append(f"  {q:<16}{cells}")
         work_key = "vm_steps_thousands" if name == "sqlite" else "shared_buffers"
         lines.append(f"  work ({work_key.replace('_', ' ')}):")
-        for q in QUERIES:
+        for q in SELECTIONS:
             cells = "".join(str(s["queries"][q]["work"][work_key]).rjust(16) for s in sizes)
             lines.append(f"  {q:<16}{cells}")
         by_days = largest["queries"]["warn_expiring"].get("acted_on_by_threshold_days")
@@ -1337,7 +1397,7 @@ def table(result: dict[str, Any]) -> str:
                          " due (a quarter at each threshold)")
         lines.append("")
         lines.append(f"  plans at {largest['rows']:,} rows:")
-        for q in QUERIES:
+        for q in SELECTIONS:
             lines.append(f"  - {q}: {largest['queries'][q]['sql']}")
             lines.extend(f"      {p}" for p in largest["queries"][q]["plan"])
             if "generic_plan" in largest["queries"][q]:
@@ -1440,6 +1500,11 @@ def main() -> int:
     parser.add_argument("--due-ari", type=int, default=Due.ari)
     parser.add_argument("--due-expired", type=int, default=Due.expired)
     parser.add_argument("--due-warning", type=int, default=Due.warning)
+    parser.add_argument("--due-persist", type=int, default=Due.persist,
+                        help="dns-persist-01 warnings due (default 20)")
+    parser.add_argument("--persist-share", type=float, default=0.02,
+                        help="share of issued certificates on dns-persist-01 with a "
+                             "persistUntil (default 0.02)")
     parser.add_argument("--list-sample", type=int, default=200,
                         help="users whose certificate list page is timed at each size, at "
                              "random among those with certificates, and the one with the "
@@ -1463,7 +1528,8 @@ def main() -> int:
                         help="keep the PostgreSQL database and the SQLite file")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/due_selection.json")
     args = parser.parse_args()
-    due_total = args.due_renewal + args.due_ari + args.due_expired + args.due_warning
+    due_total = (args.due_renewal + args.due_ari + args.due_expired + args.due_warning
+                 + args.due_persist)
     if args.sizes:
         args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
     else:

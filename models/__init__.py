@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "models.job",
     "models.notification",
     "models.dns_credential",
+    "models.deployment",
 ]
 
 

@@ -27,6 +27,21 @@ class AcmeAccount(Model):
         unique_together = (("user", "ca_provider", "directory_url"),)
 
 
+class CaFallback(Model):
+    """A user's default order of fallback CAs, tried in turn when a request's CA fails for
+    reasons of its own (services/certificates/fallback.py)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="ca_fallback", on_delete=fields.CASCADE)
+    user_id: int
+    ca_providers: fields.JSONField[list[str]] = fields.JSONField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ca_fallbacks"
+
+
 class EabCredential(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

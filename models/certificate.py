@@ -64,10 +64,19 @@ class Certificate(Model):
     ari_window_start = fields.DatetimeField(null=True)
     ari_window_end = fields.DatetimeField(null=True)
     ari_check_at = fields.DatetimeField(null=True)
+    # Fallback (services/certificates/fallback.py): the CAs to try in turn, the first the
+    # one requested (null: that one only); and the CAs this issuance or renewal left, with
+    # why: [{ca, error, at}] (null: none).
+    ca_order: fields.JSONField[list[str] | None] = fields.JSONField(null=True)
+    previous_attempts: fields.JSONField[list[dict[str, Any]] | None] = fields.JSONField(
+        null=True)
     # dns-persist-01: the earliest persistUntil of the records the last order was answered
     # with (null: none carried one), and whether the user was warned of it.
     persist_until = fields.DatetimeField(null=True)
     persist_warned = fields.BooleanField(default=False, db_default=False)
+    # When that warning is due (renewal_policy.persist_warning_at; null: warned, or none):
+    # kept by saving.save with every write, so the sweep reads an index range.
+    persist_warn_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
     revocation_reason = fields.CharField(max_length=40, null=True)
     created_at = fields.DatetimeField()
@@ -78,7 +87,7 @@ class Certificate(Model):
         indexes = (("user_id", "status"), ("user_id", "created_at"),
                    ("status", "auto_renew", "renew_at"), ("status", "expires_at"),
                    ("status", "ari_check_at"), ("status", "expiry_warn_at"),
-                   ("status", "persist_until"))
+                   ("status", "persist_warn_at"))
 
 
 class CertificateVersion(Model):

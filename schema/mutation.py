@@ -8,7 +8,7 @@ import strawberry
 
 from app.services import inputs, messages
 from app.services.accounts import users as accounts
-from app.services.certificates import acme_accounts, renewal
+from app.services.certificates import acme_accounts, fallback, renewal
 from app.services.certificates import records as certificates
 from app.services.certificates.profiles import MAX_PROFILE
 from app.services.certificates.records import MAX_NAMES
@@ -18,6 +18,7 @@ from app.services.notifications import inbox as notifications
 from app.services.notifications import settings as notification_settings
 from app.services.notifications.webhooks import MAX_URL
 from schema.context import Info
+from schema.deployments import DeploymentMutations
 from schema.dns_providers import DnsProviderMutations
 from schema.types.account import (
     LoginPayload,
@@ -35,6 +36,7 @@ from schema.types.enums import (
     KeyType,
     NotificationType,
     RevocationReason,
+    ca_enum,
     value,
 )
 from schema.types.notification import MarkReadResult, NotificationSettings
@@ -52,11 +54,15 @@ MAILED_TOKEN = described(f"The one-time token from the mail (at most {inputs.MAX
                          "characters)")
 CERTIFICATE_ID = described("The certificate's id")
 DOMAIN_ID = described("The domain's id")
+CA_NAME = described("Any CA by name (caProviders' caName: letsencrypt, ..., or one the "
+                    "operator declared); the only way to name a custom CA")
 
 
 @strawberry.type(description="External Account Binding credentials stored for a CA")
 class EabCredentials:
-    ca_provider: CaProvider = strawberry.field(description="The CA they are for")
+    ca_provider: CaProvider = strawberry.field(
+        description="The CA they are for (CUSTOM: an operator's CA, named in caName)")
+    ca_name: str = strawberry.field(description="The CA they are for, by name")
     eab_kid: str = strawberry.field(
         description="The key id; the HMAC key is stored encrypted and never shown")
 
@@ -111,17 +117,32 @@ class AccountMutations:
                                      "CA that needs them (caProviders' eabRequired)")
     async def set_eab_credentials(
             self, info: Info,
-            ca_provider: Annotated[CaProvider, described("The CA they are for")],
             eab_kid: Annotated[str, described(
                 f"The key id the CA gave you (at most {acme_accounts.MAX_KID} characters)")],
             eab_hmac_key: Annotated[str, described(
                 "The HMAC key the CA gave you, base64url (at most "
                 f"{acme_accounts.MAX_HMAC_KEY} characters)")],
+            ca_provider: Annotated[CaProvider | None, described(
+                "The CA they are for (or caName)")] = None,
+            ca_name: Annotated[str | None, CA_NAME] = None,
             ) -> EabCredentials:
         row = await acme_accounts.set_eab(user=await info.context.user(),
                                           ca_provider=value(ca_provider), eab_kid=eab_kid,
-                                          eab_hmac_key=eab_hmac_key)
-        return EabCredentials(ca_provider=CaProvider(row.ca_provider), eab_kid=row.kid)
+                                          eab_hmac_key=eab_hmac_key, ca_name=ca_name)
+        return EabCredentials(ca_provider=ca_enum(row.ca_provider), ca_name=row.ca_provider,
+                              eab_kid=row.kid)
+
+    @strawberry.mutation(description="Set your default order of fallback CAs: when a "
+                                     "request's CA fails for reasons of its own (unreachable, "
+                                     "rate limited, account or EAB refused), the next is "
+                                     "tried; never when validation fails")
+    async def set_fallback_ca_providers(
+            self, info: Info,
+            ca_names: Annotated[list[str], described(
+                "CA names (caName) in the order to try them; empty for none (at most "
+                f"{fallback.MAX_FALLBACKS})")]) -> list[str]:
+        return await fallback.set_default_order(user=await info.context.user(),
+                                                ca_providers=ca_names)
 
 
 @strawberry.type
@@ -164,7 +185,8 @@ class CertificateMutations:
                 f"1 to {MAX_NAMES} names, each one of your domains or under one; wildcards "
                 "(*.example.com) need DNS_01 or DNS_PERSIST_01, IP addresses (one of your "
                 "domains) HTTP_01")],
-            ca_provider: Annotated[CaProvider, described("The CA to issue from")],
+            ca_provider: Annotated[CaProvider | None, described(
+                "The CA to issue from (or caName)")] = None,
             challenge_type: Annotated[ChallengeType | None, described(
                 "How the CA validates the names (default DNS_01; HTTP_01 only for names "
                 "you hold; DNS_PERSIST_01 only from a CA that offers it)")] = None,
@@ -175,11 +197,18 @@ class CertificateMutations:
             profile: Annotated[str | None, described(
                 "One of the CA's ACME profiles (caProviders' profiles), e.g. shortlived; the "
                 f"CA's default when left out (at most {MAX_PROFILE} characters). Renewals "
-                "keep it")] = None) -> Certificate:
+                "keep it")] = None,
+            ca_name: Annotated[str | None, CA_NAME] = None,
+            fallback_ca_providers: Annotated[list[str] | None, described(
+                "CAs by name (caName) to try in turn when the first fails for reasons of its "
+                "own (unreachable, rate limited, account or EAB refused), never when "
+                "validation fails; default: your fallbackCaProviders; empty for none")] = None,
+            ) -> Certificate:
         view = await certificates.request_certificate(
             user=await info.context.user(), ca_provider=value(ca_provider), domains=domains,
             challenge_type=value(challenge_type), key_type=value(key_type),
-            auto_renew=auto_renew, profile=profile)
+            auto_renew=auto_renew, profile=profile, ca_name=ca_name,
+            fallback_ca_providers=fallback_ca_providers)
         return Certificate.of(view)
 
     @strawberry.mutation(description="Manual DNS_01 records, of a PENDING certificate or of "
@@ -255,5 +284,5 @@ class NotificationMutations:
 @strawberry.type(description="What you can change; every mutation but register, verifyEmail, "
                              "login, forgotPassword and resetPassword needs a bearer token")
 class Mutation(AccountMutations, DomainMutations, CertificateMutations,
-               NotificationMutations, DnsProviderMutations):
+               NotificationMutations, DnsProviderMutations, DeploymentMutations):
     """All mutations, grouped by subject in the classes above."""

@@ -9,12 +9,13 @@ import strawberry
 
 from app.services import inputs
 from app.services.accounts import users as accounts
-from app.services.certificates import downloads, renewal_stats
+from app.services.certificates import downloads, fallback, renewal_stats
 from app.services.certificates import records as certificates
 from app.services.domains import ownership as domains
 from app.services.notifications import inbox as notifications
 from app.services.notifications import settings as notification_settings
 from schema.context import Info
+from schema.deployments import DeploymentQueries
 from schema.dns_providers import DnsProviderQueries
 from schema.selection import asks_any
 from schema.types.account import Account
@@ -32,7 +33,7 @@ CERTIFICATE_ID = strawberry.argument(description="The certificate's id")
 
 @strawberry.type(description="What you can read; every field but caProviders needs a bearer "
                              "token ('Authorization: Bearer <token>')")
-class Query(DnsProviderQueries):
+class Query(DnsProviderQueries, DeploymentQueries):
     @strawberry.field(description="The account of the bearer token.")
     async def me(self, info: Info) -> Account:
         return Account.of(accounts.account_of(await info.context.user()))
@@ -45,6 +46,8 @@ class Query(DnsProviderQueries):
                 description="Only certificates with this status")] = None,
             ca_provider: Annotated[CaProvider | None, strawberry.argument(
                 description="Only certificates from this CA")] = None,
+            ca_name: Annotated[str | None, strawberry.argument(
+                description="Only certificates from this CA, by name (custom CAs too)")] = None,
             search: Annotated[str | None, strawberry.argument(
                 description="Only certificates with a name containing this text (case "
                             f"insensitive; at most {certificates.MAX_SEARCH} characters)",
@@ -55,7 +58,8 @@ class Query(DnsProviderQueries):
                   else certificates.list_summaries)  # the summary's columns are enough
         found = await lister(
             user=await info.context.user(), status=value(status),
-            ca_provider=value(ca_provider), search=search, page=page, per_page=per_page)
+            ca_provider=value(ca_provider), search=search, page=page, per_page=per_page,
+            ca_name=ca_name)
         return CertificatePage(certificates=[Certificate.of(c) for c in found.items],
                                total=found.total, page=found.page, per_page=found.per_page,
                                pages=found.pages)
@@ -114,6 +118,11 @@ class Query(DnsProviderQueries):
     async def notification_settings(self, info: Info) -> NotificationSettings:
         return NotificationSettings.of(await notification_settings.get(
             user=await info.context.user()))
+
+    @strawberry.field(description="Your default order of fallback CAs, by name (caName): "
+                                  "requests without fallbackCaProviders take it")
+    async def fallback_ca_providers(self, info: Info) -> list[str]:
+        return await fallback.default_order(user=await info.context.user())
 
     @strawberry.field(description="The CAs casp can issue from (no token needed)")
     def ca_providers(self) -> list[CaProviderInfo]:

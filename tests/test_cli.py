@@ -52,6 +52,18 @@ def test_bad_setting_is_reported_without_traceback(tmp_path: Path):
     assert "CASP_RATE_LIMIT" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("env", "said"), [
+    ({"CASP_CUSTOM_CAS": "google"}, "CASP_CUSTOM_CAS: 'google' is taken"),
+    ({"CASP_CUSTOM_CAS": "corp"}, "CASP_CA_CORP_DIRECTORY must be"),
+])
+def test_a_bad_custom_ca_stops_casp_with_its_variable(tmp_path: Path, env: dict[str, str],
+                                                      said: str):
+    result = subprocess.run([CASP, "migrate"], env=env_for(tmp_path, **env),
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert said in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     with casp_serve(tmp_path / "d") as served:

@@ -63,6 +63,9 @@ class SigningCA:
     async def profiles(self, directory_url: str) -> None:
         return None
 
+    async def caa_identities(self, directory_url: str) -> None:
+        return None
+
 
 def _job(channel: str, **wanted: Any) -> Callable[[], Awaitable[Job | None]]:
     async def check() -> Job | None:

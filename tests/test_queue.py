@@ -3,7 +3,8 @@
 lease is taken over, a live one is not. Claims are fair: one user's jobs take at most a
 share of a worker's slots, counting the ones it runs, and the user with the fewest running
 comes first; jobs of no user are not held back; the jobs casp queues carry their owner.
-Runs on whichever database the pass uses."""
+A job due now wakes the workers of every process: one signal per enqueue, one per batch,
+none for a job due later. Runs on whichever database the pass uses."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from app.clock import ManualClock
 from app.config import Settings
 from app.jobs import queue
 from app.jobs.worker import Worker
-from app.services.certificates import sweeps
+from app.runtime import current
+from app.services.certificates import jobs, sweeps
 from app.services.notifications.inbox import notify
 from models.job import Job
 from models.user import User
@@ -159,3 +161,20 @@ async def test_a_worker_runs_another_users_job_beside_a_full_share(
     assert await Job.filter(kind="stuck", status="running").count() == worker.share == 1
     release.set()
     await worker.stop(loop)
+
+
+async def test_work_due_now_wakes_the_workers_once_per_enqueue_or_batch(
+        client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch):
+    signals: list[None] = []
+
+    async def heard() -> None:
+        signals.append(None)
+    monkeypatch.setattr(current().events, "jobs_queued", heard)
+    me = await user(client, "batch@example.com", "example.com")
+    certs = [(await request(client, me, f"b{i}.example.com"))["id"] for i in range(3)]
+    assert len(signals) == 3  # each request queued its issuance: one signal each
+    await jobs.RENEW.schedule_each(certs)
+    assert len(signals) == 4  # three renewals, one signal
+    await queue.enqueue("later", {}, delay=60)
+    await jobs.ISSUE.schedule(certs[0], 1)  # still queued: nothing new to run
+    assert len(signals) == 4

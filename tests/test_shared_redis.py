@@ -1,6 +1,6 @@
 """Two installs sharing one Redis (user ids repeat across databases: user 1 is in every one)
-never hear each other's events nor spend each other's rate-limit budgets; two processes of
-one install (one secret key) share both."""
+never hear each other's events, wake each other's workers nor spend each other's rate-limit
+budgets; two processes of one install (one secret key) share all three."""
 
 from __future__ import annotations
 
@@ -48,3 +48,20 @@ async def test_an_install_spends_only_its_own_budgets(redis_url: str, tmp_path: 
     finally:
         for limiter in (api, worker, other):
             await limiter.close()
+
+
+async def test_an_install_wakes_only_its_own_workers(redis_url: str):
+    ours, theirs = redis_channel(install_id("a" * 43)), redis_channel(install_id("b" * 43))
+    api, worker, other = (RedisBus(redis_url, c) for c in (ours, ours, theirs))
+    woken, not_ours = asyncio.Event(), asyncio.Event()
+    try:
+        await worker.watch_jobs(woken.set)
+        await other.watch_jobs(not_ours.set)
+        async with worker.subscribe(0) as nobody:  # the signal is no user's event
+            await api.jobs_queued()
+            await asyncio.wait_for(woken.wait(), 2.0)
+            await asyncio.sleep(0.2)
+            assert not not_ours.is_set() and nobody.empty()
+    finally:
+        for bus in (api, worker, other):
+            await bus.close()

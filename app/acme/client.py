@@ -200,6 +200,10 @@ class AcmeSession:
         meta = self.c.directory.meta
         return {str(k): str(v) for k, v in (meta.profiles or {}).items()}
 
+    def caa_identities(self) -> list[str]:
+        """RFC 8555 7.1.1: the CAA issuer names this CA recognises, meta.caaIdentities."""
+        return [str(name) for name in self.c.directory.meta.caa_identities or ()]
+
     @property
     def offers_ari(self) -> bool:
         try:

@@ -77,3 +77,7 @@ class Acme(Protocol):
     async def profiles(self, directory_url: str) -> dict[str, str] | None:
         """The directory's meta.profiles (name -> description; {} when it names none), or
         None when the directory cannot be read now."""
+
+    async def caa_identities(self, directory_url: str) -> list[str] | None:
+        """The directory's meta.caaIdentities ([] when it names none), or None when the
+        directory cannot be read now."""

@@ -124,6 +124,14 @@ class AcmeIssuer:
             session.close()
 
     async def profiles(self, directory_url: str) -> dict[str, str] | None:
+        session = await self._directory(directory_url)
+        return None if session is None else session.profiles()
+
+    async def caa_identities(self, directory_url: str) -> list[str] | None:
+        session = await self._directory(directory_url)
+        return None if session is None else session.caa_identities()
+
+    async def _directory(self, directory_url: str) -> AcmeSession | None:
         """Read through the directory cache; a directory that cannot be read is not asked
         again for a minute, so a list of every CA's profiles stays quick while one is down."""
         failed = _UNREADABLE.get(directory_url)
@@ -137,7 +145,7 @@ class AcmeIssuer:
             _UNREADABLE[directory_url] = time.monotonic()
             return None
         _UNREADABLE.pop(directory_url, None)
-        return session.profiles()
+        return session
 
     async def renewal_info(self, directory_url: str, cert_pem: str) -> RenewalInfo | None:
         session = await AcmeSession(directory_url, new_account_key(), None, self.verify,

@@ -42,16 +42,19 @@ def _now() -> datetime:
 
 
 async def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None,
-                  delay: float = 0, user_id: int | None = None) -> Job:
+                  delay: float = 0, user_id: int | None = None, announce: bool = True) -> Job:
     """Add a job (`user_id`: whose work it is, for fair claims); with a key, an unfinished
-    job of that key is brought forward instead."""
+    job of that key is brought forward instead. A job due now wakes the workers of every
+    process (`announce`; False for each job of a batch, which announces once at its end:
+    `announce_queued`); one due later is found by their polls."""
     run_at = _now() + timedelta(seconds=delay)
     if key is not None:
         existing = await Job.get_or_none(key=key)
         if existing is not None:
-            await Job.filter(id=existing.id, status=QUEUED, run_at__gt=run_at).update(
+            moved = await Job.filter(id=existing.id, status=QUEUED, run_at__gt=run_at).update(
                 run_at=run_at)
-            current().wake_worker()
+            if moved and announce and delay <= 0:
+                await announce_queued()
             return existing
     try:
         job = await Job.create(kind=kind, payload=payload, key=key, run_at=run_at,
@@ -59,10 +62,18 @@ async def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None,
     except IntegrityError:  # another request enqueued the same key a moment ago
         other = await Job.get_or_none(key=key)
         if other is None:  # ... and it has finished since: queue ours after all
-            return await enqueue(kind, payload, key=key, delay=delay, user_id=user_id)
+            return await enqueue(kind, payload, key=key, delay=delay, user_id=user_id,
+                                 announce=announce)
         return other
-    current().wake_worker()
+    if announce and delay <= 0:
+        await announce_queued()
     return job
+
+
+async def announce_queued() -> None:
+    """Jobs due now were queued: wake the workers, this process's and the others' (one
+    signal, whatever the number of jobs; it names no user and no job)."""
+    await current().jobs_queued()
 
 
 def _claimable(now: datetime) -> Q:

@@ -4,7 +4,6 @@ outcome. Inside the server by default; `casp worker` runs it as a process of its
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import traceback
@@ -34,6 +33,7 @@ class Worker:
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.on_start: Callable[[], Awaitable[None]] | None = None
+        self.on_idle: Callable[[], Awaitable[None]] | None = None  # a poll found no wake-up
 
     async def run(self) -> None:
         log.info("worker %s started (concurrency %d)", self.id, self.concurrency)
@@ -50,8 +50,17 @@ class Worker:
             if self._stopping:
                 break
             if not jobs or len(self._running) >= self.concurrency:
-                with contextlib.suppress(TimeoutError):
+                try:
                     await asyncio.wait_for(self.wake.wait(), self.poll_interval)
+                except TimeoutError:
+                    await self._idle()
+
+    async def _idle(self) -> None:
+        if self.on_idle is not None:
+            try:
+                await self.on_idle()
+            except Exception:
+                log.exception("worker's idle hook failed")
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)

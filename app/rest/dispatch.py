@@ -9,9 +9,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from app.auth import user_of
-from app.errors import MethodNotAllowed, NotFound
+from app.errors import AppError, MethodNotAllowed, NotFound
+from app.rest.errors import error_response
 from app.rest.params import Param, parse
 from models.user import User
 
@@ -120,7 +122,24 @@ class Resource:
 
     def route(self) -> Route:
         # Every method reaches pick(), which answers unknown ones with the envelope.
-        return Route(self.path, self.endpoint, methods=ALL_METHODS, name=self.path)
+        return Route(self.path, Door(self.endpoint), methods=ALL_METHODS, name=self.path)
+
+
+class Door:
+    """A REST route as a plain ASGI app: the endpoint's answer, or its AppError in the
+    envelope (what Starlette's per-route exception wrapper did through the app's handlers,
+    without that wrapper and its `send` wrapper on every request). Anything else goes on to
+    the Gateway's last-resort 500."""
+
+    def __init__(self, answer: Endpoint):
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            response = await self.answer(Request(scope, receive, send))
+        except AppError as exc:
+            response = error_response(exc)
+        await response(scope, receive, send)
 
 
 def alias_routes(aliases: tuple[Alias, ...]) -> list[Route]:
@@ -128,7 +147,7 @@ def alias_routes(aliases: tuple[Alias, ...]) -> list[Route]:
     by_path: dict[str, dict[str, Alias]] = {}
     for alias in aliases:
         by_path.setdefault(alias.path, {})[alias.method] = alias
-    return [Route(path, _by_method(methods), methods=ALL_METHODS, name=path)
+    return [Route(path, Door(_by_method(methods)), methods=ALL_METHODS, name=path)
             for path, methods in by_path.items()]
 
 

@@ -83,6 +83,8 @@ def param_schema(p: Param) -> dict[str, Any]:
         schema["maxLength"] = p.max_length
     if p.enum:
         schema["enum"] = list(p.enum)
+    if p.examples:
+        schema["examples"] = list(p.examples)
     if p.minimum is not None:
         schema["minimum"] = p.minimum
     if p.maximum is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -39,6 +40,10 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     enum: tuple[str, ...] | None = None
+    examples: tuple[str, ...] | None = None  # documented values of an open vocabulary
+    # A vocabulary known only once the app runs (the CAs, with the operator's): checked as
+    # `enum` is, the `examples` documented
+    choices: Callable[[], Iterable[str]] | None = None
     # Arrays whose service counts distinct items (certificate names): the documented
     # maxItems; max_length stays the parser's bound on entries, repeats included.
     distinct: int | None = None
@@ -232,8 +237,9 @@ def _string(spec: Param, value: Any) -> str:
         raise _fail(spec, "must be a string")
     if len(value) > spec.max_length:
         raise _fail(spec, f"must be at most {spec.max_length} characters")
-    if spec.enum is not None and value not in spec.enum:
-        raise _fail(spec, f"must be one of: {', '.join(spec.enum)}")
+    allowed = spec.enum if spec.choices is None else tuple(spec.choices())
+    if allowed is not None and value not in allowed:
+        raise _fail(spec, f"must be one of: {', '.join(allowed)}")
     return value
 
 

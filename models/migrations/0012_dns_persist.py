@@ -39,8 +39,13 @@ class Migration(migrations.Migration):
             name='persist_warned',
             field=fields.BooleanField(default=False, db_default=False),
         ),
+        ops.AddField(
+            model_name='Certificate',
+            name='persist_warn_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
         ops.AddIndex(
             model_name='Certificate',
-            index=Index(fields=['status', 'persist_until']),
+            index=Index(fields=['status', 'persist_warn_at']),
         ),
     ]

@@ -16,7 +16,7 @@ from app.services.domains import ownership as domains
 from schema.context import Info
 from schema.types.copy import copy, copy_list
 from schema.types.domain import DnsRecord, Domain
-from schema.types.enums import CaProvider, CertificateStatus, ChallengeType, KeyType
+from schema.types.enums import CaProvider, CertificateStatus, ChallengeType, KeyType, ca_enum
 
 
 @strawberry.type(description="A certificate a renewal replaced")
@@ -25,6 +25,15 @@ class CertificateVersion:
     issued_at: datetime = strawberry.field(description="Its not-before")
     expires_at: datetime = strawberry.field(description="Its not-after")
     replaced_at: datetime = strawberry.field(description="When the renewal replaced it")
+
+
+@strawberry.type(description="A CA that an issuance or renewal left for the next of its "
+                             "order (fallback), and why")
+class CaAttempt:
+    ca: str = strawberry.field(description="The CA's name (caName)")
+    error: JSON = strawberry.field(description="Why: the CA's problem document (type, "
+                                               "detail, ...)")
+    at: datetime = strawberry.field(description="When it was left")
 
 
 @strawberry.type(description="The time span in which the CA suggests renewing (RFC 9773)")
@@ -57,7 +66,10 @@ class Certificate:
     domains: list[str] = strawberry.field(
         description="Its names, lower case, internationalised ones in punycode; the first "
                     "is the subject")
-    ca_provider: CaProvider = strawberry.field(description="The CA it was requested from")
+    ca_provider: CaProvider = strawberry.field(
+        description="The CA that issued it (or is issuing it); CUSTOM for an operator's CA")
+    ca_name: str = strawberry.field(
+        description="The same CA by name, as caName arguments take it (any CA, custom too)")
     challenge_type: ChallengeType = strawberry.field(
         description="How the CA validates its names")
     key_type: KeyType = strawberry.field(description="Its key's algorithm and size")
@@ -86,6 +98,12 @@ class Certificate:
         description="When casp renews it (null without autoRenew)")
     renewal_window: RenewalWindow | None = strawberry.field(
         description="The CA's suggested window (ACME Renewal Information), if it has one")
+    fallback_ca_providers: list[str] | None = strawberry.field(
+        description="The CAs (by name) tried in turn when the one requested fails for "
+                    "reasons of its own")
+    previous_attempts: list[CaAttempt] | None = strawberry.field(
+        description="The CAs this issuance (or the last renewal) left for the next, oldest "
+                    "first; caName is the one that issued")
     persist_until: datetime | None = strawberry.field(
         description="DNS_PERSIST_01: the persistUntil of the record the last order was "
                     "validated with, after which the CA refuses it (null: none, or another "
@@ -99,7 +117,9 @@ class Certificate:
         # Filled in place, not through the dataclass's __init__ (it has no __post_init__):
         # a list makes 20 of these per request, and keyword passing was a third of the cost.
         made = cls.__new__(cls)
-        made.__dict__.update(same, view=view, ca_provider=_member(CaProvider, view.ca_provider),
+        made.__dict__.update(same, view=view, ca_provider=ca_enum(view.ca_provider),
+                             ca_name=view.ca_provider,
+                             previous_attempts=copy_list(CaAttempt, same["previous_attempts"]),
                              challenge_type=_member(ChallengeType, view.challenge_type),
                              key_type=_member(KeyType, view.key_type),
                              status=_member(CertificateStatus, view.status),

@@ -61,6 +61,10 @@ class CaProvider(Enum):  # app.services.certificates.cas.REGISTRY
         "sslcom", description=(
             "SSL.com: needs External Account Binding (setEabCredentials, or the operator's "
             "CASP_EAB_* settings)"))
+    CUSTOM = strawberry.enum_value(
+        "custom", description=(
+            "A CA this server's operator declared (CASP_CUSTOM_CAS), which no enum value can "
+            "name: its name is in caName (arguments take caName for it)"))
 
 
 @strawberry.enum(description="How the CA validates a name")
@@ -125,6 +129,8 @@ class NotificationType(Enum):  # app.services.notifications.inbox.TYPES
         "revoked", description="A certificate was revoked")
     DOMAIN_MOVED = strawberry.enum_value(
         "domain_moved", description="Another user proved a name of one of your domains theirs")
+    DEPLOYMENT_FAILED = strawberry.enum_value(
+        "deployment_failed", description="A certificate could not be deployed to a target")
 
 
 @strawberry.enum(description="A download's format")
@@ -165,6 +171,14 @@ class CertificateChange(Enum):  # app.events.CHANGES
                                        "the last attempt (set, replaced or cleared)")
     RENEW_AT = strawberry.enum_value("renew_at", description="When casp renews it "
                                      "(scheduled, moved, or cleared)")
+
+
+def ca_enum(name: str) -> CaProvider:
+    """A CA's name as the enum: its own value for the six, CUSTOM for the operator's."""
+    try:
+        return CaProvider(name)
+    except ValueError:
+        return CaProvider.CUSTOM
 
 
 def value(member: Enum | None) -> str | None:

@@ -10,7 +10,7 @@ import strawberry
 from app.services.certificates import profiles, renewal_stats
 from app.services.certificates.cas import CA, KEY_TYPES
 from app.services.certificates.records import CaOffer
-from schema.types.enums import CaProvider, ChallengeType, KeyType
+from schema.types.enums import CaProvider, ChallengeType, KeyType, ca_enum
 
 
 @strawberry.type(description="Renewal counts")
@@ -25,7 +25,9 @@ class RenewalCounts:
 
 @strawberry.type(description="The renewal counts of one CA")
 class CaRenewalStats(RenewalCounts):
-    ca_provider: CaProvider = strawberry.field(description="The CA they count")
+    ca_provider: CaProvider = strawberry.field(
+        description="The CA they count (CUSTOM: an operator's CA, named in caName)")
+    ca_name: str = strawberry.field(description="The CA they count, by name")
 
 
 @strawberry.type(description="Your renewal figures (the same as REST's renewal.php)")
@@ -43,7 +45,7 @@ class RenewalStats(RenewalCounts):
             pending_renewals=figures.pending_renewals, failed_renewals=figures.failed_renewals,
             next_renewal_at=figures.next_renewal_at,
             expiring_within_30_days=figures.expiring_within_30_days,
-            by_ca=[CaRenewalStats(ca_provider=CaProvider(name), **asdict(counts))
+            by_ca=[CaRenewalStats(ca_provider=ca_enum(name), ca_name=name, **asdict(counts))
                    for name, counts in figures.by_ca.items()])
 
 
@@ -56,7 +58,13 @@ class CaProfile:
 @strawberry.type(description="A CA casp can issue from, and what it offers")
 class CaProviderInfo:
     ca: strawberry.Private[CA]
-    name: CaProvider = strawberry.field(description="Its name, as caProvider arguments take it")
+    name: CaProvider = strawberry.field(
+        description="Its name, as caProvider arguments take it (CUSTOM: see caName)")
+    ca_name: str = strawberry.field(description="Its name, as caName arguments take it")
+    custom: bool = strawberry.field(
+        description="Declared by this server's operator (CASP_CUSTOM_CAS)")
+    eab: str = strawberry.field(description="External Account Binding: required, optional "
+                                            "(sent when you set some) or none")
     title: str = strawberry.field(description="Its name for people")
     eab_required: bool = strawberry.field(
         description="Whether it needs External Account Binding (setEabCredentials)")
@@ -73,7 +81,8 @@ class CaProviderInfo:
     @classmethod
     def of(cls, offer: CaOffer) -> CaProviderInfo:
         ca = offer.ca
-        return cls(ca=ca, name=CaProvider(ca.name), title=ca.title, eab_required=ca.eab_required,
+        return cls(ca=ca, name=ca_enum(ca.name), ca_name=ca.name, custom=ca.custom,
+                   eab=ca.eab_mode, title=ca.title, eab_required=ca.eab_required,
                    key_types=[KeyType(k) for k in KEY_TYPES],
                    challenge_types=[ChallengeType(c) for c in ca.challenge_types],
                    staging_directory=ca.staging, renewal_info=ca.ari,

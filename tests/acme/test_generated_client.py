@@ -187,14 +187,14 @@ async def story(api: Api, settings: Settings, ca: PebbleServer) -> tuple[int, st
     await domains(api, name)
     requested = await api.call("request_certificate", 201, body=api.model(
         "RequestCertificateRequest", domains=[name],
-        ca_provider=api.enum("RequestCertificateRequestCaProvider", "letsencrypt"),
+        ca_provider="letsencrypt",  # a string: custom CAs join the six (issue 16)
         challenge_type=api.enum("RequestCertificateRequestChallengeType", "http-01")))
     assert requested.data.status.value == "pending"
     cert = await issued(api, requested.data.id)
     verify_chain(cert.certificate_pem + cert.chain_pem, ca.roots_pem(), [name])
     page = (await api.call(
         "list_certificates", status=api.enum("ListCertificatesStatus", "issued"),
-        ca_provider=api.enum("ListCertificatesCaProvider", "letsencrypt"), search=name,
+        ca_provider="letsencrypt", search=name,
         per_page=1)).data
     assert [c.id for c in page.certificates] == [cert.id] and page.pages == 1
     revoked = api.enum("ListCertificatesStatus", "revoked")
@@ -218,7 +218,8 @@ async def test_generated_client_drives_the_whole_story(settings: Settings, ca: P
         generate(document, tmp_path / "casp_client")
         with imported(tmp_path / "casp_client") as package:
             operations = [n for n in every_module(package) if ".api." in n]
-            assert len(operations) == OPERATIONS + len(GROUPS) + 2  # + auth, account
+            # + the auth, account and deployments packages
+            assert len(operations) == OPERATIONS + len(GROUPS) + 3
             api = Api(package, str(client.base_url))
             try:
                 cert_id, serial = await story(api, settings, ca)

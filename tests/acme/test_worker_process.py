@@ -1,6 +1,7 @@
 """casp as processes: killed (SIGKILL) in the middle of issuance it resumes after a restart
-(the request is not lost and the same ACME order is finished, not a second one); and
-`casp worker` as a process of its own issues what `casp serve` accepted."""
+(the request is not lost and the same ACME order is finished, not a second one);
+`casp worker` as a process of its own issues what `casp serve` accepted, and starts on a
+new request at once (woken through the event bus), not at its next poll."""
 
 from __future__ import annotations
 
@@ -128,3 +129,54 @@ def test_a_separate_worker_process_issues(tmp_path: Path, pebble: PebbleServer,
     finally:
         worker.stop()
         api.stop()
+
+
+@pytest.mark.parametrize("bus", ["postgres", "redis"])
+def test_a_worker_process_starts_on_a_new_request_at_once(
+        tmp_path: Path, pebble: PebbleServer, bind_server: BindServer, pg_database: str,
+        bus: str, request: pytest.FixtureRequest):
+    port = free_port()
+    events = "postgres" if bus == "postgres" else request.getfixturevalue("redis_url")
+    env = casp_env(tmp_path / "data", pebble, bind_server, port) | {
+        "CASP_DATABASE_URL": pg_database, "CASP_EVENTS": events,
+        "CASP_WORKER_POLL_SECONDS": "60",  # an idle worker looks by itself once a minute
+        "CASP_RATE_LIMIT": "100000/minute"}  # the test polls every 20 ms
+    api = Casp(env | {"CASP_EMBEDDED_WORKER": "false"}, port, tmp_path / "api.log")
+    worker = Casp(env, port, tmp_path / "worker.log", command="worker")
+    try:
+        client = api.start()
+        token, name = signed_up(client, bind_server, "n@example.com")
+        certs = "/api/v1/certificates.php"
+        body = {"ca_provider": "letsencrypt", "domains": [name]}
+        first = client.post(certs, headers=bearer(token), json=body).json()["data"]
+        with worker.log.open("ab") as out:
+            worker.proc = subprocess.Popen([CASP, "worker"], env=env, stdout=out,
+                                           stderr=subprocess.STDOUT)
+        # Its first look, at start, finds this one (and it listens before that look).
+        assert wait_until_done(client, token, first["id"], 60)["status"] == "issued"
+
+        asked = time.monotonic()
+        second = client.post(certs, headers=bearer(token), json=body).json()["data"]
+        seen = detail(client, token, second["id"])
+        while seen["stage"] == "queued" and time.monotonic() - asked < 10:
+            time.sleep(0.02)
+            seen = detail(client, token, second["id"])
+        started = time.monotonic() - asked
+        assert started < 0.5, f"the worker took {started:.2f} s to start on the request"
+        done = wait_until_done(client, token, second["id"], 20)
+        assert done["status"] == "issued", done["last_error"]
+        assert time.monotonic() - asked < 20  # far from the minute the poll would take
+        client.close()
+    finally:
+        worker.stop()
+        api.stop()
+
+
+def wait_until_done(client: httpx.Client, token: str, cert_id: int,
+                    within: float) -> dict[str, Any]:
+    deadline = time.monotonic() + within
+    seen = detail(client, token, cert_id)
+    while seen["status"] == "pending" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        seen = detail(client, token, cert_id)
+    return seen

@@ -833,8 +833,6 @@ def openapi_enums(doc: Any, name: str) -> list[list[str]]:
 
 @pytest.mark.parametrize(("graphql_name", "rest_name", "expected", "graphql_only"), [
     ("CertificateStatus", "status", ["pending", "issued", "failed", "expired", "revoked"], []),
-    ("CaProvider", "ca_provider", ["letsencrypt", "zerossl", "litessl", "buypass", "google",
-                                   "sslcom"], []),
     ("ChallengeType", "challenge_type", ["dns-01", "http-01", "dns-persist-01"], []),
     # one GraphQL enum for both: a domain refuses DNS_PERSIST_01 (below)
     ("ChallengeType", "verification_method", ["dns-01", "http-01"], ["dns-persist-01"]),
@@ -854,6 +852,17 @@ async def test_enums_are_the_rest_vocabulary(quiet: httpx.AsyncClient, graphql_n
     assert enums and all(e == expected for e in enums), enums
 
 
+async def test_ca_providers_are_the_six_and_custom(quiet: httpx.AsyncClient):
+    """GraphQL's enum: the six, and CUSTOM for the operator's CAs (caName names them); REST
+    takes any CA name, its OpenAPI document giving the six as examples."""
+    six = ["letsencrypt", "zerossl", "litessl", "buypass", "google", "sslcom"]
+    values = data_of(await gql(quiet, ENUM, n="CaProvider"))["__type"]["enumValues"]
+    assert [rest_enum(v["name"]) for v in values] == [*six, "custom"]
+    doc = (await quiet.get("/api/v1/openapi.json")).json()
+    assert not openapi_enums(doc, "ca_provider")
+    assert doc["components"]["schemas"]["CaProvider"]["properties"]["name"]["examples"] == six
+
+
 async def test_a_domain_is_not_verified_by_dns_persist_01(quiet: httpx.AsyncClient):
     token = await user(quiet, "persist@example.com")
     refused = error_of(await gql(quiet, 'mutation { addDomain(domain: "example.com", '
@@ -866,7 +875,7 @@ async def test_notification_types_are_the_rest_vocabulary(quiet: httpx.AsyncClie
     values = data_of(await gql(quiet, ENUM, n="NotificationType"))["__type"]["enumValues"]
     assert [v["name"].lower() for v in values] == [
         "certificate_issued", "issuance_failed", "renewal_succeeded", "renewal_failed",
-        "expiring", "expired", "revoked", "domain_moved"]
+        "expiring", "expired", "revoked", "domain_moved", "deployment_failed"]
     doc = (await quiet.get("/api/v1/openapi.json")).json()
     (types,) = {tuple(x) for x in _item_enums(doc, "types")}
     assert list(types) == [v["name"].lower() for v in values]

@@ -44,6 +44,7 @@ from tests.support.robustness.harness import (
     fake_resolve,
     no_call,
     no_fetch,
+    no_handshake,
     row_counts,
     seed,
 )
@@ -120,8 +121,9 @@ EXPECTED_GRAPHQL = {
 
 def graphql_kind(name: str) -> str:
     lowered = name.lower()
-    for word, kind in (("notification", "notification"), ("certificate", "certificate"),
-                       ("domain", "domain"), ("dnscredential", "dns_credential")):
+    for word, kind in (("deploymenttarget", "target"), ("notification", "notification"),
+                       ("certificate", "certificate"), ("domain", "domain"),
+                       ("dnscredential", "dns_credential")):
         if word in lowered:
             return kind
     raise AssertionError(f"{name} takes an id of a kind the tests do not seed: add it")
@@ -149,7 +151,8 @@ class Pair:
         return {"certificate": [self.owner.pending_id, self.owner.issued_id],
                 "domain": [self.owner.domain_id],
                 "notification": [self.owner.note_id],
-                "dns_credential": [self.owner.dns_credential_id]}[kind]
+                "dns_credential": [self.owner.dns_credential_id],
+                "target": [self.owner.target_id]}[kind]
 
 
 async def seed_pair(client: httpx.AsyncClient, acme: QuietAcme) -> Pair:
@@ -172,6 +175,7 @@ def quiet(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
     monkeypatch.setattr(outbound, "resolve", fake_resolve)
     monkeypatch.setattr(outbound, "fetch", no_fetch)
     monkeypatch.setattr(apis.LexiconApi, "check", no_call)
+    monkeypatch.setattr(outbound, "tls_certificate", no_handshake)
     return quiet_settings(settings, renew_wait_seconds=0)
 
 

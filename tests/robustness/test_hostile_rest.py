@@ -69,7 +69,8 @@ def send(app: SyncApp, call: catalog.Call, values: dict[str, Any],
 def owner_ids(app: SyncApp) -> dict[str, int]:
     assert app.seeded is not None
     return {"certificate": app.seeded.issued_id, "domain": app.seeded.domain_id,
-            "notification": app.seeded.note_id, "dns_credential": app.seeded.dns_credential_id}
+            "notification": app.seeded.note_id, "dns_credential": app.seeded.dns_credential_id,
+            "target": app.seeded.target_id}
 
 
 def base_values(app: SyncApp, call: catalog.Call) -> dict[str, Any]:

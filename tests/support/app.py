@@ -145,6 +145,9 @@ class OfflineAcme:
     async def profiles(self, directory_url: str) -> dict[str, str] | None:
         return None  # the directory cannot be read
 
+    async def caa_identities(self, directory_url: str) -> list[str] | None:
+        return None  # the directory cannot be read
+
 
 def quiet_settings(settings: Settings, **overrides: Any) -> Settings:
     """The app without its embedded worker and with a budget the tests do not run into."""

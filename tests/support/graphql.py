@@ -26,6 +26,7 @@ SUMMARY = ("id domains caProvider challengeType keyType profile status stage aut
            "issuedAt expiresAt serial fingerprintSha256 issuer lastError "
            "dnsRecords { name type value } revokedAt createdAt")
 DETAIL = (SUMMARY + " certificatePem chainPem renewAt renewalWindow { start end } persistUntil "
+          "fallbackCaProviders previousAttempts { ca error at } "
           "history { serial issuedAt expiresAt replacedAt }")
 DOMAIN = ("id domain verificationMethod status createdAt verifiedAt instructions lastCheck "
           "ownership { status method record { type name value } } dnsCredentialId")

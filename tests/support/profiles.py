@@ -5,7 +5,9 @@ came (the Host header too, so Pebble writes the proxy's address into every URL i
 and checks each JWS `url` against it), adds `meta.profiles` to the directory, and records
 the payload of each newOrder. It refuses, as a CA with profiles does, a newOrder naming a
 profile it does not offer (`invalidProfile`); every other order goes on to Pebble, which
-ignores the `profile` field and issues. Pebble's certificate lifetime is its own setting
+ignores the `profile` field and issues. It can also add more to the directory's meta
+(`meta`, e.g. caaIdentities) and refuse every newOrder with a problem of the CA's own
+(`refuse_orders`, e.g. rateLimited). Pebble's certificate lifetime is its own setting
 (`certificate_validity`), so a test that wants a "shortlived" certificate starts its Pebble
 with six days.
 
@@ -45,6 +47,8 @@ class ProfileProxy:
     pebble: PebbleServer
     profiles: dict[str, str] = field(default_factory=lambda: dict(LETSENCRYPT))
     orders: list[dict[str, Any]] = field(default_factory=list)  # each newOrder's payload
+    meta: dict[str, Any] = field(default_factory=dict)  # added to the directory's meta
+    refuse_orders: str | None = None  # a problem type answering every newOrder
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
@@ -84,6 +88,7 @@ class ProfileProxy:
         if method == "GET" and path == "/dir" and response.status_code == 200:
             directory = response.json()
             directory.setdefault("meta", {})["profiles"] = self.profiles
+            directory["meta"].update(self.meta)
             return 200, kept, json.dumps(directory).encode()
         return response.status_code, kept, response.content
 
@@ -92,16 +97,19 @@ class ProfileProxy:
         if method == "POST" and path == "/order-plz":
             order = _payload(body)
             self.orders.append(order)
+            if self.refuse_orders:
+                return self._refuse(host, "refused by the test", self.refuse_orders, 429)
             wanted = order.get("profile")
             if wanted is not None and wanted not in self.profiles:
                 return self._refuse(host, f"profile {wanted!r} is not offered")
         return self.forward(method, path, host, headers, body)
 
-    def _refuse(self, host: str, detail: str) -> tuple[int, dict[str, str], bytes]:
+    def _refuse(self, host: str, detail: str, kind: str = INVALID_PROFILE,
+                status: int = 400) -> tuple[int, dict[str, str], bytes]:
         """A problem document with a fresh nonce from Pebble, as a CA answers one."""
         _, headers, _ = self.forward("HEAD", "/nonce-plz", host, {}, b"")
-        problem = {"type": INVALID_PROFILE, "detail": detail, "status": 400}
-        return 400, {"Content-Type": "application/problem+json",
+        problem = {"type": kind, "detail": detail, "status": status}
+        return status, {"Content-Type": "application/problem+json",
                      "Replay-Nonce": headers["Replay-Nonce"]}, json.dumps(problem).encode()
 
 

@@ -25,7 +25,7 @@ def graphql_name(value: str) -> str:
 
 @pytest.mark.parametrize(("enum", "vocabulary"), [
     (enums.CertificateStatus, STATUSES),
-    (enums.CaProvider, REGISTRY),
+    (enums.CaProvider, [*REGISTRY, "custom"]),  # CUSTOM: any CA the operator declared
     (enums.ChallengeType, CHALLENGE_TYPES),
     (enums.KeyType, KEY_TYPES),
     (enums.NotificationType, TYPES),
@@ -38,6 +38,11 @@ def graphql_name(value: str) -> str:
 def test_enum_is_the_vocabulary(enum: type[Enum], vocabulary: Iterable[str]):
     expected = [(graphql_name(v), v) for v in vocabulary]
     assert [(m.name, m.value) for m in enum] == expected
+
+
+def test_ca_enum_names_the_six_and_custom_for_the_rest():
+    assert enums.ca_enum("zerossl") is enums.CaProvider.ZEROSSL
+    assert enums.ca_enum("corp") is enums.CaProvider.CUSTOM
 
 
 def test_value():

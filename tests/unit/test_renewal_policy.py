@@ -93,3 +93,15 @@ def test_next_warning_and_the_one_crossed():
     assert crossed(T0, end, first - timedelta(seconds=1)) is None
     assert crossed(T0, end, first) == 14
     assert crossed(T0, end, end - timedelta(hours=2)) == 3  # 7 and 3 passed while asleep
+
+
+def test_the_persist_warning_comes_14_days_ahead_or_now_when_a_renewal_is_later():
+    from app.services.certificates.renewal_policy import persist_warning_at
+
+    until, now = T0 + timedelta(days=100), T0
+    assert persist_warning_at(until, False, True, T0 + timedelta(days=60), now) == (
+        until - timedelta(days=14))
+    assert persist_warning_at(until, False, True, until, now) == now  # renewal refused then
+    assert persist_warning_at(until, False, False, until, now) == until - timedelta(days=14)
+    assert persist_warning_at(until, True, True, until, now) is None  # warned once
+    assert persist_warning_at(None, False, True, until, now) is None

@@ -12,11 +12,15 @@ from app.rest.envelope import ok
 from app.rest.params import Param
 from app.rest.v1.schemas import (
     BOOL,
+    CA_NAME,
+    CA_PARAM,
     DATE,
     ID,
     INT,
+    MAX_CA_NAME,
     NULL,
     OBJECT,
+    SIX_CAS,
     STR,
     enum,
     fields_of,
@@ -26,9 +30,9 @@ from app.rest.v1.schemas import (
     record,
 )
 from app.services import messages
-from app.services.certificates import downloads, renewal
+from app.services.certificates import downloads, fallback, renewal
 from app.services.certificates import records as certificates
-from app.services.certificates.cas import CHALLENGE_TYPES, KEY_TYPES, REGISTRY
+from app.services.certificates.cas import CHALLENGE_TYPES, EAB_MODES, KEY_TYPES, catalogue
 from app.services.certificates.profiles import MAX_PROFILE, Profile
 from app.services.certificates.view import (
     SUMMARY_COLUMNS,
@@ -73,6 +77,9 @@ def detail(cert: CertificateDetail) -> dict[str, Any]:
         "certificate_pem": cert.certificate_pem, "chain_pem": cert.chain_pem,
         "renew_at": _iso(cert.renew_at),
         "renewal_window": window and {"start": _iso(window.start), "end": _iso(window.end)},
+        "fallback_ca_providers": cert.fallback_ca_providers,
+        "previous_attempts": [{"ca": a.ca, "error": a.error, "at": _iso(a.at)}
+                              for a in cert.previous_attempts],
         "persist_until": _iso(cert.persist_until)}
 
 
@@ -101,7 +108,8 @@ async def request(call: Call) -> Response:
 
 def provider(offer: certificates.CaOffer) -> dict[str, Any]:
     ca = offer.ca
-    return {"name": ca.name, "title": ca.title, "eab_required": ca.eab_required,
+    return {"name": ca.name, "title": ca.title, "custom": ca.custom, "eab": ca.eab_mode,
+            "eab_required": ca.eab_required,
             "key_types": list(KEY_TYPES), "challenge_types": list(CHALLENGE_TYPES),
             "staging_directory": ca.staging, "renewal_info": ca.ari,
             "available": offer.available, "note": ca.discontinued,
@@ -150,7 +158,7 @@ def _id(where: str = "body") -> Param:
                  in_query=where == "query")
 
 
-ENUMS = {"status": enum(certificates.STATUSES), "ca_provider": enum(REGISTRY),
+ENUMS = {"status": enum(certificates.STATUSES), "ca_provider": CA_NAME,
          "challenge_type": enum(CHALLENGE_TYPES), "key_type": enum(KEY_TYPES)}
 DNS_RECORD = named("DnsRecord", "A TXT record to publish for manual dns-01 or dns-persist-01",
                    record(fields_of(DnsRecord)))
@@ -165,8 +173,17 @@ SUMMARY = fields_of(CertificateSummary, drop=("user_id",), override=ENUMS | {
 CERT = named("Certificate", "A certificate as the list shows it", record(SUMMARY))
 VERSION = named("CertificateVersion", "An earlier certificate that a renewal replaced",
                 record(fields_of(Version, override={"expires_at": DATE})))
+ATTEMPT = named("CaAttempt", "A CA that an issuance or renewal left for the next of its order "
+                "(fallback), and why", obj(
+                    ca=CA_NAME, error=OBJECT | {"description": "The problem: type, detail, ..."},
+                    at=STR | {"format": "date-time"}))
 _DETAIL = SUMMARY | fields_of(CertificateDetail, drop=SUMMARY_COLUMNS, override={
-    "renewal_window": nullable(WINDOW)}) | {"history": {"type": "array", "items": VERSION}}
+    "renewal_window": nullable(WINDOW),
+    "fallback_ca_providers": {"type": "array", "items": CA_NAME, "description": (
+        "The CAs tried in turn when the one requested fails for reasons of its own")},
+    "previous_attempts": {"type": "array", "items": ATTEMPT, "description": (
+        "The CAs this issuance (or the last renewal) left, oldest first; ca_provider is "
+        "the one that issued")}}) | {"history": {"type": "array", "items": VERSION}}
 DETAIL = named("CertificateDetail", "The whole record, never the private key; `history` "
                "only when read by id", record(_DETAIL) | {
                    "required": [k for k in _DETAIL if k != "history"]})
@@ -176,7 +193,10 @@ PAGE = named("CertificatePage", "One page of your certificates, newest first", o
 PROFILE = named("CaProfile", "An ACME profile a CA offers (draft-ietf-acme-profiles)",
                  record(fields_of(Profile)))
 PROVIDER = named("CaProvider", "A CA casp can issue from, and what it offers", obj(
-    name=enum(REGISTRY), title=STR | {"description": "Its name for people"},
+    name=CA_NAME, title=STR | {"description": "Its name for people"},
+    custom=BOOL | {"description": "Declared by this server's operator (CASP_CUSTOM_CAS)"},
+    eab=enum(EAB_MODES) | {"description": (
+        "External Account Binding: required, optional (sent when you set some) or none")},
     eab_required=BOOL | {"description": "Needs External Account Binding (set-eab)"},
     key_types={"type": "array", "items": enum(KEY_TYPES)},
     challenge_types={"type": "array", "items": enum(CHALLENGE_TYPES)},
@@ -197,7 +217,8 @@ RUNNING = named("RenewalRunning", "The renewal goes on in the background; the re
 LIST_PARAMS = (
     Param("id", "integer", minimum=1, in_query=True, description="Show one certificate"),
     Param("status", enum=certificates.STATUSES, description="Filter by status"),
-    Param("ca_provider", enum=tuple(REGISTRY), description="Filter by CA"),
+    Param("ca_provider", max_length=MAX_CA_NAME, examples=SIX_CAS, choices=catalogue,
+          description="Filter by CA"),
     Param("search", max_length=certificates.MAX_SEARCH,
           description="Only certificates naming this text"),
     Param("domain", max_length=certificates.MAX_SEARCH, description="Same as search"),
@@ -212,7 +233,8 @@ LIST = Action(("GET",), None, list_or_show, "List certificates (newest first), o
 REQUEST = Action(
     ("POST",), None, request, "Request a certificate; issuance runs in the background",
     status=201, data=DETAIL, params=(
-        Param("ca_provider", required=True, enum=tuple(REGISTRY), description="The CA"),
+        Param("ca_provider", required=True, max_length=MAX_CA_NAME,
+              examples=SIX_CAS, choices=catalogue, description=CA_PARAM),
         Param("domains", "array", required=True, max_length=2 * certificates.MAX_NAMES,
               distinct=certificates.MAX_NAMES, description=(
                   f"At most {certificates.MAX_NAMES} names, each equal to or under one of "
@@ -224,6 +246,12 @@ REQUEST = Action(
         Param("profile", max_length=MAX_PROFILE, description=(
             "One of the CA's ACME profiles (action=ca-providers lists them), e.g. "
             "shortlived; the CA's default when left out. Renewals keep it")),
+        Param("fallback_ca_providers", "array", max_length=fallback.MAX_FALLBACKS,
+              description=(
+                  "CAs to try in turn when ca_provider fails for reasons of its own "
+                  "(unreachable, rate limited, account or EAB refused); never when "
+                  "validation fails. Default: your account's order "
+                  "(account.php?action=ca-fallback); [] for none")),
     ))
 CA_PROVIDERS = Action(("GET",), "ca-providers", ca_providers, "The CAs casp can issue from, "
                       "with the profiles each offers (no token needed)", data=PROVIDERS,

@@ -8,9 +8,8 @@ from starlette.responses import Response
 
 from app.rest.dispatch import Action, Alias, Call, Resource
 from app.rest.envelope import ok
-from app.rest.v1.schemas import enum, fields_of, named, record
+from app.rest.v1.schemas import CA_NAME, fields_of, named, record
 from app.services.certificates import renewal_stats
-from app.services.certificates.cas import REGISTRY
 from app.services.certificates.renewal_stats import CaCounts, RenewalStats
 
 
@@ -25,7 +24,7 @@ COUNTS = named("RenewalCounts", "Renewals that succeeded, are pending, failed",
 STATS = Action(("GET",), None, show, "Renewal statistics", data=named(
     "RenewalStats", "Your renewals: the seed's two figures, and more", record(fields_of(
         RenewalStats, override={"by_ca": {
-            "type": "object", "propertyNames": enum(REGISTRY), "additionalProperties": COUNTS,
+            "type": "object", "propertyNames": CA_NAME, "additionalProperties": COUNTS,
             "description": "The same counts by CA (only CAs with something to count)"}}))))
 RESOURCE = Resource("/api/v1/renewal.php", (STATS,))
 ALIASES = (Alias("GET", "/api/v1/renewal/stats", STATS, "getRenewalStats"),)

@@ -47,6 +47,14 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, NULL]}
 
 
+# A CA's name: one of the six, or one the operator declared (CASP_CUSTOM_CAS), which no
+# document built ahead of the settings can list: the six are its examples.
+MAX_CA_NAME = 20
+CA_PARAM = ("The CA: letsencrypt, zerossl, litessl, buypass, google, sslcom, or a CA this "
+            "server's operator declared (certificates.php?action=ca-providers lists them all)")
+SIX_CAS = ("letsencrypt", "zerossl", "litessl", "buypass", "google", "sslcom")
+CA_NAME = {"type": "string", "maxLength": MAX_CA_NAME, "pattern": "^[a-z][a-z0-9_]*$",
+           "examples": list(SIX_CAS), "description": CA_PARAM}
 INT = {"type": "integer", "format": "int64"}
 ID = {"type": "integer", "format": "int32", "minimum": 1}  # the id columns are 32-bit
 STR = {"type": "string"}

@@ -14,9 +14,9 @@ from app.acme.interface import USER_AGENT, Account
 from app.acme.keys import account_key_to_json, new_account_key
 from app.errors import ValidationFailed
 from app.runtime import current
-from app.services.certificates.cas import CA, get_ca
+from app.services.certificates.cas import CA, get_ca, pick
 from app.services.inputs import token_text
-from app.wording import Input
+from app.wording import Action, Input
 from models.acme_account import AcmeAccount, EabCredential
 from models.user import User
 
@@ -40,8 +40,11 @@ MAX_KID, MAX_HMAC_KEY = 300, 500
 
 
 async def set_eab(*, user: User, ca_provider: str | None, eab_kid: str | None,
-                  eab_hmac_key: str | None) -> EabCredential:
-    ca = get_ca(ca_provider)
+                  eab_hmac_key: str | None, ca_name: str | None = None) -> EabCredential:
+    ca = pick(ca_provider, ca_name)
+    if not ca.eab_accepted:
+        raise ValidationFailed(f"{ca.title} takes no External Account Binding (the operator "
+                               f"set CASP_CA_{ca.name.upper()}_EAB=none)", field="ca_provider")
     if not eab_kid or not eab_kid.strip():
         raise ValidationFailed(f"{Input('eab_kid')} is required", field="eab_kid")
     if not eab_hmac_key:
@@ -88,6 +91,24 @@ async def _zerossl_eab(user: User) -> tuple[str, str] | None:
     return data["eab_kid"], data["eab_hmac_key"]
 
 
+async def require_eab(user: User, ca: CA, directory_url: str,
+                      field: str = "ca_provider") -> None:
+    """A CA that needs EAB and has none for this user: refuse before any order."""
+    ca_name = ca.name
+    registered = await AcmeAccount.exists(user=user, ca_provider=ca_name,
+                                          directory_url=directory_url,
+                                          account_url__isnull=False)
+    if registered or ca_name == "zerossl" or await stored_eab(user, ca):
+        return
+    needed = ca.eab_required or (ca.eab_accepted and
+                                 await current().acme.external_account_required(directory_url))
+    if needed:
+        raise ValidationFailed(
+            f"{ca.title} requires External Account Binding: set {Input('eab_kid')} and "
+            f"{Input('eab_hmac_key')} with {Action.SET_EAB} (or CASP_EAB_{ca_name.upper()}_KID and "
+            "_HMAC_KEY for everyone)", field=field)
+
+
 async def account_row(user: User, ca: CA, directory_url: str) -> AcmeAccount:
     """The user's account at this CA and directory; its key is made on first use."""
     row = await AcmeAccount.get_or_none(user=user, ca_provider=ca.name,
@@ -108,7 +129,7 @@ async def account_for(user: User, ca_name: str, directory_url: str) -> tuple[Acm
                                                                               Account]:
     ca = get_ca(ca_name)
     row = await account_row(user, ca, directory_url)
-    eab = None if row.account_url else await eab_for(user, ca)
+    eab = None if row.account_url or not ca.eab_accepted else await eab_for(user, ca)
     key_json = current().box.decrypt(row.key_encrypted).decode()
     return row, Account(directory_url=directory_url, key_json=key_json, url=row.account_url,
                         email=user.email, eab=eab, eab_required=ca.eab_required)

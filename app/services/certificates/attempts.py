@@ -14,6 +14,7 @@ from app.acme.errors import AcmeError, AwaitingDns, Transient
 from app.jobs.queue import RetryLater
 from app.jobs.retry import MAX_ATTEMPTS, backoff
 from app.runtime import current
+from app.services.certificates import fallback
 from app.services.certificates.saving import save
 from models.certificate import Certificate
 from models.job import Job
@@ -37,6 +38,7 @@ class AttemptPolicy:
     # Then it fails with a problem of this type (None: the error's own problem).
     transient_gives_up_as: str | None = None
     dns_moves_renew_at: bool = False  # awaited DNS: keep the sweep from bringing it forward
+    order_field: str = "order_url"  # the record's field of this attempt's order URL
     # An unexpected error on the last attempt fails the record, and the job too (or the
     # job ends done, the failure being recorded).
     internal_fails_job: bool = True
@@ -52,8 +54,10 @@ async def run(job: Job, cert: Certificate, policy: AttemptPolicy, order: Awaitab
     except AwaitingDns as exc:
         await _await_dns(cert, exc, policy, failed)
     except Transient as exc:
+        await _next_ca(cert, exc, policy)
         await _transient(job, cert, exc, policy, failed)
     except AcmeError as exc:
+        await _next_ca(cert, exc, policy)
         await failed(cert, exc.problem(), exc.retry_after)
     except Exception:
         if job.attempts < MAX_ATTEMPTS:
@@ -65,6 +69,12 @@ async def run(job: Job, cert: Certificate, policy: AttemptPolicy, order: Awaitab
             raise
     else:
         await succeeded(cert, chain)
+
+
+async def _next_ca(cert: Certificate, exc: Exception, policy: AttemptPolicy) -> None:
+    """The CA's own failure, with a fallback CA left: run again at once, with that CA."""
+    if await fallback.switched(cert, exc, policy.order_field):
+        raise RetryLater(0.5, f"{exc}; trying {cert.ca_provider}", count_attempt=False) from exc
 
 
 async def _await_dns(cert: Certificate, exc: AwaitingDns, policy: AttemptPolicy,
@@ -108,7 +118,9 @@ async def _transient(job: Job, cert: Certificate, exc: Transient, policy: Attemp
                      else exc.problem(), exc.retry_after)
         return
     delay, counted = retry
-    await save(cert, last_error=exc.problem())
+    # `since`: when the failures in a row began, for the fallback's CASP_FALLBACK_AFTER_SECONDS
+    since = fallback.unavailable_since(cert).isoformat()
+    await save(cert, last_error=exc.problem() | {"since": since})
     raise RetryLater(max(delay, exc.retry_after or 0), str(exc), count_attempt=counted) from exc
 
 

@@ -15,7 +15,14 @@ from app.acme.errors import Transient
 from app.acme.interface import IssueRequest
 from app.acme.keys import CertFacts, facts, generate_key, key_to_pem, make_csr, split_chain
 from app.runtime import current
-from app.services.certificates import acme_accounts, attempts, jobs, outcome_rows, renewal_policy
+from app.services.certificates import (
+    acme_accounts,
+    attempts,
+    fallback,
+    jobs,
+    outcome_rows,
+    renewal_policy,
+)
 from app.services.certificates.challenges import (
     IssuanceHooks,
     dns_routes,
@@ -23,6 +30,7 @@ from app.services.certificates.challenges import (
     require_holder,
 )
 from app.services.certificates.saving import atomic_then_publish, save
+from app.services.deployments import runs as deployments
 from app.services.dnsproviders import records as provider_records
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
@@ -90,8 +98,8 @@ async def _issue(cert: Certificate, slot: Slot) -> str:
 
 def _replaces(cert: Certificate, slot: Slot) -> str | None:
     """A renewal names the certificate it replaces (sent where the CA offers ARI)."""
-    if slot is not RENEWAL or not cert.certificate_pem:
-        return None
+    if slot is not RENEWAL or not cert.certificate_pem or cert.previous_attempts:
+        return None  # (nor to a fallback CA: the certificate is another CA's)
     return ari.cert_id(cert.certificate_pem)
 
 
@@ -133,7 +141,7 @@ async def _failed(cert: Certificate, problem: dict[str, Any],
     await notify(user_id=cert.user_id, type="issuance_failed",
                  title=f"Issuance failed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} could not be issued: "
-                         f"{problem.get('detail') or problem.get('type')}")
+                         f"{problem.get('detail') or problem.get('type')}{fallback.note(cert)}")
 
 
 @atomic_then_publish  # the outcome, its record and its notification: all or none
@@ -141,8 +149,10 @@ async def _issued(cert: Certificate, fullchain: str) -> None:
     info, fields = certificate_fields(fullchain)
     await save(cert, status="issued", **fields)
     await outcome_rows.issuance(cert)
+    await deployments.schedule_for(cert)
     log.info("certificate %s issued, expires %s", cert.id, info.not_after.date())
     await notify(user_id=cert.user_id, type="certificate_issued",
                  title=f"Certificate issued: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"The certificate for {', '.join(cert.domains)} was issued by "
-                         f"{cert.ca_provider}; it expires on {info.not_after.date()}.")
+                         f"{cert.ca_provider}{fallback.note(cert)}; it expires on "
+                         f"{info.not_after.date()}.")

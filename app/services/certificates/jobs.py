@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.jobs.queue import enqueue
+from app.jobs.queue import announce_queued, enqueue
 from models.certificate import Certificate
 from models.job import Job
 
@@ -23,12 +23,16 @@ class CertificateJob:
                       user_id=user_id)
 
     async def schedule_each(self, cert_ids: list[int]) -> None:
-        """Queue the job for each certificate still there, the owners read in one query."""
+        """Queue the job for each certificate still there, the owners read in one query; the
+        workers are woken once for the whole batch."""
         rows = await Certificate.filter(id__in=cert_ids).values_list("id", "user_id")
         owners = {int(cert_id): int(user_id) for cert_id, user_id in rows}
         for cert_id in cert_ids:
             if cert_id in owners:
-                await self.schedule(cert_id, owners[cert_id])
+                await enqueue(self.kind, {"certificate_id": cert_id}, key=self.key(cert_id),
+                              user_id=owners[cert_id], announce=False)
+        if owners:
+            await announce_queued()
 
 
 ISSUE = CertificateJob("issue")

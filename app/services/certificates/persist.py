@@ -8,20 +8,19 @@ optional `persistUntil=<UNIX time>` after which the CA no longer accepts it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-
-from tortoise.expressions import F, Q
+from datetime import UTC, datetime
 
 from app.acme.interface import Challenge
 from app.acme.persist import TYPE as TYPE
 from app.acme.persist import record_name
 from app.runtime import current
+from app.services.certificates.renewal_policy import PERSIST_WARN_BEFORE
 from app.services.certificates.saving import save
 from app.services.domains.dns import Lookup
 from app.services.notifications.inbox import notify
 from models.certificate import Certificate
 
-WARN_BEFORE = timedelta(days=14)
+WARN_BEFORE = PERSIST_WARN_BEFORE
 BATCH = 1000
 
 
@@ -134,11 +133,8 @@ def records_of(challenges: list[Challenge]) -> list[dict[str, str]]:
 async def warn_expiring(now: datetime) -> int:
     """Warn once per persistUntil: WARN_BEFORE ahead, or sooner when the next renewal is
     planned after it (that renewal would be refused)."""
-    due = await Certificate.filter(
-        Q(status="issued", challenge_type=TYPE, persist_warned=False,
-          persist_until__isnull=False)
-        & (Q(persist_until__lte=now + WARN_BEFORE)
-           | Q(auto_renew=True, renew_at__gte=F("persist_until")))).limit(BATCH)
+    due = await Certificate.filter(status="issued", persist_warn_at__lte=now).order_by(
+        "persist_warn_at").limit(BATCH)  # persist_warn_at: saving.save keeps it
     for cert in due:
         assert cert.persist_until is not None
         await save(cert, persist_warned=True)

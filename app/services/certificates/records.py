@@ -13,14 +13,14 @@ from app.acme.errors import AcmeError, AcmeProblem
 from app.errors import NotFound, ServerError, ValidationFailed
 from app.runtime import current
 from app.services import quotas, rows
-from app.services.certificates import acme_accounts, jobs, listing, profiles
+from app.services.certificates import acme_accounts, fallback, jobs, listing, profiles
 from app.services.certificates.cas import (
     CA,
     CHALLENGE_TYPES,
     KEY_TYPES,
-    REGISTRY,
     WILDCARD_CHALLENGES,
-    get_ca,
+    catalogue,
+    pick,
 )
 from app.services.certificates.listing import ListFilter
 from app.services.certificates.profiles import Profile
@@ -37,8 +37,7 @@ from app.services.certificates.view import (
 from app.services.domains import names, ownership
 from app.services.inputs import Page, at_most, paging, storable_id
 from app.services.notifications.inbox import notify
-from app.wording import Action, Input, Value, listed
-from models.acme_account import AcmeAccount
+from app.wording import Input, Value, listed
 from models.certificate import Certificate, CertificateVersion, HttpChallenge
 from models.user import User
 
@@ -83,26 +82,10 @@ def clean_names(raw: list[str] | None, challenge_type: str) -> list[str]:
     return result
 
 
-async def _check_eab(user: User, ca_name: str, directory_url: str) -> None:
-    """A CA that needs EAB and has none for this user: refuse before any order."""
-    ca = REGISTRY[ca_name]
-    registered = await AcmeAccount.exists(user=user, ca_provider=ca_name,
-                                          directory_url=directory_url,
-                                          account_url__isnull=False)
-    if registered or ca_name == "zerossl" or await acme_accounts.stored_eab(user, ca):
-        return
-    needed = ca.eab_required or await current().acme.external_account_required(directory_url)
-    if needed:
-        raise ValidationFailed(
-            f"{ca.title} requires External Account Binding: set {Input('eab_kid')} and "
-            f"{Input('eab_hmac_key')} with {Action.SET_EAB} (or CASP_EAB_{ca_name.upper()}_KID and "
-            "_HMAC_KEY for everyone)", field="ca_provider")
-
-
 def _check_challenge(ca: CA, challenge: str) -> None:
     """dns-persist-01 only where the catalogue says the CA offers it."""
     if challenge not in ca.challenge_types:
-        offering = [c.name for c in REGISTRY.values() if c.dns_persist]
+        offering = [c.name for c in catalogue().values() if c.dns_persist]
         raise ValidationFailed(
             f"{ca.title} does not offer {Value('dns-persist-01')}; the CAs that do: "
             f"{listed(offering)}", field="challenge_type")
@@ -112,8 +95,10 @@ async def request_certificate(*, user: User, ca_provider: str | None,
                               domains: list[str] | None, challenge_type: str | None = None,
                               key_type: str | None = None,
                               auto_renew: bool | None = None,
-                              profile: str | None = None) -> CertificateDetail:
-    ca = get_ca(ca_provider)
+                              profile: str | None = None,
+                              fallback_ca_providers: list[str] | None = None,
+                              ca_name: str | None = None) -> CertificateDetail:
+    ca = pick(ca_provider, ca_name)
     challenge = _choice(challenge_type, CHALLENGE_TYPES, "dns-01", "challenge_type")
     key = _choice(key_type, KEY_TYPES, "ec-256", "key_type")
     _check_challenge(ca, challenge)
@@ -123,7 +108,8 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         await ownership.require_held(user, wanted)
     directory = ca.directory_for(key, current().settings.ca_directories)
     chosen = await profiles.check(profile, ca, directory)
-    await _check_eab(user, ca.name, directory)
+    await acme_accounts.require_eab(user, ca, directory)
+    order = await fallback.request_order(user, ca, key, fallback_ca_providers)
     await quotas.check_pending(user)
     await quotas.spend_order(user)
     now = current().clock.now()
@@ -131,7 +117,7 @@ async def request_certificate(*, user: User, ca_provider: str | None,
         user=user, domains=wanted, search_text=" " + " ".join(wanted) + " ",
         ca_provider=ca.name, challenge_type=challenge, key_type=key, profile=chosen,
         auto_renew=True if auto_renew is None else auto_renew, directory_url=directory,
-        created_at=now, updated_at=now)
+        ca_order=order, created_at=now, updated_at=now)
     await publish(cert, ("status", "stage"))  # queued: before the worker can move it on
     await jobs.ISSUE.schedule(cert.id, cert.user_id)
     return detail_of(cert)
@@ -157,7 +143,7 @@ class CaOffer:
 
 def ca_providers() -> list[CaOffer]:
     overrides = current().settings.ca_directories
-    return [CaOffer(ca, ca.available(overrides)) for ca in REGISTRY.values()]
+    return [CaOffer(ca, ca.available(overrides)) for ca in catalogue().values()]
 
 
 async def ca_providers_with_profiles() -> list[CaOffer]:
@@ -212,10 +198,10 @@ class _Listing:
 
 
 def _listing(user: User, status: str | None, ca_provider: str | None, search: str | None,
-             page: int | None, per_page: int | None) -> _Listing:
+             page: int | None, per_page: int | None, ca_name: str | None = None) -> _Listing:
     page, per_page = paging(page, per_page)
     status = _choice(status, STATUSES, "", "status") if status else None
-    ca_name = get_ca(ca_provider).name if ca_provider else None
+    ca_name = pick(ca_provider, ca_name).name if ca_provider or ca_name else None
     if (search := at_most(search, MAX_SEARCH, "search")) and "\x00" in search:
         return _Listing(None, page, per_page)  # no name holds a NUL (PostgreSQL refuses one)
     # search_text is stored lower case, so a plain LIKE on the lowered term is the
@@ -226,19 +212,21 @@ def _listing(user: User, status: str | None, ca_provider: str | None, search: st
 
 async def list_certificates(*, user: User, status: str | None = None,
                             ca_provider: str | None = None, search: str | None = None,
-                            page: int | None = None,
-                            per_page: int | None = None) -> Page[CertificateDetail]:
+                            page: int | None = None, per_page: int | None = None,
+                            ca_name: str | None = None) -> Page[CertificateDetail]:
     """A page of whole certificates, newest first, and the total."""
-    return await _listing(user, status, ca_provider, search, page, per_page).details()
+    return await _listing(user, status, ca_provider, search, page, per_page,
+                          ca_name).details()
 
 
 async def list_summaries(*, user: User, status: str | None = None,
                          ca_provider: str | None = None, search: str | None = None,
-                         page: int | None = None,
-                         per_page: int | None = None) -> Page[CertificateSummary]:
+                         page: int | None = None, per_page: int | None = None,
+                         ca_name: str | None = None) -> Page[CertificateSummary]:
     """The same page as list_certificates, as summaries read from SUMMARY_COLUMNS only (in
     SQL: the list is the busiest read of the API, see listing.py)."""
-    return await _listing(user, status, ca_provider, search, page, per_page).summaries()
+    return await _listing(user, status, ca_provider, search, page, per_page,
+                          ca_name).summaries()
 
 
 async def verify_certificate(*, user: User, id: int) -> CertificateDetail:

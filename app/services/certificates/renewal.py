@@ -14,12 +14,13 @@ from app.errors import ValidationFailed
 from app.jobs.retry import MAX_ATTEMPTS
 from app.runtime import current
 from app.services import quotas
-from app.services.certificates import attempts, jobs, outcome_rows, renewal_policy
+from app.services.certificates import attempts, fallback, jobs, outcome_rows, renewal_policy
 from app.services.certificates.challenges import NOT_HOLDER
 from app.services.certificates.issuance import RENEWAL, certificate_fields, issue
 from app.services.certificates.records import get_certificate
 from app.services.certificates.saving import atomic_then_publish, save
 from app.services.certificates.view import CertificateDetail, detail_of
+from app.services.deployments import runs as deployments
 from app.services.notifications.inbox import notify
 from app.wording import Value
 from models.certificate import Certificate, CertificateVersion, RenewalEvent
@@ -34,7 +35,7 @@ RENEWABLE = ("issued", "expired")
 POLICY = attempts.AttemptPolicy(
     "renewal", since="renewal_started_at", transient_attempts=MAX_ATTEMPTS // 2,
     transient_gives_up_as="casp:unavailable", dns_moves_renew_at=True,
-    internal_fails_job=False)
+    internal_fails_job=False, order_field=RENEWAL.order)
 
 
 async def run_renewal(job: Job) -> None:
@@ -42,6 +43,7 @@ async def run_renewal(job: Job) -> None:
     if cert is None or cert.status not in RENEWABLE or await _done_already(cert, job):
         return
     if cert.renewal_started_at is None:
+        await fallback.renewal_started(cert)
         await save(cert, renewal_started_at=current().clock.now())
     await attempts.run(job, cert, POLICY, issue(cert, RENEWAL), succeeded=_renewed,
                        failed=_failed)
@@ -70,10 +72,12 @@ async def _renewed(cert: Certificate, fullchain: str) -> None:
                renewal_key_encrypted=None, renewal_csr_pem=None, renewal_order_url=None,
                renewal_started_at=None, **fields)
     await _event(cert)
+    await deployments.schedule_for(cert)
     await notify(user_id=cert.user_id, type="renewal_succeeded",
                  title=f"Certificate renewed: {cert.domains[0]}", certificate_id=cert.id,
-                 message=f"The certificate for {', '.join(cert.domains)} was renewed; it now "
-                         f"expires on {info.not_after.date()}.")
+                 message=f"The certificate for {', '.join(cert.domains)} was renewed by "
+                         f"{cert.ca_provider}{fallback.note(cert)}; it now expires on "
+                         f"{info.not_after.date()}.")
 
 
 @atomic_then_publish  # the outcome, its record and its notification: all or none
@@ -86,16 +90,17 @@ async def _failed(cert: Certificate, problem: dict[str, Any],
     retry_at = current().clock.now() + delay
     # A name held by another user now: trying again cannot help, auto-renew stops.
     stop = {"auto_renew": False} if problem.get("type") == NOT_HOLDER else {}
+    tried = fallback.note(cert)
     await save(cert, renewal_failures=failures, renew_at=retry_at, last_error=problem,
                stage="renewal_failed", renewal_order_url=None, renewal_started_at=None,
-               **stop)
+               **stop, **fallback.renewal_failed(cert))
     await _event(cert, problem)
     then = ("auto-renew is now off" if stop else
             f"casp tries again at {retry_at:%Y-%m-%d %H:%M} UTC")
     await notify(user_id=cert.user_id, type="renewal_failed",
                  title=f"Renewal failed: {cert.domains[0]}", certificate_id=cert.id,
                  message=f"Renewing the certificate for {', '.join(cert.domains)} failed "
-                         f"({problem.get('detail') or problem.get('type')}); {then}.")
+                         f"({problem.get('detail') or problem.get('type')}){tried}; {then}.")
 
 
 async def _event(cert: Certificate, problem: dict[str, Any] | None = None) -> None:

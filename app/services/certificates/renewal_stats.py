@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from tortoise.functions import Count
 
 from app.runtime import current
-from app.services.certificates.cas import REGISTRY
+from app.services.certificates.cas import catalogue
 from app.services.certificates.renewal import RENEWABLE
 from models.certificate import Certificate, RenewalEvent
 from models.user import User
@@ -30,6 +30,10 @@ class RenewalStats(CaCounts):
     by_ca: dict[str, CaCounts]  # only the CAs with something to count
 
 
+def _zero() -> dict[str, int]:
+    return {"successful_renewals": 0, "failed_renewals": 0, "pending_renewals": 0}
+
+
 async def stats(*, user: User) -> RenewalStats:
     now = current().clock.now()
     events = await RenewalEvent.filter(user_id=user.id).annotate(n=Count("id")).group_by(
@@ -40,13 +44,13 @@ async def stats(*, user: User) -> RenewalStats:
         "ca_provider", "n")
     upcoming = await Certificate.filter(user=user, status="issued", auto_renew=True,
                                         renew_at__gt=now).order_by("renew_at").first()
-    by_ca = {name: {"successful_renewals": 0, "failed_renewals": 0, "pending_renewals": 0}
-             for name in REGISTRY}
+    # The catalogue's order; a custom CA the operator has since removed still counts.
+    by_ca: dict[str, dict[str, int]] = {name: _zero() for name in catalogue()}
     for row in events:
         key = "successful_renewals" if row["succeeded"] else "failed_renewals"
-        by_ca[row["ca_provider"]][key] += row["n"]
+        by_ca.setdefault(row["ca_provider"], _zero())[key] += row["n"]
     for row in pending_by_ca:
-        by_ca[row["ca_provider"]]["pending_renewals"] += row["n"]
+        by_ca.setdefault(row["ca_provider"], _zero())["pending_renewals"] += row["n"]
     return RenewalStats(
         successful_renewals=sum(c["successful_renewals"] for c in by_ca.values()),
         pending_renewals=sum(c["pending_renewals"] for c in by_ca.values()),

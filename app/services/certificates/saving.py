@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from app.events import CHANGES, UserEvent
 from app.runtime import current
+from app.services.certificates import renewal_policy
 from models.certificate import Certificate
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,25 @@ async def save(cert: Certificate, **changes: Any) -> None:
     for name, value in changes.items():
         setattr(cert, name, value)
     cert.updated_at = current().clock.now()
-    await cert.save(update_fields=[*changes, "updated_at"])
+    await cert.save(update_fields=[*changes, "updated_at", *_derived(cert)])
     after = watched(cert)
     changed = tuple(name for name in CHANGES if after[name] != before[name])
     if changed:
         await publish(cert, changed)
+
+
+def _derived(cert: Certificate) -> list[str]:
+    """Fields computed from others, brought up to date: the dns-persist-01 warning's moment
+    (renewal_policy.persist_warning_at) follows persist_until, the warning sent, auto-renew
+    and renew_at, which every write sets through here."""
+    due = renewal_policy.persist_warning_at(cert.persist_until, cert.persist_warned,
+                                            cert.auto_renew, cert.renew_at, cert.updated_at)
+    keep = due is not None and cert.persist_warn_at is not None and (
+        due == cert.updated_at and cert.persist_warn_at <= due)  # already due: stays due
+    if due == cert.persist_warn_at or keep:
+        return []
+    cert.persist_warn_at = due
+    return ["persist_warn_at"]
 
 
 def watched(cert: Certificate) -> dict[str, Any]:

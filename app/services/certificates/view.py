@@ -35,6 +35,15 @@ class RenewalWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class CaAttempt:
+    """A CA this issuance or renewal left for the next of its order, and why."""
+
+    ca: str
+    error: dict[str, Any]  # the CA's problem (or casp's, for an unreachable CA)
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CertificateSummary:
     """A certificate as the list shows it."""
 
@@ -67,6 +76,10 @@ class CertificateDetail(CertificateSummary):
     chain_pem: str | None
     renew_at: datetime | None
     renewal_window: RenewalWindow | None
+    # The CAs to try after the one requested when it fails for reasons of its own ...
+    fallback_ca_providers: list[str]
+    # ... and those this issuance (or the last renewal) left, with why: oldest first.
+    previous_attempts: list[CaAttempt]
     persist_until: datetime | None  # dns-persist-01: when the record the CA took expires
 
 
@@ -112,7 +125,11 @@ def detail_of(cert: Certificate) -> CertificateDetail:
     return CertificateDetail(**values, certificate_pem=cert.certificate_pem,
                              chain_pem=cert.chain_pem,
                              renew_at=cert.renew_at if cert.auto_renew else None,
-                             renewal_window=window, persist_until=cert.persist_until)
+                             renewal_window=window, persist_until=cert.persist_until,
+                             fallback_ca_providers=(cert.ca_order or [])[1:],
+                             previous_attempts=[
+                                 CaAttempt(a["ca"], a["error"], datetime.fromisoformat(a["at"]))
+                                 for a in cert.previous_attempts or []])
 
 
 def version_of(row: CertificateVersion) -> Version:

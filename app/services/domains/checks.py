@@ -3,6 +3,7 @@ whether DNS proves the name is the user's (their TXT record, or the delegation C
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ import httpx
 
 from app.outbound import PrivateAddress, fetch, refuse_private
 from app.runtime import current
-from app.services.certificates.cas import REGISTRY
+from app.services.certificates.cas import CA, caa_identities, catalogue
 from app.services.certificates.view import DnsRecord
 from app.services.dnsproviders import credentials
 from app.services.domains import names
@@ -139,7 +140,20 @@ async def _caa(name: str) -> dict[str, Any]:
     owner, records = found
     issuers = {value.split(";")[0].strip().lower() for tag, value in records
                if tag.lower() == "issue"}
-    blocked = [ca.name for ca in REGISTRY.values()
-               if issuers and not issuers & set(ca.caa)] if issuers else []
+    blocked = []
+    if issuers:
+        identities = await asyncio.gather(*(_identities(ca) for ca in catalogue().values()))
+        blocked = [ca.name for ca, names in identities if not issuers & set(names)]
     return {"owner": owner, "records": [f"{tag} {value}" for tag, value in records],
             "blocked": blocked}
+
+
+async def _identities(ca: CA) -> tuple[CA, tuple[str, ...]]:
+    """The CAA names permitting `ca`: its directory's meta.caaIdentities, else the configured
+    or built-in ones. Only a directory that is not the CA's own is read (an override, a
+    custom CA): the six's own directories advertise what the catalogue already says."""
+    overrides = current().settings.ca_directories
+    if not (ca.custom or overrides.get(ca.name)):
+        return ca, ca.caa
+    advertised = await current().acme.caa_identities(ca.directory_for("ec-256", overrides))
+    return ca, caa_identities(ca, advertised)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from app import outbound
-from app.jobs.queue import RetryLater, enqueue
+from app.jobs.queue import RetryLater, announce_queued, enqueue
 from app.mail import MailFailed
 from app.runtime import current
 from app.services.notifications import settings as notification_settings
@@ -29,9 +29,13 @@ async def schedule(note: Notification) -> None:
     try:
         user = await User.get(id=note.user_id)
         prefs = await notification_settings.get(user=user)
-        for channel in prefs.channels_for(note.type):
+        channels = prefs.channels_for(note.type)
+        for channel in channels:
             await enqueue("deliver", {"notification_id": note.id, "channel": channel},
-                          key=f"deliver:{note.id}:{channel}", user_id=note.user_id)
+                          key=f"deliver:{note.id}:{channel}", user_id=note.user_id,
+                          announce=False)
+        if channels:
+            await announce_queued()  # once for all channels
     except Exception:  # the inbox row is stored; a lost delivery must not fail the caller
         log.exception("could not queue the deliveries of notification %s", note.id)
 

@@ -15,7 +15,7 @@ from models.notification import Notification
 from models.user import User
 
 TYPES = ("certificate_issued", "issuance_failed", "renewal_succeeded", "renewal_failed",
-         "expiring", "expired", "revoked", "domain_moved")
+         "expiring", "expired", "revoked", "domain_moved", "deployment_failed")
 
 
 async def notify(*, user_id: int, type: str, title: str, message: str,

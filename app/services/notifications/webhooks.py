@@ -94,7 +94,7 @@ async def deliver(note: Notification, *, url: str, secret: str, attempt: int) ->
                SIGNATURE_HEADER: sign(secret, body), EVENT_HEADER: note.type,
                DELIVERY_HEADER: str(note.id)}
     try:
-        response = await _post(target, addresses, headers, body)
+        response = await post(target, addresses, headers, body)
     except httpx.HTTPError as exc:
         raise WebhookFailed(f"{target.host}: {exc!r}") from exc
     # Only 2xx delivers. Every other answer is retried, 4xx included: a receiver's mistake
@@ -104,7 +104,7 @@ async def deliver(note: Notification, *, url: str, secret: str, attempt: int) ->
     return response.status_code
 
 
-async def _post(target: Target, addresses: list[str], headers: dict[str, str],
+async def post(target: Target, addresses: list[str], headers: dict[str, str],
                 body: bytes) -> httpx.Response:
     """To each checked address in turn until one takes the connection (IPv6, then IPv4)."""
     send = functools.partial(

@@ -14,6 +14,8 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+import asyncssh
+
 from app.rest.params import Param
 from app.rest.v1 import RESOURCES
 from tests.support.rest import PASSWORD
@@ -52,6 +54,9 @@ def string_params() -> list[tuple[Call, Param]]:
 
 
 HMAC = base64.urlsafe_b64encode(b"k" * 32).decode().rstrip("=")
+SSH_KEY = asyncssh.generate_private_key("ssh-ed25519").export_private_key().decode()
+SSH_HOST_KEY = " ".join(asyncssh.generate_private_key("ssh-ed25519").export_public_key()
+                        .decode().split()[:2])
 
 
 def good_value(call: Call, param: Param, ids: dict[str, int], domain: str) -> Any:
@@ -68,11 +73,21 @@ def good_value(call: Call, param: Param, ids: dict[str, int], domain: str) -> An
         "types": ["expired"], "profile": "",  # the CA's default: valid for every CA
         "provider": "powerdns", "label": "home", "zone": domain,
         "credentials": {"auth_token": "k", "pdns_server": "https://pdns.example.com"},
+        # deployments.php: an SSH target (the webhook's settings are left out: good_values)
+        "kind": "ssh", "host": "deploy.example.com", "port": 22, "username": "deploy",
+        "private_key": SSH_KEY, "host_key": SSH_HOST_KEY,
+        "fullchain_path": "/etc/tls/fullchain.pem", "key_path": "/etc/tls/privkey.pem",
+        "fullchain_mode": "0644", "key_mode": "0600", "reload_command": "nginx -s reload",
+        "check_host": "www.example.com", "check_port": 443,
+        "url": "https://hooks.example.com/deploy", "include_certificate": False,
+        "fallback_ca_providers": ["zerossl"],
     }
     if param.name == "id":
         return ids[id_kind(call.path)]
     if param.name == "dns_credential_id":
         return ids["dns_credential"]
+    if param.name == "certificate_id":
+        return ids["certificate"]
     if call.action == "download" and param.name == "password":
         return "pfx-password"
     if param.name == "domain" and call.path.endswith("certificates.php"):
@@ -86,7 +101,7 @@ def good_value(call: Call, param: Param, ids: dict[str, int], domain: str) -> An
 def id_kind(path: str) -> str:
     """Which of a user's ids an `id` of this path is."""
     for suffix, kind in (("certificates.php", "certificate"), ("domains.php", "domain"),
-                         ("notifications.php", "notification"),
+                         ("notifications.php", "notification"), ("deployments.php", "target"),
                          ("account.php", "dns_credential")):
         if path.endswith(suffix):
             return kind
@@ -115,4 +130,9 @@ def request(call: Call, values: dict[str, Any]) -> dict[str, Any]:
 def good_values(call: Call, ids: dict[str, int], domain: str) -> dict[str, Any]:
     """A valid value for every parameter but the list filters (which would hide rows)."""
     return {p.name: good_value(call, p, ids, domain) for p in call.params
-            if p.required or call.where(p) == "body" or call.action == "download"}
+            if (p.required or call.where(p) == "body" or call.action == "download")
+            and not (call.path.endswith("deployments.php") and p.name in WEBHOOK_ONLY)}
+
+
+# An SSH target's good values must not carry a webhook's settings (refused as not its own).
+WEBHOOK_ONLY = {"url", "include_certificate", "webhook_secret"}

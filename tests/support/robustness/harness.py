@@ -35,6 +35,7 @@ from tests.support.app import OfflineAcme, make_settings, migrated
 from tests.support.graphql import make_issued
 from tests.support.lookup import FakeLookup
 from tests.support.rest import PASSWORD, bearer
+from tests.support.robustness import catalog
 
 T = TypeVar("T")
 ON_POSTGRES = bool(pg.suite_admin_url())  # the suite's second pass (CASP_TEST_DATABASE_URL)
@@ -42,6 +43,7 @@ CERTS = "/api/v1/certificates.php"
 DOMAINS = "/api/v1/domains.php"
 ACCOUNT = "/api/v1/account.php"
 AUTH = "/api/v1/auth.php"
+DEPLOYMENTS = "/api/v1/deployments.php"
 
 
 class QuietAcme(OfflineAcme):
@@ -63,6 +65,10 @@ async def no_fetch(*args: Any, **kwargs: Any) -> Any:
     raise httpx.ConnectError("the robustness tests send nothing out")
 
 
+async def no_handshake(*args: Any, **kwargs: Any) -> Any:
+    raise ConnectionRefusedError("the robustness tests send nothing out")
+
+
 async def no_call(self: Any) -> None:
     """A DNS credential's check, taken as passed: the robustness tests send nothing out
     (tests/acme/test_dns_providers.py checks against real servers)."""
@@ -80,6 +86,7 @@ class Seeded:
     issued_id: int  # an issued certificate with a key (downloadable, revocable)
     note_id: int
     dns_credential_id: int
+    target_id: int  # a deployment target, the issued certificate attached
 
 
 class SyncApp:
@@ -171,7 +178,23 @@ async def seed(client: httpx.AsyncClient, email: str, domain: str,
         "credentials": {"auth_token": "k", "pdns_server": "https://pdns.example.com"}})
     assert r.status_code == 200, r.text
     return Seeded(token, me["user_id"], email, dom["id"], ids[0], ids[1], note.id,
-                  r.json()["data"]["id"])
+                  r.json()["data"]["id"],
+                  await deployment_target(client, headers, domain, ids[1]))
+
+
+async def deployment_target(client: httpx.AsyncClient, headers: dict[str, str], domain: str,
+                            cert_id: int) -> int:
+    """An SSH target named after `domain`, `cert_id` attached (no worker: nothing is sent)."""
+    r = await client.post(DEPLOYMENTS, headers=headers, json={
+        "name": f"web {domain}", "kind": "ssh", "host": f"deploy.{domain}",
+        "username": "deploy", "private_key": catalog.SSH_KEY,
+        "fullchain_path": "/etc/tls/fullchain.pem", "key_path": "/etc/tls/privkey.pem"})
+    assert r.status_code == 201, r.text
+    target_id = int(r.json()["data"]["id"])
+    r = await client.post(f"{DEPLOYMENTS}?action=attach", headers=headers,
+                          json={"id": target_id, "certificate_id": cert_id})
+    assert r.status_code == 200, r.text
+    return target_id
 
 
 async def row_counts() -> dict[str, int]:
@@ -269,6 +292,7 @@ def sync_app(tmp_path: Path, monkeypatch: Any, **overrides: Any) -> Iterator[Syn
     monkeypatch.setattr(outbound, "fetch", no_fetch)
     monkeypatch.setattr(apis.LexiconApi, "check", no_call)
     monkeypatch.setattr(apis.Rfc2136Api, "check", no_call)
+    monkeypatch.setattr(outbound, "tls_certificate", no_handshake)
     settings = make_settings(tmp_path / "data", embedded_worker=False,
                              rate_limit="100000/minute", **overrides)
     app = SyncApp(settings)

@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0012_dns_persist')]
+    dependencies = [('models', '0014_deployments')]
 
     initial = False
 
