@@ -4,6 +4,7 @@ loopback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from tests.support.dns import BindServer
 from tests.support.net import free_port
 from tests.support.pdns import PowerDns
 from tests.support.pebble import PebbleFactory, PebbleServer
+from tests.support.sshd import Nginx, SshServer
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +92,23 @@ def a2c_factory(bind_server: BindServer) -> Iterator[A2cFactory]:
     finally:
         for server in reversed(started):
             server.cleanup()
+
+
+@pytest.fixture
+def sshd(tmp_path: Path) -> Iterator[SshServer]:
+    """A real OpenSSH server on a loopback port (tests/support/sshd.py)."""
+    server = SshServer(require_binary("sshd", "openssh-server"), tmp_path / "sshd")
+    try:
+        yield server.start()
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Iterator[Nginx]:
+    """A real nginx on a loopback port, started by the test once its files are there."""
+    server = Nginx(require_binary("nginx", "nginx"), tmp_path / "nginx")
+    try:
+        yield server
+    finally:
+        server.cleanup()

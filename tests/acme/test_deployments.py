@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 
 from app.config import Settings
 from models.job import Job
-from tests.support import require_binary
 from tests.support.acme import casp_settings, issue_http01, user_token, wait_renewed
 from tests.support.dns import BindServer
 from tests.support.graphql import data_of, gql
@@ -36,24 +34,6 @@ URL = "/api/v1/deployments.php"
 @pytest.fixture
 def settings(tmp_path: Path, ca: PebbleServer, bind_server: BindServer, port: int) -> Settings:
     return casp_settings(tmp_path / "data", ca, bind_server, port)
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshServer]:
-    server = SshServer(require_binary("sshd", "openssh-server"), tmp_path / "sshd")
-    try:
-        yield server.start()
-    finally:
-        server.cleanup()
-
-
-@pytest.fixture
-def nginx(tmp_path: Path) -> Iterator[Nginx]:
-    server = Nginx(require_binary("nginx", "nginx"), tmp_path / "nginx")
-    try:
-        yield server  # started by the test, once the files are there
-    finally:
-        server.cleanup()
 
 
 def ssh_target(sshd: SshServer, nginx: Nginx, **extra: Any) -> dict[str, Any]:
