@@ -16,68 +16,31 @@ import httpx
 import pytest
 
 from app.config import Settings
-from models.job import Job
 from tests.support.acme import casp_settings, issue_http01, user_token, wait_renewed
 from tests.support.dns import BindServer
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.net import free_port
 from tests.support.pebble import PebbleServer
+from tests.support.reach import (
+    DEPLOYMENTS,
+    attach,
+    create_target,
+    deployment_record,
+    ssh_target,
+    wait_record,
+)
 from tests.support.rest import bearer
 from tests.support.sshd import Nginx, SshServer, new_key, public_line, served_serial
 
 pytestmark = pytest.mark.slow  # real Pebble, BIND, sshd and nginx
 
-URL = "/api/v1/deployments.php"
+URL = DEPLOYMENTS
 
 
 @pytest.fixture
 def settings(tmp_path: Path, ca: PebbleServer, bind_server: BindServer, port: int) -> Settings:
     return casp_settings(tmp_path / "data", ca, bind_server, port)
-
-
-def ssh_target(sshd: SshServer, nginx: Nginx, **extra: Any) -> dict[str, Any]:
-    return {"name": "web", "kind": "ssh", "host": "127.0.0.1", "port": sshd.port,
-            "username": sshd.user, "private_key": sshd.client_key_pem,
-            "fullchain_path": str(nginx.cert_dir / "fullchain.pem"),
-            "key_path": str(nginx.cert_dir / "privkey.pem"),
-            "reload_command": nginx.reload_command, "check_port": nginx.port} | extra
-
-
-async def create(client: httpx.AsyncClient, token: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = await client.post(URL, headers=bearer(token), json=body)
-    assert r.status_code == 201, r.text
-    return dict(r.json()["data"])
-
-
-async def attach(client: httpx.AsyncClient, token: str, target_id: int, cert_id: int) -> None:
-    r = await client.post(f"{URL}?action=attach", headers=bearer(token),
-                          json={"id": target_id, "certificate_id": cert_id})
-    assert r.status_code == 200, r.text
-
-
-async def record(client: httpx.AsyncClient, token: str, cert_id: int) -> dict[str, Any]:
-    r = await client.get(f"/api/v1/certificates/{cert_id}/deployments", headers=bearer(token))
-    assert r.status_code == 200, r.text
-    (only,) = r.json()["data"]["deployments"]
-    return dict(only)
-
-
-async def wait_record(client: httpx.AsyncClient, token: str, cert_id: int, *,
-                      serial: str | None = None, error: bool = False, cleared: bool = False,
-                      within: float = 30) -> dict[str, Any]:
-    """Poll the certificate's deployment record until it has the serial (and, `cleared`, no
-    error left), or an error."""
-    deadline = time.monotonic() + within
-    while True:
-        found = await record(client, token, cert_id)
-        if (serial and found["serial"] == serial and not (cleared and found["last_error"])) \
-                or (error and found["last_error"]):
-            return found
-        if time.monotonic() >= deadline:
-            jobs = await Job.filter(kind="deploy").values("status", "attempts", "last_error")
-            raise AssertionError(f"{found} {jobs}")
-        await asyncio.sleep(0.1)
 
 
 async def check(client: httpx.AsyncClient, token: str, target_id: int) -> dict[str, Any]:
@@ -115,7 +78,7 @@ async def test_issued_then_renewed_certificates_reach_nginx_over_ssh(
     async with live_casp(settings, port) as client:
         token = await user_token(client)
         cert = await issue_http01(client, token, "deploy")
-        target = await create(client, token, ssh_target(sshd, nginx))
+        target = await create_target(client, token, ssh_target(sshd, nginx))
         assert "private_key" not in target and target["host_key"] is None
         await attach(client, token, target["id"], cert["id"])
 
@@ -161,7 +124,7 @@ async def test_a_changed_host_key_is_refused_and_notified(settings: Settings, po
     async with live_casp(settings, port) as client:
         token = await user_token(client)
         cert = await issue_http01(client, token, "hostkey")
-        target = await create(client, token, ssh_target(  # the host key given, pinned
+        target = await create_target(client, token, ssh_target(  # the host key given, pinned
             sshd, nginx, host_key=public_line(sshd.host_key),
             fullchain_path=str(nginx.cert_dir / "{name}-{id}.pem"),
             key_path=str(nginx.cert_dir / "{name}-{id}.key")))
@@ -181,7 +144,7 @@ async def test_a_changed_host_key_is_refused_and_notified(settings: Settings, po
         assert not chain.exists()  # nothing was uploaded
         assert await inbox_types(client, token) == ["deployment_failed", "certificate_issued"]
         await asyncio.sleep(3)  # not retried: a refusal, not an outage
-        assert (await record(client, token, cert["id"]))["failed_attempts"] == 1
+        assert (await deployment_record(client, token, cert["id"]))["failed_attempts"] == 1
 
         # The user checks the new key and pins it: the next deployment goes through.
         r = await client.patch(f"/api/v1/deployment-targets/{target['id']}",
@@ -203,14 +166,14 @@ async def test_an_unreachable_host_is_retried_and_notified(settings: Settings, p
             "name": "gone", "kind": "ssh", "host": "127.0.0.1", "port": free_port(),
             "username": "deploy", "private_key": new_key().export_private_key().decode(),
             "fullchain_path": "/srv/tls/fullchain.pem", "key_path": "/srv/tls/privkey.pem"}
-        target = await create(client, token, body)
+        target = await create_target(client, token, body)
         await attach(client, token, target["id"], cert["id"])
         failed = await wait_record(client, token, cert["id"], error=True)
         assert f"127.0.0.1:{body['port']}" in failed["last_error"]
         assert failed["serial"] is None and not failed["up_to_date"]
         # The queue's backoff: tried again 2 s after the first failure.
         deadline = time.monotonic() + 15
-        while (await record(client, token, cert["id"]))["failed_attempts"] < 2:
+        while (await deployment_record(client, token, cert["id"]))["failed_attempts"] < 2:
             assert time.monotonic() < deadline
             await asyncio.sleep(0.2)
         assert await inbox_types(client, token) == ["deployment_failed", "certificate_issued"]
@@ -223,9 +186,9 @@ async def test_a_failing_reload_and_an_unknown_key_are_reported(
     async with live_casp(settings, port) as client:
         token = await user_token(client)
         cert = await issue_http01(client, token, "reload")
-        broken = await create(client, token, ssh_target(
+        broken = await create_target(client, token, ssh_target(
             sshd, nginx, name="broken reload", reload_command="echo no nginx here >&2; exit 3"))
-        stranger = await create(client, token, ssh_target(
+        stranger = await create_target(client, token, ssh_target(
             sshd, nginx, name="stranger", private_key=new_key().export_private_key().decode(),
             key_path=str(nginx.cert_dir / "other.key")))
         for target in (broken, stranger):

@@ -11,19 +11,15 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from app.acme.interface import Challenge
-from app.config import Settings
 from app.runtime import current
 from app.services.certificates.challenges import IssuanceHooks
 from app.services.dnsproviders import records as provider_records
 from models.dns_credential import DnsCredential, DnsProviderRecord
-from tests.support import require_binary
-from tests.support.acme import add_domain, casp_settings, request_cert, user_token, wait_for
+from tests.support.acme import request_cert, user_token, wait_for
 from tests.support.app import raw_database
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
@@ -32,10 +28,17 @@ from tests.support.live import live_casp
 from tests.support.net import free_port
 from tests.support.pdns import PowerDns
 from tests.support.pebble import PebbleFactory, PebbleServer
+from tests.support.reach import (
+    ACCOUNT,
+    add_credential,
+    pdns_body,
+    pebble_through,
+    provider_domain,
+    provider_settings,
+)
 from tests.support.rest import assert_error, bearer
 
 pytestmark = pytest.mark.slow  # real Pebble, PowerDNS and BIND
-ACCOUNT = "/api/v1/account.php"
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +50,8 @@ def casp_port() -> int:
 def pdns_ca(pebble_factory: PebbleFactory, powerdns: PowerDns,
             casp_port: int) -> Iterator[PebbleServer]:
     """A Pebble whose VA resolves through PowerDNS (pebble_factory's is BIND)."""
-    server = PebbleServer(powerdns.address, http_port=casp_port,
-                          pebble=require_binary("pebble", "pebble"))
-    server.start()
-    try:
+    with pebble_through(powerdns, casp_port) as server:
         yield server
-    finally:
-        server.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -61,51 +59,25 @@ def bind_ca(pebble_factory: PebbleFactory, casp_port: int) -> PebbleServer:
     return pebble_factory(http_port=casp_port)
 
 
-def _settings(tmp: Path, ca: PebbleServer, bind: BindServer, port: int,
-              resolver: str) -> Settings:
-    return casp_settings(tmp / "data", ca, bind, port, dns_resolver=resolver,
-                         dns_providers_allow_private=True)
-
-
-async def _credential(client: httpx.AsyncClient, token: str, **body: Any) -> httpx.Response:
-    return await client.post(f"{ACCOUNT}?action=add-dns-credential", headers=bearer(token),
-                             json=body)
-
-
-def _pdns_body(powerdns: PowerDns, key: str | None = None) -> dict[str, Any]:
-    return {"provider": "powerdns", "label": "my pdns", "zone": powerdns.zone,
-            "credentials": {"auth_token": key or powerdns.api_key,
-                            "pdns_server": powerdns.api_url}}
-
-
-async def _provider_domain(client: httpx.AsyncClient, token: str, name: str,
-                           credential_id: int) -> None:
-    domain = await add_domain(client, token, name)
-    r = await client.post("/api/v1/domains.php?action=set-dns-provider", headers=bearer(token),
-                          json={"id": domain["id"], "dns_credential_id": credential_id})
-    assert r.status_code == 200, r.text
-    assert r.json()["data"]["dns_credential_id"] == credential_id
-
-
 async def test_powerdns_issues_a_wildcard_and_removes_its_records(
         tmp_path: Path, pdns_ca: PebbleServer, powerdns: PowerDns, bind_server: BindServer,
         casp_port: int):
-    settings = _settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
+    settings = provider_settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
     name = f"w{casp_port}.{powerdns.zone}"
     async with live_casp(settings, casp_port) as client:
         token = await user_token(client)
-        wrong = await _credential(client, token, **_pdns_body(powerdns, "not-the-key"))
+        wrong = await add_credential(client, token, **pdns_body(powerdns, "not-the-key"))
         error = assert_error(wrong, 400, "VALIDATION_ERROR")
         assert error["details"]["fields"] == {"credentials": error["message"]}
         assert "the check failed" in error["message"] and "HTTP 401" in error["message"]
         assert "not-the-key" not in wrong.text
 
-        r = await _credential(client, token, **_pdns_body(powerdns))
+        r = await add_credential(client, token, **pdns_body(powerdns))
         assert r.status_code == 200, r.text
         saved = r.json()["data"]
         assert saved["provider"] == "powerdns" and saved["label"] == "my pdns"
         assert set(saved) == {"id", "provider", "label", "zone", "created_at", "last_used_at"}
-        await _provider_domain(client, token, name, saved["id"])
+        await provider_domain(client, token, name, saved["id"])
 
         cert = await request_cert(client, token, domains=[f"*.{name}", name])
         done = await wait_for(client, token, cert["id"])
@@ -125,12 +97,12 @@ async def test_powerdns_issues_a_wildcard_and_removes_its_records(
 async def test_a_credential_the_provider_stops_accepting_fails_clearly(
         tmp_path: Path, pdns_ca: PebbleServer, powerdns: PowerDns, bind_server: BindServer,
         casp_port: int):
-    settings = _settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
+    settings = provider_settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
     name = f"k{casp_port}.{powerdns.zone}"
     async with live_casp(settings, casp_port) as client:
         token = await user_token(client)
-        saved = (await _credential(client, token, **_pdns_body(powerdns))).json()["data"]
-        await _provider_domain(client, token, name, saved["id"])
+        saved = (await add_credential(client, token, **pdns_body(powerdns))).json()["data"]
+        await provider_domain(client, token, name, saved["id"])
         # The key is revoked at the provider (here: the stored one replaced by a stale one).
         row = await DnsCredential.get(id=saved["id"])
         row.secret_encrypted = current().box.encrypt(json.dumps(
@@ -157,12 +129,12 @@ async def test_records_are_removed_after_a_failed_challenge(
         casp_port: int):
     """casp writes to PowerDNS and sees the record there; this CA looks in BIND and finds
     none: the challenge fails, and casp takes its record down."""
-    settings = _settings(tmp_path, bind_ca, bind_server, casp_port, powerdns.address)
+    settings = provider_settings(tmp_path, bind_ca, bind_server, casp_port, powerdns.address)
     name = f"f{casp_port}.{powerdns.zone}"
     async with live_casp(settings, casp_port) as client:
         token = await user_token(client)
-        saved = (await _credential(client, token, **_pdns_body(powerdns))).json()["data"]
-        await _provider_domain(client, token, name, saved["id"])
+        saved = (await add_credential(client, token, **pdns_body(powerdns))).json()["data"]
+        await provider_domain(client, token, name, saved["id"])
         cert = await request_cert(client, token, domains=[name])
         done = await wait_for(client, token, cert["id"])
         assert done["status"] == "failed"
@@ -178,12 +150,12 @@ async def test_records_left_by_a_dead_attempt_are_removed_by_the_sweep(
         casp_port: int):
     """A worker killed after writing (its rows saved, nothing removed): the sweep removes
     what is older than any attempt lasts, and leaves what a running attempt may still use."""
-    settings = _settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
+    settings = provider_settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
     old, fresh = f"_acme-challenge.o{casp_port}.{powerdns.zone}", \
         f"_acme-challenge.n{casp_port}.{powerdns.zone}"
     async with live_casp(settings, casp_port) as client:
         token = await user_token(client)
-        saved = (await _credential(client, token, **_pdns_body(powerdns))).json()["data"]
+        saved = (await add_credential(client, token, **pdns_body(powerdns))).json()["data"]
         row = await DnsCredential.get(id=saved["id"])
         await provider_records.write(41, row, old, "left-by-a-dead-worker")
         assert powerdns.txt(old) == ["left-by-a-dead-worker"]
@@ -201,7 +173,7 @@ async def test_records_left_by_a_dead_attempt_are_removed_by_the_sweep(
 
 async def test_rfc2136_to_the_users_bind_through_graphql(
         tmp_path: Path, bind_ca: PebbleServer, bind_server: BindServer, casp_port: int):
-    settings = _settings(tmp_path, bind_ca, bind_server, casp_port, bind_server.address)
+    settings = provider_settings(tmp_path, bind_ca, bind_server, casp_port, bind_server.address)
     settings = dataclasses.replace(settings, dns_zone=None, dns_update_server=None,
                                    dns_tsig_key=None)  # no delegation: the user's own server
     name = f"r{casp_port}.{bind_server.users_zone.rstrip('.')}"
@@ -241,7 +213,7 @@ async def test_a_crash_mid_attempt_removes_what_it_wrote(
         casp_port: int, monkeypatch: pytest.MonkeyPatch):
     """The first attempt dies of an unexpected error once its records are up: they are
     removed as the attempt ends, and the worker's retry issues."""
-    settings = _settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
+    settings = provider_settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
     name = f"c{casp_port}.{powerdns.zone}"
     record = f"_acme-challenge.{name}"
     seen: list[list[str]] = []
@@ -257,8 +229,8 @@ async def test_a_crash_mid_attempt_removes_what_it_wrote(
     monkeypatch.setattr(IssuanceHooks, "_publish_dns", crashing)
     async with live_casp(settings, casp_port) as client:
         token = await user_token(client)
-        saved = (await _credential(client, token, **_pdns_body(powerdns))).json()["data"]
-        await _provider_domain(client, token, name, saved["id"])
+        saved = (await add_credential(client, token, **pdns_body(powerdns))).json()["data"]
+        await provider_domain(client, token, name, saved["id"])
         cert = await request_cert(client, token, domains=[name])
         done = await wait_for(client, token, cert["id"], within=30)
         assert done["status"] == "issued", done["last_error"]

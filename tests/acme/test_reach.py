@@ -5,44 +5,58 @@ which then serves it. Real Pebble (resolving through PowerDNS), sshd and nginx."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 
-from tests.acme.test_deployments import attach, create, ssh_target, wait_record
-from tests.acme.test_dns_providers import (  # noqa: F401 (casp_port, pdns_ca: fixtures)
-    _credential,
-    _pdns_body,
-    _provider_domain,
-    _settings,
-    casp_port,
-    pdns_ca,
-)
 from tests.support.acme import request_cert, user_token, wait_for
 from tests.support.certs import verify_chain
 from tests.support.dns import BindServer
 from tests.support.live import live_casp
+from tests.support.net import free_port
 from tests.support.pdns import PowerDns
 from tests.support.pebble import PebbleServer
+from tests.support.reach import (
+    add_credential,
+    attach,
+    create_target,
+    pdns_body,
+    pebble_through,
+    provider_domain,
+    provider_settings,
+    ssh_target,
+    wait_record,
+)
 from tests.support.sshd import Nginx, SshServer, served_serial
 
 pytestmark = pytest.mark.slow  # real Pebble, PowerDNS, BIND, sshd and nginx
 
 
+@pytest.fixture
+def casp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def pdns_ca(powerdns: PowerDns, casp_port: int) -> Iterator[PebbleServer]:
+    with pebble_through(powerdns, casp_port) as server:
+        yield server
+
+
 async def test_from_a_provider_credential_to_a_wildcard_served_by_nginx(
-        tmp_path: Path, pdns_ca: PebbleServer, powerdns: PowerDns,  # noqa: F811
-        bind_server: BindServer, casp_port: int, sshd: SshServer,  # noqa: F811
-        nginx: Nginx) -> None:
-    settings = _settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
+        tmp_path: Path, pdns_ca: PebbleServer, powerdns: PowerDns, bind_server: BindServer,
+        casp_port: int, sshd: SshServer, nginx: Nginx) -> None:
+    settings = provider_settings(tmp_path, pdns_ca, bind_server, casp_port, powerdns.address)
     ca = pdns_ca
     name = f"r{casp_port}.{powerdns.zone}"
     async with live_casp(settings, casp_port) as client:
         token = await user_token(client)
-        saved = await _credential(client, token, **_pdns_body(powerdns))
+        saved = await add_credential(client, token, **pdns_body(powerdns))
         assert saved.status_code == 200, saved.text
-        await _provider_domain(client, token, name, saved.json()["data"]["id"])
-        target = await create(client, token, ssh_target(sshd, nginx))
+        await provider_domain(client, token, name, saved.json()["data"]["id"])
+        target = await create_target(client, token, ssh_target(sshd, nginx))
 
         cert = await request_cert(client, token, domains=[f"*.{name}", name])
         await attach(client, token, target["id"], cert["id"])  # before it is issued
