@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Scope
 
-from app import db, metrics, ops
+from app import dashboard, db, metrics, ops
 from app.acme.interface import Acme
 from app.clock import Clock
 from app.config import Settings
@@ -43,6 +43,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
         assets_route(),  # /static/graphiql/*: the GraphQL explorer's files, no CDN
+        *dashboard.routes(),  # / and /static/dashboard/*: the web dashboard (web/)
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),
         *([] if settings.metrics_listen else [metrics_route()]),

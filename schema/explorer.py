@@ -10,21 +10,16 @@ subresource integrity.
 from __future__ import annotations
 
 import functools
-import gzip
-import hashlib
 import html
 import json
-import re
-from base64 import b64encode
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+
+from app.assets import PAGE_HEADERS, Asset, serve, socket_sources
 
 STATIC_DIR = Path(str(resources.files("app"))) / "static" / "graphiql"
 PREFIX = "/static/graphiql"
@@ -33,33 +28,10 @@ MANIFEST = "VERSIONS.json"
 OWN_STYLES = ("explorer.css",)
 OWN_SCRIPTS = ("explorer.js",)
 
-CONTENT_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-}
-IMMUTABLE = "public, max-age=31536000, immutable"
 # GraphiQL's dialogs (settings, short keys) lock the page's scrolling with a <style> element
 # that react-remove-scroll-bar adds; with explorer.css (no body margin, no scrollbar) its
 # text is always the same, so its hash is allowed rather than 'unsafe-inline'.
 SCROLL_LOCK_STYLE = "'sha256-Y/huXlwoYkVyQlxwSVcCi1RCDGDCSVBzDt0hYP9qlTc='"
-# A Host header safe to repeat in the CSP (host, IPv4, [IPv6], optional port).
-_HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
-
-
-@dataclass(frozen=True)
-class Asset:
-    path: Path
-    sri: str  # "sha384-...": the integrity attribute, and the ETag
-    versioned: bool  # the URL names the version (vendored) or carries ?v= (casp's own)
-
-    @property
-    def digest(self) -> str:
-        """A short, URL-safe form of the SRI for ?v= cache busting."""
-        return hashlib.sha256(self.sri.encode()).hexdigest()[:16]
-
-
-def _sri(data: bytes) -> str:
-    return f"sha384-{b64encode(hashlib.sha384(data).digest()).decode()}"
 
 
 @functools.cache
@@ -81,7 +53,7 @@ def assets() -> dict[str, Asset]:
                 found[name] = Asset(STATIC_DIR / name, entry["sri"], versioned=True)
     for name in (*OWN_STYLES, *OWN_SCRIPTS):
         path = STATIC_DIR / name
-        found[name] = Asset(path, _sri(path.read_bytes()), versioned=False)
+        found[name] = Asset.own(path)
     return found
 
 
@@ -125,10 +97,7 @@ def content_security_policy(request: Request) -> str:
     """This origin only (and one known style element, above); the fonts are data: URLs
     inside GraphiQL's CSS; the fetcher may open a WebSocket to the same host for
     subscriptions."""
-    connect = ["'self'"]
-    host = request.headers.get("host", "")
-    if _HOST.match(host):
-        connect += [f"ws://{host}", f"wss://{host}"]
+    connect = ["'self'", *socket_sources(request)]
     return "; ".join([
         "default-src 'none'",
         "script-src 'self'",
@@ -144,47 +113,12 @@ def content_security_policy(request: Request) -> str:
 
 def page_response(request: Request) -> HTMLResponse:
     return HTMLResponse(page(request.scope.get("root_path", "")), headers={
-        "Content-Security-Policy": content_security_policy(request),
-        "Cache-Control": "no-store",  # as every /graphql answer (schema/build.py)
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
-    })
-
-
-@functools.cache
-def _gzipped(path: Path) -> bytes:
-    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
-
-
-@functools.cache
-def _plain(path: Path) -> bytes:
-    return path.read_bytes()
+        "Content-Security-Policy": content_security_policy(request), **PAGE_HEADERS})
 
 
 async def asset(request: Request) -> Response:
-    """GET /static/graphiql/{name}: a file the page loads, cached for a year when its URL
-    names its version, gzipped when the browser takes it (compressed once, kept)."""
-    name = request.path_params["name"]
-    found = assets().get(name)
-    if found is None:
-        raise HTTPException(404)
-    fresh = found.versioned or request.query_params.get("v") == found.digest
-    headers = {
-        "Cache-Control": IMMUTABLE if fresh else "no-cache",
-        "ETag": f'"{found.sri}"',
-        "Vary": "Accept-Encoding",
-        "X-Content-Type-Options": "nosniff",
-    }
-    media_type = CONTENT_TYPES[found.path.suffix]
-    if headers["ETag"] in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        body = await run_in_threadpool(_gzipped, found.path)
-        headers["Content-Encoding"] = "gzip"
-    else:
-        body = await run_in_threadpool(_plain, found.path)
-    return Response(body, media_type=media_type, headers=headers)
+    """GET /static/graphiql/{name}: a file the page loads (app/assets.serve)."""
+    return await serve(request, assets().get(request.path_params["name"]))
 
 
 def assets_route() -> Route:

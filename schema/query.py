@@ -21,7 +21,13 @@ from schema.selection import asks_any
 from schema.types.account import Account
 from schema.types.certificate import DETAIL_ONLY, Certificate, CertificatePage, Download
 from schema.types.domain import Domain, DomainList
-from schema.types.enums import CaProvider, CertificateStatus, DownloadFormat, value
+from schema.types.enums import (
+    CaProvider,
+    CertificateOrder,
+    CertificateStatus,
+    DownloadFormat,
+    value,
+)
 from schema.types.notification import Notification, NotificationPage, NotificationSettings
 from schema.types.renewal import CaProviderInfo, RenewalStats
 
@@ -38,8 +44,8 @@ class Query(DnsProviderQueries, DeploymentQueries):
     async def me(self, info: Info) -> Account:
         return Account.of(accounts.account_of(await info.context.user()))
 
-    @strawberry.field(description="Your certificates, newest first, a page at a time; each "
-                                  "filter given narrows the list")
+    @strawberry.field(description="Your certificates, newest first (or as `order` says), a "
+                                  "page at a time; each filter given narrows the list")
     async def certificates(
             self, info: Info,
             status: Annotated[CertificateStatus | None, strawberry.argument(
@@ -53,13 +59,15 @@ class Query(DnsProviderQueries, DeploymentQueries):
                             f"insensitive; at most {certificates.MAX_SEARCH} characters)",
             )] = None,
             page: Annotated[int | None, PAGE] = None,
-            per_page: Annotated[int | None, PER_PAGE] = None) -> CertificatePage:
+            per_page: Annotated[int | None, PER_PAGE] = None,
+            order: Annotated[CertificateOrder | None, strawberry.argument(
+                description="The list's order (default NEWEST)")] = None) -> CertificatePage:
         lister = (certificates.list_certificates if asks_any(info, "certificates", DETAIL_ONLY)
                   else certificates.list_summaries)  # the summary's columns are enough
         found = await lister(
             user=await info.context.user(), status=value(status),
             ca_provider=value(ca_provider), search=search, page=page, per_page=per_page,
-            ca_name=ca_name)
+            ca_name=ca_name, order=value(order))
         return CertificatePage(certificates=[Certificate.of(c) for c in found.items],
                                total=found.total, page=found.page, per_page=found.per_page,
                                pages=found.pages)

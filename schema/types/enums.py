@@ -27,6 +27,14 @@ class CertificateStatus(Enum):  # app.services.certificates.records.STATUSES
         "revoked", description="Revoked at the CA: no longer trusted")
 
 
+@strawberry.enum(description="The order of a certificate list")
+class CertificateOrder(Enum):  # app.services.certificates.listing.ORDERS
+    NEWEST = strawberry.enum_value("newest", description="Newest request first (the default)")
+    EXPIRES_SOONEST = strawberry.enum_value(
+        "expires", description="Soonest expiry first; those without an expiry (pending, "
+                               "failed) last")
+
+
 @strawberry.enum(description="Whether a domain's user holds its name")
 class OwnershipStatus(Enum):  # app.services.domains.holders.OWNERSHIP
     HELD = strawberry.enum_value(

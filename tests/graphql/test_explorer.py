@@ -10,7 +10,6 @@ import dataclasses
 import hashlib
 import importlib.util
 import json
-import os
 import sys
 import time
 import tomllib
@@ -28,7 +27,7 @@ from app.config import Settings
 from app.services.certificates.saving import save
 from models.certificate import Certificate
 from schema import explorer
-from tests.support import find_binary
+from tests.support.browser import OFFLINE, WATCH_CSP, chromium
 from tests.support.live import live_casp
 from tests.support.net import free_port
 from tests.support.rest import bearer, login, register
@@ -180,30 +179,6 @@ def test_vendored_files_are_package_data():
 
 
 # ---------------------------------------------------------------- the browser test
-
-def chromium() -> str:
-    """Debian's Chromium; skip without it, except in CI (CI set), where it must be there."""
-    path = find_binary("chromium")
-    why = "`chromium` not found: apt-get install chromium (./dev test does it)"
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        path, why = None, "playwright is not installed: pip install -e '.[test]'"
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{why}; it is needed in CI")
-        pytest.skip(why)
-    return path
-
-
-# Name resolution fails for every host but casp's address: belt and braces beside the
-# request interception below, which aborts (and records) anything not sent to casp.
-OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
-
-WATCH_CSP = """window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-});"""
 
 RESULT = """() => {
   const el = document.querySelector(".result-window .CodeMirror");

@@ -20,6 +20,14 @@ from app import reads
 from app.db import placeholders
 from models.certificate import Certificate
 
+# How a page is ordered: newest first (the seed's list), or soonest expiry first (a
+# dashboard's view: what needs attention); certificates without an expiry (pending, failed)
+# come after those with one. Both end on the id, so pages never overlap.
+ORDERS = {
+    "newest": '"created_at" DESC, "id" DESC',
+    "expires": '"expires_at" IS NULL, "expires_at" ASC, "id" DESC',
+}
+
 
 @dataclass(frozen=True)
 class ListFilter:
@@ -29,6 +37,7 @@ class ListFilter:
     status: str | None = None
     ca_provider: str | None = None
     search: str | None = None  # lower case; matched anywhere in the names
+    order: str = "newest"  # a key of ORDERS
 
     def where(self, db: BaseDBAsyncClient) -> tuple[str, list[Any]]:
         terms = [("user_id", "=", self.user_id), ("status", "=", self.status),
@@ -55,7 +64,7 @@ def _converters(columns: tuple[str, ...]) -> list[tuple[str, Field[Any]]]:
 
 async def _page(where: ListFilter, select: str, limit: int,
                 offset: int) -> tuple[int, list[dict[str, Any]]]:
-    """The total of certificates matching `where`, and one page of their rows, newest first."""
+    """The total of certificates matching `where`, and one page of their rows in its order."""
     db = Certificate._meta.db
     condition, values = where.where(db)
     counted = await reads.select(
@@ -67,7 +76,7 @@ async def _page(where: ListFilter, select: str, limit: int,
     limit_mark, offset_mark = placeholders(db, len(values) + 2)[-2:]
     rows = await reads.select(
         db, f'SELECT {select} FROM "certificates" WHERE {condition} '  # noqa: S608
-        f'ORDER BY "created_at" DESC, "id" DESC LIMIT {limit_mark} OFFSET {offset_mark}',
+        f'ORDER BY {ORDERS[where.order]} LIMIT {limit_mark} OFFSET {offset_mark}',
         [*values, limit, offset])
     return total, [dict(row) for row in rows]
 

@@ -198,7 +198,8 @@ class _Listing:
 
 
 def _listing(user: User, status: str | None, ca_provider: str | None, search: str | None,
-             page: int | None, per_page: int | None, ca_name: str | None = None) -> _Listing:
+             page: int | None, per_page: int | None, ca_name: str | None = None,
+             order: str | None = None) -> _Listing:
     page, per_page = paging(page, per_page)
     status = _choice(status, STATUSES, "", "status") if status else None
     ca_name = pick(ca_provider, ca_name).name if ca_provider or ca_name else None
@@ -207,26 +208,30 @@ def _listing(user: User, status: str | None, ca_provider: str | None, search: st
     # search_text is stored lower case, so a plain LIKE on the lowered term is the
     # case-insensitive match (no UPPER() on every row).
     term = search.strip().lower() if search and search.strip() else None
-    return _Listing(ListFilter(user.id, status, ca_name, term), page, per_page)
+    order = _choice(order, tuple(listing.ORDERS), "", "order") if order else "newest"
+    return _Listing(ListFilter(user.id, status, ca_name, term, order), page, per_page)
 
 
 async def list_certificates(*, user: User, status: str | None = None,
                             ca_provider: str | None = None, search: str | None = None,
                             page: int | None = None, per_page: int | None = None,
-                            ca_name: str | None = None) -> Page[CertificateDetail]:
-    """A page of whole certificates, newest first, and the total."""
+                            ca_name: str | None = None,
+                            order: str | None = None) -> Page[CertificateDetail]:
+    """A page of whole certificates, newest first (or soonest expiry first: order
+    "expires"), and the total."""
     return await _listing(user, status, ca_provider, search, page, per_page,
-                          ca_name).details()
+                          ca_name, order).details()
 
 
 async def list_summaries(*, user: User, status: str | None = None,
                          ca_provider: str | None = None, search: str | None = None,
                          page: int | None = None, per_page: int | None = None,
-                         ca_name: str | None = None) -> Page[CertificateSummary]:
+                         ca_name: str | None = None,
+                         order: str | None = None) -> Page[CertificateSummary]:
     """The same page as list_certificates, as summaries read from SUMMARY_COLUMNS only (in
     SQL: the list is the busiest read of the API, see listing.py)."""
     return await _listing(user, status, ca_provider, search, page, per_page,
-                          ca_name).summaries()
+                          ca_name, order).summaries()
 
 
 async def verify_certificate(*, user: User, id: int) -> CertificateDetail:
