@@ -9,6 +9,7 @@ import functools
 import gc
 import getpass
 import importlib
+import logging
 import signal
 import socket
 import sys
@@ -23,6 +24,8 @@ from app.errors import AppError, ValidationFailed
 from app.jobs.tasks import make_worker
 from app.runtime import Runtime, install
 from app.services.accounts import admin
+
+log = logging.getLogger("casp")
 
 
 def _migrate(settings: Settings) -> None:
@@ -67,7 +70,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # follow --host and --port unless CASP_PUBLIC_URL is set.
     serving = settings.serving_at(options["host"], options["port"])
     config = uvicorn.Config(functools.partial(_create_app, serving), factory=True, **options)
-    server = _Server(config, _MetricsListener.of(settings))
+    server = _Server(config, _MetricsListener.of(settings), serving.public_url)
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(server.serve())
     return 0 if server.started else 3  # 3: uvicorn's own "could not start"
@@ -105,13 +108,18 @@ class _Server(uvicorn.Server):
     """The app's server; with a metrics listener, that one serves from when the app's
     lifespan has installed the runtime /metrics reads until before it shuts down."""
 
-    def __init__(self, config: uvicorn.Config, beside: _MetricsListener | None):
+    def __init__(self, config: uvicorn.Config, beside: _MetricsListener | None,
+                 public_url: str = ""):
         super().__init__(config)
         self.beside = beside
+        self.public_url = public_url
         self.beside_task: asyncio.Task[None] | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        if self.started and self.public_url:  # the line a newcomer looks for
+            log.info("casp is up: open %s/ in a browser (the dashboard; GraphQL at /graphql, "
+                     "REST at /api/v1/)", self.public_url)
         if self.beside is not None and not self.should_exit:
             self.beside_task = asyncio.create_task(
                 self.beside.serve(sockets=self.beside.sockets))

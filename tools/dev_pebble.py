@@ -15,6 +15,7 @@ import datetime
 import ipaddress
 import json
 import os
+import shlex
 import shutil
 import signal
 import ssl
@@ -39,10 +40,16 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
                                                          or "data"))
     p.add_argument("--casp-port", type=int, default=int(os.environ.get("CASP_PORT") or 8000),
                    help="where casp serves: Pebble checks http-01 there (default 8000)")
-    p.add_argument("--port", type=int, default=14000, help="Pebble's ACME directory")
-    p.add_argument("--management-port", type=int, default=15000, help="Pebble's roots")
-    p.add_argument("--dns-port", type=int, default=8053, help="challtestsrv's DNS")
-    p.add_argument("--dns-management-port", type=int, default=8055)
+    # CASP_DEV_PEBBLE_PORTS="14000,15000,8053,8055" moves all four (`./dev run` passes none).
+    ports = [int(p) for p in (os.environ.get("CASP_DEV_PEBBLE_PORTS")
+                              or "14000,15000,8053,8055").split(",")]
+    p.add_argument("--port", type=int, default=ports[0], help="Pebble's ACME directory")
+    p.add_argument("--management-port", type=int, default=ports[1], help="Pebble's roots")
+    p.add_argument("--dns-port", type=int, default=ports[2], help="challtestsrv's DNS")
+    p.add_argument("--dns-management-port", type=int, default=ports[3])
+    p.add_argument("--as", dest="as_ca", metavar="NAME",
+                   help="offer Pebble as a custom CA of this name (`./dev run`: 'local') "
+                        "instead of in place of Let's Encrypt; the real CAs stay as they are")
     return p.parse_args(argv)
 
 
@@ -101,11 +108,38 @@ def write_config(folder: Path, opts: argparse.Namespace, cert: Path, key: Path) 
     return path
 
 
+LOCAL_TITLE = "Local test CA (Pebble): for trying casp out, trusted by no browser"
+
+
+def trust_bundle(folder: Path) -> Path:
+    """The system's roots and Pebble's API root in one file: casp then trusts Pebble's API
+    without distrusting the real CAs beside it."""
+    paths = ssl.get_default_verify_paths()
+    system = Path(paths.cafile or paths.openssl_cafile or "/etc/ssl/certs/ca-certificates.crt")
+    roots = system.read_bytes() if system.is_file() else b""
+    path = folder / "trust.pem"
+    path.write_bytes(roots + b"\n" + (folder / "minica.pem").read_bytes())
+    return path
+
+
+def ca_settings(folder: Path, opts: argparse.Namespace) -> dict[str, str]:
+    """Pebble in place of Let's Encrypt, or (--as NAME) as a custom CA beside the six."""
+    directory = f"https://{HOST}:{opts.port}/dir"
+    if not opts.as_ca:
+        return {"CASP_CA_LETSENCRYPT_DIRECTORY": directory,
+                "CASP_ACME_CA_BUNDLE": str((folder / "minica.pem").resolve())}
+    prefix = f"CASP_CA_{opts.as_ca.upper()}"
+    others = [n for n in os.environ.get("CASP_CUSTOM_CAS", "").split(",") if n.strip()]
+    return {"CASP_CUSTOM_CAS": ",".join([*others, opts.as_ca]),
+            f"{prefix}_DIRECTORY": directory, f"{prefix}_NAME": LOCAL_TITLE,
+            f"{prefix}_EAB": "none",
+            "CASP_ACME_CA_BUNDLE": str(trust_bundle(folder).resolve())}
+
+
 def settings(folder: Path, opts: argparse.Namespace) -> dict[str, str]:
     """What casp needs to issue from this Pebble through http-01."""
     return {
-        "CASP_CA_LETSENCRYPT_DIRECTORY": f"https://{HOST}:{opts.port}/dir",
-        "CASP_ACME_CA_BUNDLE": str((folder / "minica.pem").resolve()),
+        **ca_settings(folder, opts),
         # casp's own look-ups (CAA, the domain check) see the names as Pebble does
         "CASP_DNS_RESOLVER": f"{HOST}:{opts.dns_port}",
         "CASP_HTTP01_PORT": str(opts.casp_port),
@@ -160,9 +194,14 @@ def fetch_root(folder: Path, opts: argparse.Namespace,
 
 
 def announce(folder: Path, opts: argparse.Namespace, root: Path) -> None:
-    lines = [f"export {name}={value}" for name, value in settings(folder, opts).items()]
+    lines = [f"export {name}={shlex.quote(value)}"
+             for name, value in settings(folder, opts).items()]
     env_file = folder / "casp.env"
     env_file.write_text("\n".join(lines) + "\n")
+    if opts.as_ca:  # `./dev run` reads the file and says the rest
+        print(f"local test CA (Debian's Pebble) up as {opts.as_ca!r}; its log: "
+              f"{folder / 'pebble.log'}", flush=True)
+        return
     print("Pebble (ACME test CA) and challtestsrv (its DNS: every name is 127.0.0.1) are up.",
           f"casp needs these settings (also in {env_file}):", "", *lines, "",
           f"then, in another terminal: . {env_file} && ./dev run --port {opts.casp_port}",
