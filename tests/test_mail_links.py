@@ -18,6 +18,7 @@ from tests.support.rest import PASSWORD
 pytestmark = pytest.mark.slow  # casp serve as a process
 
 VERIFY = re.compile(r"https?://\S+action=verify-email&token=\S+")
+DASHBOARD = re.compile(r"https?://\S+/#/verify-email\?token=\S+")
 
 
 def _register(base: str, email: str = "me@example.com") -> None:
@@ -50,8 +51,12 @@ def test_the_link_copied_from_the_outbox_file_verifies_the_account(tmp_path: Pat
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     line = next(ln for ln in served.output.splitlines() if "Confirm your email" in ln)
     assert str(eml) in line  # where the whole link is
-    # the whole link, to follow from the terminal: in outbox mode no mail leaves the machine
-    assert f"links: {links[0]}" in line, line
+    # the whole links, to follow from the terminal: in outbox mode no mail leaves the
+    # machine. The dashboard's comes first: a browser opens it (tests/dashboard/).
+    (page,) = DASHBOARD.findall(text)
+    assert page.startswith(f"{served.base}/#/verify-email?token=")
+    assert page.split("token=")[1] == links[0].split("token=")[1]
+    assert f"links: {page} {links[0]}" in line, line
 
 
 def test_domain_instructions_follow_the_port(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ import pytest
 from app.config import Settings
 from tests.support.browser import (
     browser_page,
-    css_id,
     csp_violations,
+    css_id,
     dashboard_link,
     screenshot,
 )
