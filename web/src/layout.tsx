@@ -80,7 +80,7 @@ export function Layout({ path, children, onLang }: { path: string; children: Com
         e.preventDefault();
         document.getElementById('main')?.focus();
       }}>{tNav('skip')}</a>
-      <header class="topbar">
+      <header class={open ? 'topbar open' : 'topbar'}>
         <a class="brand" href="#/">casp</a>
         <button type="button" class="menu-button secondary" aria-expanded={open}
                 aria-controls="nav" onClick={() => setOpen(!open)}>{tNav('menu')}</button>
