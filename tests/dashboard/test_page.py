@@ -4,12 +4,17 @@ only casp's own files with their integrity, and nothing else under /static/dashb
 from __future__ import annotations
 
 import re
+import tomllib
+from fnmatch import fnmatch
+from pathlib import Path
 
 import httpx
 import pytest
 
 from app import dashboard
 from app.assets import sri
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def loads(html: str) -> list[tuple[str, str]]:
@@ -78,3 +83,14 @@ async def test_only_the_bundle_is_served(client: httpx.AsyncClient):
 async def test_page_behind_a_path_prefix_names_its_files_under_it():
     html = dashboard.page("en", "/casp")
     assert all(url.startswith("/casp/static/dashboard/") for url, _ in loads(html))
+
+
+def test_bundle_is_package_data():
+    """A non-editable install (the Docker image) ships the bundle: pyproject lists it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = config["package-data"]["app"]
+    files = [p.relative_to(ROOT / "app").as_posix()
+             for p in dashboard.STATIC_DIR.iterdir() if p.is_file()]
+    assert sorted(p.name for p in dashboard.STATIC_DIR.iterdir()) == sorted(dashboard.FILES)
+    assert all(any(fnmatch(f, pattern) and f.count("/") == pattern.count("/")
+                   for pattern in patterns) for f in files), (files, patterns)
