@@ -7,6 +7,7 @@ report, delete; another user's domain not found; axe; English, Chinese and phone
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +19,11 @@ from tests.support.acme import add_domain, unique, user_token
 from tests.support.browser import (
     axe_violations,
     browser_page,
-    css_id,
     csp_violations,
+    css_id,
     screenshot,
 )
+from tests.support.dns import BindServer
 from tests.support.live import live_casp
 from tests.support.rest import bearer
 
@@ -173,20 +175,37 @@ async def test_add_check_copy_and_delete(live_settings: Settings, port: int):
     assert watch.problems == []
 
 
-async def test_delete_can_be_cancelled(live_settings: Settings, port: int):
+async def test_records_found_caa_blocking_and_delete_cancelled(
+        live_settings: Settings, port: int, bind_server: BindServer):
     origin = f"http://127.0.0.1:{port}"
     name = unique("d")
     async with live_casp(live_settings, port) as client, \
             browser_page(origin) as (page, watch):
         token = await user_token(client)
         added = await add_domain(client, token, name)
+        cname = added["instructions"]["record"]
+        bind_server.add_record(cname["name"], "CNAME", cname["value"] + ".")
+        bind_server.add_record(name, "CAA", '0 issue "ca.example.org"')
         await signed_in(page, origin, token, f"/domains/{added['id']}")
         await page.get_by_role("heading", name=name, exact=True).wait_for()
+        await page.get_by_role("button", name="Check now").click()
+        await page.get_by_text("Everything is set up.").wait_for()
+        await page.get_by_text(f"The CNAME record {cname['name']} points to casp "
+                               f"({cname['value']}).").wait_for()
+        blocked = page.get_by_text(f"The CAA records at {name} stop these certificate "
+                                   "authorities from issuing: ")
+        await blocked.wait_for()
+        assert "letsencrypt" in await blocked.inner_text()
+        await page.get_by_text("issue ca.example.org", exact=True).wait_for()
+        await no_axe(page)
+        await screenshot(page, "en-domains-detail-caa")
+
         page.once("dialog", lambda d: asyncio.ensure_future(d.dismiss()))
         await page.get_by_role("button", name="Delete domain").click()
         await asyncio.sleep(0.3)
         await page.get_by_role("heading", name=name, exact=True).wait_for()
         assert (await graphql(client, token, "{ domains { total } }"))["domains"]["total"] == 1
+        assert await csp_violations(page) == []
     assert watch.blocked == [] and watch.problems == []
 
 
@@ -262,3 +281,43 @@ async def test_chinese_and_phone_width(live_settings: Settings, port: int):
             assert width <= 375, width
             assert await csp_violations(page) == []
         assert watch.blocked == [] and watch.problems == []
+
+
+async def test_dns_credential_choice(live_settings: Settings, port: int,
+                                     bind_server: BindServer):
+    origin = f"http://127.0.0.1:{port}"
+    name = unique("d")
+    key = f"{bind_server.tsig_algorithm}:{bind_server.tsig_key_name}:{bind_server.tsig_secret}"
+    add = """mutation($c: JSON!) { addDnsCredential(provider: "rfc2136", label: "bind",
+               zone: "example.test", credentials: $c) { id } }"""
+    settings = dataclasses.replace(live_settings, dns_providers_allow_private=True)
+    async with live_casp(settings, port) as client, \
+            browser_page(origin) as (page, watch):
+        token = await user_token(client)
+        added = await add_domain(client, token, name)
+        made = await graphql(client, token, add, c={"server": bind_server.address,
+                                                     "tsig_key": key})
+        credential = made["addDnsCredential"]["id"]
+        await signed_in(page, origin, token, f"/domains/{added['id']}")
+        await page.get_by_role("heading", name=name, exact=True).wait_for()
+        await page.get_by_role("button", name="Copy: CNAME record value").wait_for()
+        choice = page.get_by_role("combobox", name="DNS provider credential")
+        assert await choice.input_value() == ""
+        await choice.select_option(str(credential))
+        await page.get_by_role("button", name="Save").click()
+        await page.get_by_text("Saved.").wait_for()
+        await page.get_by_text("Nothing to set up: casp writes the TXT records").wait_for()
+        assert await page.get_by_role("button", name="Copy: CNAME record value").count() == 0
+        api = await graphql(client, token, "query($id: Int!) { domain(id: $id) { "
+                            "dnsCredentialId } }", id=added["id"])
+        assert api["domain"]["dnsCredentialId"] == credential
+        await page.get_by_role("button", name="Check now").click()
+        await page.get_by_text("Your DNS credential works: casp writes the TXT records.").wait_for()
+        await no_axe(page)
+        await screenshot(page, "en-domains-detail-credential")
+        await choice.select_option("")
+        await page.get_by_role("button", name="Save").click()
+        await page.get_by_role("button", name="Copy: CNAME record value").wait_for()
+        assert await csp_violations(page) == []
+    assert watch.blocked == [] and watch.offsite_sockets() == []
+    assert watch.problems == []
