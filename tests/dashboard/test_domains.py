@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from app.config import Settings
-from tests.support.acme import add_domain, unique, user_token
+from tests.support.acme import add_domain, request_cert, unique, user_token
 from tests.support.browser import (
     axe_violations,
     browser_page,
@@ -205,6 +205,16 @@ async def test_records_found_caa_blocking_and_delete_cancelled(
         await asyncio.sleep(0.3)
         await page.get_by_role("heading", name=name, exact=True).wait_for()
         assert (await graphql(client, token, "{ domains { total } }"))["domains"]["total"] == 1
+
+        # refused while a certificate covers it: said in words, with casp's reason
+        cert = await request_cert(client, token, domains=[name])
+        page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+        await page.get_by_role("button", name="Delete domain").click()
+        alert = page.get_by_role("alert")
+        await alert.get_by_text("This domain cannot be deleted while a pending or issued "
+                                "certificate covers it").wait_for()
+        assert f"live certificate(s) [{cert['id']}]" in await alert.inner_text()
+        await page.get_by_role("heading", name=name, exact=True).wait_for()
         assert await csp_violations(page) == []
     assert watch.blocked == [] and watch.problems == []
 

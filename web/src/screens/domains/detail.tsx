@@ -2,7 +2,7 @@
 // ownership record, a check now with its findings and CAA report, its DNS credential, delete.
 import './domains.css';
 import { useEffect, useState } from 'preact/hooks';
-import { gql } from '../../api';
+import { ApiError, gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
 import { href, navigate } from '../../router';
 import {
@@ -26,6 +26,13 @@ const SET_CREDENTIAL = `mutation SetDomainDnsCredential($id: Int!, $dnsCredentia
   setDomainDnsCredential(id: $id, dnsCredentialId: $dnsCredentialId) { ${DOMAIN_FIELDS} } }`;
 
 const DELETE = 'mutation DeleteDomain($id: Int!) { deleteDomain(id: $id) { message } }';
+
+/** An action's error with casp's words shown even when it names a field (the screen has no
+ * such field to show them at). */
+function withoutFields(error: ApiError | null): ApiError | null {
+  return error && Object.keys(error.fields).length > 0
+    ? new ApiError(error.message, error.code, {}, error.retryAfter) : error;
+}
 
 function BackLink() {
   return <p class="domain-back"><a href={href('/domains')}>← {t('back')}</a></p>;
@@ -91,7 +98,12 @@ function Loaded({ domain, onDomain, credentials }: {
       <button type="button" class="danger" onClick={del} disabled={remove.busy}>
         {remove.busy ? t('deleting') : t('delete')}</button>}>
       <BackLink />
-      <ErrorBox error={remove.error} />
+      {remove.error?.code === 'VALIDATION_ERROR'
+        ? <div class="notice error" role="alert">
+            <p>{t('deleteRefused')}</p>
+            <p class="detail"><span>{t('caspSays')}</span> <span lang="en">{remove.error.message}</span></p>
+          </div>
+        : <ErrorBox error={remove.error} />}
       <section class="card domain-card" aria-labelledby="domain-facts">
         <h2 id="domain-facts">{t('facts')}</h2>
         <dl class="facts">
@@ -113,7 +125,7 @@ function Loaded({ domain, onDomain, credentials }: {
           <button type="button" onClick={() => void verify.run()} disabled={verify.busy}>
             {verify.busy ? t('checking') : t('checkNow')}</button>
         </p>
-        <ErrorBox error={verify.error} />
+        <ErrorBox error={withoutFields(verify.error)} />
         <div aria-live="polite" aria-busy={verify.busy ? 'true' : 'false'}>
           {verify.busy ? <Loading label={t('checking')} />
             : report ? <CheckReport report={report} domain={domain} />
@@ -225,7 +237,7 @@ function CredentialChoice({ domain, credentials, onDomain }: {
     <form class="card domain-card" onSubmit={submit} aria-labelledby="domain-credential">
       <h2 id="domain-credential">{t('credential')}</h2>
       <p class="muted">{t('credentialIntro')}</p>
-      <ErrorBox error={save.error} />
+      <ErrorBox error={withoutFields(save.error)} />
       <Select label={t('credential')} value={choice} options={options}
               onValue={(v) => { setChoice(v); setSaved(false); }} />
       <p class="domain-inline">

@@ -105,6 +105,7 @@ export const t = strings({
   deleting: 'Deleting…',
   confirmDelete: 'Delete the domain {name}? Certificates can no longer be requested for it.',
   deleted: 'Deleted {name}.',
+  deleteRefused: 'This domain cannot be deleted while a pending or issued certificate covers it: delete those certificates, or let them expire, first.',
 }, {
   title: '域名',
   intro: '证书可以覆盖您的域名及其下的子域名。添加域名，按详情页的说明完成设置，然后进行检查。',
@@ -208,4 +209,5 @@ export const t = strings({
   deleting: '正在删除…',
   confirmDelete: '确定删除域名 {name} 吗？删除后将无法再为它申请证书。',
   deleted: '已删除 {name}。',
+  deleteRefused: '仍有待签发或已签发的证书覆盖该域名，暂时无法删除：请先删除这些证书，或等待其过期。',
 });
