@@ -238,6 +238,20 @@ async def test_another_users_domain_is_not_found(live_settings: Settings, port: 
         await screenshot(page, "en-domains-not-found")
         await page.get_by_role("link", name="All domains").click()
         await page.get_by_text("You have no domains yet.").wait_for()
+
+        # the same name added second: held by the other user, and how to take it over
+        await add_domain(client, token, theirs)
+        await page.reload()
+        await page.get_by_role("link", name=theirs).wait_for()
+        await page.get_by_text("Held by another user").wait_for()
+        await page.get_by_role("link", name=theirs).click()
+        await page.get_by_text(f"Another user of this casp holds {theirs}.").wait_for()
+        await page.get_by_role("button", name="Check now").click()
+        await page.get_by_text("Something is missing or wrong:").wait_for()
+        proof = f"_casp-verify.{theirs}"
+        await page.get_by_text(f"Another user holds {theirs}; the ownership TXT record "
+                               f"{proof} was not found.").first.wait_for()
+        await no_axe(page)
         assert await csp_violations(page) == []
     assert watch.blocked == [] and watch.offsite_sockets() == []
     assert watch.problems == []
