@@ -184,10 +184,12 @@ export function CopyButton({ text, label }: { text: string; label?: string }) {
     window.setTimeout(() => setState('idle'), 2500);
   };
   return (
-    <button type="button" class="copy secondary small" onClick={copy}
-            aria-label={label ? `${t('copy')}: ${label}` : t('copy')}>
+    <button type="button" class="copy secondary small" onClick={copy}>
+      {/* The name is the visible text plus what is copied (no aria-label that would
+          differ from the text), announced when it changes. */}
       <span aria-live="polite">{state === 'copied' ? t('copied')
         : state === 'failed' ? t('copyFailed') : t('copy')}</span>
+      {label && <span class="visually-hidden"> {label}</span>}
     </button>
   );
 }
