@@ -64,7 +64,7 @@ function Item({ item, onMark, busy }: { item: Notification; busy: boolean;
           {item.read
             ? <span class="visually-hidden">{t('read')}</span>
             : <Badge kind="unread">{t('unread')}</Badge>}
-          <span class="muted"><span class="visually-hidden">{t('received')}: </span>
+          <span class="muted"><span class="visually-hidden">{t('received')} </span>
             <DateTime value={item.createdAt} withRelative /></span>
         </div>
         <h2 id={titleId} lang="en">{item.title}</h2>
