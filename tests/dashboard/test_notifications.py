@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-
 from typing import TYPE_CHECKING
 
 import pytest
@@ -146,6 +145,7 @@ async def test_empty_paging_chinese_and_phone(live_settings: Settings, port: int
             assert await page.get_by_role("button", name="全部标为已读").is_disabled()
             assert await axe_violations(page) == []
             await screenshot(page, "zh-notifications-empty-phone")
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 375
             await page.get_by_label("仅显示未读").check()
             await page.get_by_text("没有未读通知。").wait_for()
             assert await csp_violations(page) == []
@@ -192,5 +192,6 @@ async def test_empty_paging_chinese_and_phone(live_settings: Settings, port: int
             await wait_badge(page, "19")
             assert await axe_violations(page) == []
             await screenshot(page, "en-notifications-phone")
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 375
             assert await csp_violations(page) == []
         assert watch.blocked == [] and watch.offsite_sockets() == [] and watch.problems == []

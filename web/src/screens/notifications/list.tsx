@@ -147,7 +147,7 @@ export function NotificationsList() {
         }} />
         {data && <p class="inbox-count muted">
           {t('unreadSummary', { n: formatNumber(data.unreadCount),
-                                total: formatNumber(unreadOnly ? data.unreadCount : data.total) })}
+                                total: formatNumber(data.total) })}
         </p>}
       </div>
       <p class="inbox-status" role="status" aria-live="polite">{said}</p>

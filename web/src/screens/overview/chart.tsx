@@ -32,10 +32,10 @@ function long(date: Date): string {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(date);
 }
 
-const W = 480;
-const H = 200;
-const TOP = 22;
-const BOTTOM = 26;
+const W = 600;
+const H = 220;
+const TOP = 26;
+const BOTTOM = 30;
 const SIDE = 6;
 const SLOT = (W - 2 * SIDE) / WEEKS;
 const BAR = SLOT * 0.62;
@@ -63,14 +63,15 @@ export function ExpiryChart({ weeks }: { weeks: Week[] }) {
               {week.count > 0 &&
                 <text class="value" x={middle.toFixed(1)} y={(base - height - 5).toFixed(1)}
                       text-anchor="middle">{formatNumber(week.count)}</text>}
-              <text class="label" x={middle.toFixed(1)} y={H - 8} text-anchor="middle">
+              <text class={`label${i % 2 ? ' odd' : ''}`} x={middle.toFixed(1)} y={H - 6} text-anchor="middle">
                 {short(week.start)}</text>
             </g>
           );
         })}
       </svg>
       <figcaption class="muted">{total ? t('chartIntro') : t('chartNone')}</figcaption>
-      <table class="visually-hidden">
+      <div class="visually-hidden">
+      <table>
         <caption>{t('chartTable')}</caption>
         <thead><tr><th scope="col">{t('week')}</th><th scope="col">{t('count')}</th></tr></thead>
         <tbody>
@@ -82,6 +83,7 @@ export function ExpiryChart({ weeks }: { weeks: Week[] }) {
           ))}
         </tbody>
       </table>
+      </div>
     </figure>
   );
 }
