@@ -20,7 +20,7 @@ from tests.support.live import live_casp
 pytestmark = pytest.mark.slow  # Chromium, Pebble, BIND
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Page, Route
 
 
 async def signed_in(page: Page, origin: str, token: str, path: str) -> None:
@@ -120,6 +120,8 @@ async def test_inbox_mark_read_and_mark_all(live_settings: Settings, port: int):
         await wait_badge(page, None)
         assert await page.get_by_role("button", name="Mark read", exact=True).count() == 0
         assert await page.get_by_role("button", name="Mark all read").is_disabled()
+        # The disabled button gave its focus to the list, not to the page's body.
+        assert await page.evaluate("document.activeElement.className") == "inbox-region"
         inbox = data_of(await gql(client, "{ notifications { unreadCount total } }", token))
         assert inbox["notifications"] == {"unreadCount": 0, "total": 3}
         assert await axe_violations(page) == []
@@ -180,9 +182,30 @@ async def test_empty_paging_chinese_and_phone(live_settings: Settings, port: int
             assert await csp_violations(page) == []
         assert watch.blocked == [] and watch.offsite_sockets() == [] and watch.problems == []
 
-        # The unread filter pages too: 20 unread, one page; marking one leaves 19.
+        # The unread filter pages too: 20 unread, one page; marking one leaves 19. First the
+        # error state: casp answering the inbox's query with an error, then a retry.
         async with browser_page(origin, width=375, height=800) as (page, watch):
+            failing = {"on": True}
+
+            async def refuse(route: Route) -> None:
+                if failing["on"] and "query Inbox" in (route.request.post_data or ""):
+                    await route.fulfill(json={"data": None, "errors": [{
+                        "message": "the database is away",
+                        "extensions": {"code": "SERVER_ERROR"}}]})
+                else:
+                    await route.continue_()
+
+            await page.route(origin + "/graphql", refuse)
             await signed_in(page, origin, token, "/notifications")
+            alert = page.get_by_role("alert")
+            await alert.wait_for()
+            text = await alert.inner_text()
+            assert "Something went wrong on the server" in text
+            assert "the database is away" in text
+            assert await page.locator(".inbox > li").count() == 0
+            await screenshot(page, "en-notifications-error-phone")
+            failing["on"] = False
+            await alert.get_by_role("button", name="Try again").click()
             await page.get_by_role("heading", name="Note 22").wait_for()
             await page.get_by_label("Unread only").check()
             await page.get_by_text("20 unread of 20").wait_for()

@@ -116,19 +116,29 @@ export function NotificationsList() {
   const onMarkAll = async () => {
     const done = await markAll.run();
     if (done) {
+      list.current?.focus(); // the button is disabled now that nothing is unread
       const n = done.markAllNotificationsRead.updated;
       changed(n ? t('markedAll', { n: formatNumber(n) }) : t('markedNone'));
     }
   };
   const refresh = () => {
+    if (inbox.loading) return;
     setSaid('');
     inbox.reload();
     unreadChanged();
   };
 
+  const turn = (to: number) => {
+    setPage(to);
+    setSaid('');
+    list.current?.focus(); // to the top of the new page
+    list.current?.scrollIntoView({ block: 'start' });
+  };
+
   const actions = (
     <>
-      <button type="button" class="secondary" onClick={refresh} disabled={inbox.loading}>
+      <button type="button" class="secondary" onClick={refresh}
+              aria-disabled={inbox.loading ? 'true' : undefined}>
         {inbox.loading && data ? t('refreshing') : t('refresh')}</button>
       <button type="button" onClick={onMarkAll}
               disabled={markAll.busy || !data || data.unreadCount === 0}>
@@ -154,8 +164,7 @@ export function NotificationsList() {
       <ErrorBox error={markOne.error ?? markAll.error} />
       <ErrorBox error={inbox.error} onRetry={inbox.reload} />
       {!data && inbox.loading && <Loading />}
-      <div ref={list} tabIndex={-1} class="inbox-region" aria-label={t('title')}
-           aria-busy={inbox.loading ? 'true' : 'false'}>
+      <div ref={list} tabIndex={-1} class="inbox-region" aria-busy={inbox.loading ? 'true' : 'false'}>
         {data && data.total === 0 && (unreadOnly
           ? <Empty><p>{t('emptyUnread')}</p>
               <button type="button" class="secondary" onClick={() => {
@@ -171,12 +180,12 @@ export function NotificationsList() {
       </div>
       {data && data.pages > 1 &&
         <nav class="pager" aria-label={t('pages')}>
-          <button type="button" class="secondary small" disabled={page <= 1 || inbox.loading}
-                  onClick={() => setPage(page - 1)}>{t('previous')}</button>
+          <button type="button" class="secondary small" disabled={page <= 1}
+                  onClick={() => turn(page - 1)}>{t('previous')}</button>
           <span>{t('pageOf', { page: formatNumber(data.page), pages: formatNumber(data.pages) })}</span>
           <button type="button" class="secondary small"
-                  disabled={page >= data.pages || inbox.loading}
-                  onClick={() => setPage(page + 1)}>{t('next')}</button>
+                  disabled={page >= data.pages}
+                  onClick={() => turn(page + 1)}>{t('next')}</button>
         </nav>}
     </Page>
   );

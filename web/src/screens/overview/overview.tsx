@@ -169,8 +169,8 @@ export function Overview({ query }: { query: URLSearchParams }) {
   const firstRun = data !== null && data.all.total === 0;
   return (
     <Page title={t('title')} actions={data &&
-      <button type="button" class="secondary" onClick={overview.reload}
-              disabled={overview.loading}>{t('refresh')}</button>}>
+      <button type="button" class="secondary" aria-disabled={overview.loading ? 'true' : undefined}
+              onClick={() => overview.loading || overview.reload()}>{t('refresh')}</button>}>
       {welcome && <Welcome email={welcome} />}
       <ErrorBox error={overview.error} onRetry={overview.reload} />
       {!data && overview.loading && <Loading />}
