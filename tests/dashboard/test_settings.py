@@ -19,8 +19,8 @@ from app.config import Settings
 from tests.support.browser import (
     axe_violations,
     browser_page,
-    css_id,
     csp_violations,
+    css_id,
     screenshot,
 )
 from tests.support.dns import BindServer
@@ -316,6 +316,9 @@ async def test_webhook_deployment_target_created_updated_deleted(live_settings: 
         await card.get_by_text("http://127.0.0.1:9/deploy-v2").wait_for()
         await card.get_by_role("button", name="Check edge hook 2").click()
         await card.get_by_text("Not reachable").wait_for()
+        await page.wait_for_timeout(2000)  # the recent deployments refresh after deployNow
+        assert await page.get_by_role("article", name="edge hook 2").count() == 1
+        await page.get_by_text("Nothing deployed yet.").wait_for()
         changed = data_of(await gql(client, "{ deploymentTargets { name url checkPort "
                                             "webhookSecret } }", token))["deploymentTargets"]
         assert changed == [{"name": "edge hook 2", "url": "http://127.0.0.1:9/deploy-v2",

@@ -1,7 +1,7 @@
 // #/settings/deployments: deployment targets (SSH, webhook): list, create, edit, delete, check
 // the TLS service, deploy now; and the recent deployments. Keys and secrets are never shown.
 import { Fragment, type ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
 import { strings } from '../../i18n';
@@ -420,17 +420,32 @@ function TargetCard({ target, onChange, onDeleted, onDeployed }: {
   );
 }
 
-function Recent({ deployments, onRefresh, busy }: { deployments: Deployment[];
-                                                    onRefresh: () => void; busy: boolean }) {
+/** The recent deployments; refreshed on their own (the targets above keep their state). */
+function Recent({ initial, round }: { initial: Deployment[]; round: number }) {
+  const [deployments, setDeployments] = useState(initial);
+  const refresh = useAction(async () => (await gql<{ deployments: Deployment[] }>(
+    `{ deployments { ${DEPLOYMENT} } }`)).deployments);
+  const run = async () => {
+    const got = await refresh.run();
+    if (got) setDeployments(got);
+  };
+  useEffect(() => {
+    if (round === 0) return undefined;
+    const timer = window.setTimeout(() => void run(), 1500); // deployNow runs in the background
+    return () => window.clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [round]);
+  const busy = refresh.busy;
   const recent = [...deployments].sort((a, b) =>
     (b.lastAttemptAt ?? '').localeCompare(a.lastAttemptAt ?? '')).slice(0, 20);
   return (
     <section aria-labelledby="recent-h">
       <div class="target-head">
         <h2 id="recent-h">{t('recentTitle')}</h2>
-        <button type="button" class="secondary small" disabled={busy} onClick={onRefresh}>
+        <button type="button" class="secondary small" disabled={busy} onClick={run}>
           {t('refresh')}</button>
       </div>
+      <ErrorBox error={refresh.error} />
       {recent.length === 0 ? <Empty>{t('recentNone')}</Empty>
         : <div class="table-wrap">
             <table class="responsive settings-table">
@@ -468,7 +483,11 @@ export function DeploymentSettings() {
     `{ deploymentTargets { ${TARGET} } deployments { ${DEPLOYMENT} } }`);
   const [targets, setTargets] = useState<Target[] | null>(null);
   const [deleted, setDeleted] = useState<string | null>(null);
+  const [round, setRound] = useState(0);
   const list = targets ?? q.data?.deploymentTargets ?? [];
+  // Each change applies to the list as it is then (answers may come back in any order).
+  const edit = (f: (l: Target[]) => Target[]) => setTargets((cur) =>
+    f(cur ?? q.data?.deploymentTargets ?? []));
   return (
     <SettingsPage section="deployments" title={t('title')}>
       <p>{t('intro')}</p>
@@ -480,24 +499,18 @@ export function DeploymentSettings() {
           {deleted && <Notice kind="success">{t('deletedOk', { name: deleted })}</Notice>}
           {list.length === 0 ? <Empty>{t('none')}</Empty>
             : list.map((target) => <TargetCard key={target.id} target={target}
-                onChange={(next) => setTargets(list.map((x) => (x.id === next.id ? next : x)))}
+                onChange={(next) => edit((l) => l.map((x) => (x.id === next.id ? next : x)))}
                 onDeleted={(gone) => {
                   setDeleted(gone.name);
-                  setTargets(list.filter((x) => x.id !== gone.id));
+                  edit((l) => l.filter((x) => x.id !== gone.id));
                 }}
-                onDeployed={() => window.setTimeout(() => {
-                  setTargets(list);
-                  q.reload();
-                }, 1500)} />)}
+                onDeployed={() => setRound((r) => r + 1)} />)}
         </section>
         <TargetForm onDone={(made) => {
           setDeleted(null);
-          setTargets([...list, made]);
+          edit((l) => [...l, made]);
         }} />
-        <Recent deployments={q.data.deployments} busy={q.loading} onRefresh={() => {
-          setTargets(list);
-          q.reload();
-        }} />
+        <Recent initial={q.data.deployments} round={round} />
       </>}
     </SettingsPage>
   );

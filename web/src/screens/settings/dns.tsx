@@ -201,7 +201,10 @@ export function DnsSettings() {
   const [list, setList] = useState<Credential[] | null>(null);
   const [deleted, setDeleted] = useState<string | null>(null);
   const credentials = list ?? q.data?.dnsCredentials ?? [];
-  const replace = (c: Credential) => setList(credentials.map((x) => (x.id === c.id ? c : x)));
+  // Each change applies to the list as it is then (answers may come back in any order).
+  const edit = (f: (l: Credential[]) => Credential[]) => setList((cur) =>
+    f(cur ?? q.data?.dnsCredentials ?? []));
+  const replace = (c: Credential) => edit((l) => l.map((x) => (x.id === c.id ? c : x)));
   return (
     <SettingsPage section="dns" title={t('title')}>
       <p>{t('intro')}</p>
@@ -223,7 +226,7 @@ export function DnsSettings() {
                     {credentials.map((c) => <Row key={c.id} c={c} onChecked={replace}
                       onDeleted={(gone) => {
                         setDeleted(gone.label);
-                        setList(credentials.filter((x) => x.id !== gone.id));
+                        edit((l) => l.filter((x) => x.id !== gone.id));
                       }} />)}
                   </tbody>
                 </table>
@@ -231,7 +234,7 @@ export function DnsSettings() {
         </section>
         <AddForm providers={q.data.dnsProviders} onAdded={(c) => {
           setDeleted(null);
-          setList([...credentials, c]);
+          edit((l) => [...l, c]);
         }} />
       </>}
     </SettingsPage>
