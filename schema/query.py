@@ -9,7 +9,7 @@ import strawberry
 
 from app.services import inputs
 from app.services.accounts import users as accounts
-from app.services.certificates import downloads, fallback, renewal_stats
+from app.services.certificates import acme_accounts, downloads, fallback, renewal_stats
 from app.services.certificates import records as certificates
 from app.services.domains import ownership as domains
 from app.services.notifications import inbox as notifications
@@ -17,6 +17,7 @@ from app.services.notifications import settings as notification_settings
 from schema.context import Info
 from schema.deployments import DeploymentQueries
 from schema.dns_providers import DnsProviderQueries
+from schema.mutation import EabCredentials
 from schema.selection import asks_any
 from schema.types.account import Account
 from schema.types.certificate import DETAIL_ONLY, Certificate, CertificatePage, Download
@@ -26,6 +27,7 @@ from schema.types.enums import (
     CertificateOrder,
     CertificateStatus,
     DownloadFormat,
+    ca_enum,
     value,
 )
 from schema.types.notification import Notification, NotificationPage, NotificationSettings
@@ -131,6 +133,13 @@ class Query(DnsProviderQueries, DeploymentQueries):
                                   "requests without fallbackCaProviders take it")
     async def fallback_ca_providers(self, info: Info) -> list[str]:
         return await fallback.default_order(user=await info.context.user())
+
+    @strawberry.field(description="The CAs you stored External Account Binding credentials "
+                                  "for (setEabCredentials), by name; never the HMAC key")
+    async def eab_credentials(self, info: Info) -> list[EabCredentials]:
+        rows = await acme_accounts.list_eab(await info.context.user())
+        return [EabCredentials(ca_provider=ca_enum(row.ca_provider), ca_name=row.ca_provider,
+                               eab_kid=row.kid) for row in rows]
 
     @strawberry.field(description="The CAs casp can issue from (no token needed)")
     def ca_providers(self) -> list[CaProviderInfo]:

@@ -38,16 +38,22 @@ async def test_keyboard_alone_signs_up_and_reaches_every_screen(live_settings: S
     origin = f"http://127.0.0.1:{port}"
     async with live_casp(live_settings, port), browser_page(origin) as (page, watch):
         await sign_up_with_keys(page, origin)
-        await page.keyboard.press("Tab")
-        assert await page.evaluate(FOCUSED) == "Skip to content"
-        assert await page.evaluate(OUTLINE) != "none"  # focus is visible
+        # Focus is on the screen's heading: going back reaches the header, every link of
+        # the navigation, and the skip link first of all.
+        await page.wait_for_function(HEADING_FOCUSED)
         seen = []
-        for _ in range(12):
-            await page.keyboard.press("Tab")
+        for _ in range(14):
+            await page.keyboard.press("Shift+Tab")
             seen.append(await page.evaluate(FOCUSED))
+            assert await page.evaluate(OUTLINE) != "none", seen[-1]  # focus is visible
+            if seen[-1] == "Skip to content":
+                break
+        assert seen[-1] == "Skip to content", seen
         for name in ("Overview", "Certificates", "Domains", "Notifications", "Settings",
-                     "Sign out"):
+                     "Sign out", "Language"):
             assert any(s.startswith(name) for s in seen), (name, seen)
+        await page.keyboard.press("Enter")  # the skip link: to the main content
+        assert await page.evaluate("document.activeElement.id") == "main"
         # Follow a link with Enter: the screen's heading takes the focus.
         await page.get_by_role("link", name="Domains").focus()
         await page.keyboard.press("Enter")

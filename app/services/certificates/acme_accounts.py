@@ -59,6 +59,11 @@ async def set_eab(*, user: User, ca_provider: str | None, eab_kid: str | None,
     return row
 
 
+async def list_eab(user: User) -> list[EabCredential]:
+    """The user's stored EAB credentials, by CA name (the HMAC keys stay sealed)."""
+    return await EabCredential.filter(user=user).order_by("ca_provider")
+
+
 async def stored_eab(user: User, ca: CA) -> tuple[str, str] | None:
     row = await EabCredential.get_or_none(user=user, ca_provider=ca.name)
     if row is not None:
