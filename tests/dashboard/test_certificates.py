@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from playwright.async_api import expect
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -26,8 +26,8 @@ from tests.support.acme import add_domain, unique, wait_for
 from tests.support.browser import (
     axe_violations,
     browser_page,
-    css_id,
     csp_violations,
+    css_id,
     screenshot,
 )
 from tests.support.graphql import data_of, gql
@@ -76,8 +76,7 @@ async def clean(page: Page, watch: Any) -> None:
 async def saved(download: Download) -> bytes:
     path = await download.path()
     assert path is not None
-    with open(path, "rb") as f:
-        return f.read()
+    return await asyncio.to_thread(Path(path).read_bytes)
 
 
 @pytest.fixture
@@ -94,6 +93,8 @@ def slow_start(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_request_follow_live_download_renew_revoke_delete(
         live_settings: Settings, port: int, slow_start: None):
+    from playwright.async_api import expect
+
     origin = f"http://127.0.0.1:{port}"
     async with live_casp(live_settings, port) as client, \
             browser_page(origin) as (page, watch):
@@ -359,3 +360,31 @@ async def test_chinese_and_phone_width(live_settings: Settings, port: int):
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, width  # nothing wider than the phone
             await clean(page, watch)
+
+
+async def test_manual_dns_records_to_add_and_check(live_settings: Settings, port: int):
+    origin = f"http://127.0.0.1:{port}"
+    async with live_casp(live_settings, port) as client, \
+            browser_page(origin) as (page, watch):
+        email, token, _ = await account(client)
+        name = unique("dns")
+        await add_domain(client, token, name)  # dns-01, no delegation CNAME: records by hand
+        made = data_of(await gql(
+            client, """mutation($d: [String!]!) { requestCertificate(domains: $d,
+              caProvider: LETSENCRYPT, challengeType: DNS_01) { id } }""", token, d=[name]))
+        cert_id = made["requestCertificate"]["id"]
+        await sign_in(page, origin, email, f"/certificates/{cert_id}")
+        records = page.get_by_role("region", name="DNS records to add")
+        await records.wait_for(timeout=60_000)
+        await records.get_by_text(f"_acme-challenge.{name}").wait_for()
+        assert await page.locator(".cert-stages li[aria-current=step]").inner_text() == \
+            "Waiting for DNS records"
+        await records.get_by_role("button", name="Copy: Name 1").click()
+        await records.get_by_text("Copied").wait_for()
+        assert await page.evaluate("navigator.clipboard.readText()") == f"_acme-challenge.{name}"
+        await screenshot(page, "en-certificates-detail-dns")
+        await page.get_by_role("button", name="I added them, check now").click()
+        await page.get_by_text("casp is checking the records.").wait_for()
+        # (the shared copy button's label does not contain "Copied": axe once it says Copy)
+        await records.get_by_text("Copied").wait_for(state="hidden")
+        await clean(page, watch)

@@ -265,7 +265,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
 
       {needsDns &&
         <section class="card" aria-labelledby="cert-dns">
-          <h2 id="cert-dns">{t('dnsTitle')}</h2>
+          <h2 id="cert-dns" class="inline-heading">{t('dnsTitle')}</h2>
           <p>{t('dnsIntro')}</p>
           {cert.dnsRecords!.map((r, i) => (
             <div class="dns-record" key={i}>
