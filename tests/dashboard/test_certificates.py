@@ -289,11 +289,13 @@ async def test_list_filters_search_order_pages_and_not_found(live_settings: Sett
         await page.get_by_text("2 certificates").wait_for()
         assert await first_names(page) == ["alpha.example.test", "bravo.example.test"]
         await page.get_by_label("Status").select_option("")
+        await page.get_by_text("23 certificates").wait_for()
         await page.get_by_label("Certificate authority").select_option("zerossl")
         await page.get_by_text("1 certificate", exact=True).wait_for()
         assert await first_names(page) == ["echo.example.test"]
         assert await rows.first.get_by_text("ZeroSSL").count() == 1
         await page.get_by_label("Certificate authority").select_option("")
+        await page.get_by_text("23 certificates").wait_for()
         await page.get_by_label("Search names").fill("www.brav")  # debounced
         await page.get_by_text("1 certificate", exact=True).wait_for()
         assert await first_names(page) == ["bravo.example.test"]
