@@ -7,6 +7,7 @@ in Chinese, and at phone width."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from tests.support.browser import (
 )
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
+from tests.support.pebble import PebbleServer
 from tests.support.rest import PASSWORD, login, register
 
 if TYPE_CHECKING:
@@ -389,4 +391,37 @@ async def test_manual_dns_records_to_add_and_check(live_settings: Settings, port
         await page.get_by_text("casp is checking the records.").wait_for()
         # (the shared copy button's label does not contain "Copied": axe once it says Copy)
         await records.get_by_text("Copied").wait_for(state="hidden")
+        await clean(page, watch)
+
+
+async def test_a_custom_ca_is_preselected_and_named_by_caname(
+        live_settings: Settings, port: int, ca: PebbleServer):
+    """As `./dev run` offers its local test CA: an operator's CA comes first in the form."""
+    from playwright.async_api import expect
+
+    local = Settings.from_env({"CASP_CUSTOM_CAS": "local",
+                               "CASP_CA_LOCAL_DIRECTORY": ca.directory_url,
+                               "CASP_CA_LOCAL_NAME": "Local test CA"}).custom_cas
+    settings = dataclasses.replace(live_settings, custom_cas=local)
+    origin = f"http://127.0.0.1:{port}"
+    async with live_casp(settings, port) as client, browser_page(origin) as (page, watch):
+        email, token, _ = await account(client)
+        name = unique("local")
+        await add_domain(client, token, name, "http-01")
+        await sign_in(page, origin, email, "/certificates/new")
+        picked = page.get_by_label("Certificate authority")
+        await expect(picked).to_have_value("local")
+        assert "Local test CA (this server's own CA)" in await picked.inner_text()
+        await page.get_by_label("Names").fill(name)
+        await page.get_by_label("Challenge type").select_option("HTTP_01")
+        await page.get_by_role("button", name="Request the certificate").click()
+        await page.get_by_role("heading", name=f"Certificate for {name}").wait_for()
+        await page.get_by_test_id("cert-status").get_by_text("Issued").wait_for(timeout=60_000)
+        facts = page.get_by_role("region", name="Details")
+        await facts.get_by_text("Local test CA").wait_for()
+        listed = data_of(await gql(client, "{ certificates { certificates { caName } } }",
+                                   token))["certificates"]["certificates"]
+        assert listed == [{"caName": "local"}]
+        await page.get_by_role("link", name="All certificates").click()
+        await page.get_by_test_id("certificate-row").get_by_text("Local test CA").wait_for()
         await clean(page, watch)
