@@ -92,7 +92,7 @@ async def test_account_token_shown_copied_and_regenerated(live_settings: Setting
         assert await shown.inner_text() == old
         assert await page.get_by_role("button", name="Hide").get_attribute(
             "aria-pressed") == "true"
-        await page.get_by_role("button", name="Copy: Your API token").click()
+        await page.get_by_role("button", name="Copy Your API token").click()
         await page.get_by_text("Copied").wait_for()
         assert await page.evaluate("navigator.clipboard.readText()") == old
         await page.get_by_role("button", name="Hide").click()
