@@ -121,10 +121,11 @@ def screenshots_dir() -> Path:
     return folder
 
 
-async def screenshot(page: Page, name: str) -> Path:
-    """The whole page as build/screenshots/<name>.png, for review."""
+async def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
+    """The whole page (or what the window shows) as build/screenshots/<name>.png, for
+    review."""
     path = screenshots_dir() / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    await page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

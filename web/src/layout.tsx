@@ -2,7 +2,7 @@
 // notification badge), the language switch and sign-out.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { gql } from './api';
+import { gql, subscribe } from './api';
 import { LANG_NAMES, LANGS, lang, setLang, strings, type Lang } from './i18n';
 import { signOut } from './session';
 import { onUnreadChange } from './unread';
@@ -68,6 +68,12 @@ export function Layout({ path, children, onLang }: { path: string; children: Com
   const [open, setOpen] = useState(false);
   const [round, setRound] = useState(0);
   useEffect(() => onUnreadChange(() => setRound((r) => r + 1)), []);
+  // A certificate's status changed (issued, failed, revoked...): its notification is
+  // committed before the event is sent, so the badge is read again now.
+  useEffect(() => subscribe<{ certificateEvents: { changed: string[] } }>(
+    'subscription Badge { certificateEvents { certificateId changed } }', {}, {
+      next: (d) => d.certificateEvents.changed.includes('STATUS') && setRound((r) => r + 1),
+    }), []);
   useEffect(() => {
     gql<Me>('{ me { email emailVerified } notifications(unreadOnly: true, perPage: 1) { unreadCount } }')
       .then(setMe, () => undefined); // the screen shows its own errors
