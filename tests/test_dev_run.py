@@ -5,6 +5,7 @@ Pebble as the custom CA "local"), with no other setting and no other terminal.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -18,8 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
 
 from tests.support import require_binary
+from tests.support.browser import browser_page, screenshot
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.slow  # ./dev run, Pebble, casp as processes; Chromium
@@ -88,6 +91,8 @@ def dev_run(tmp_path: Path) -> Iterator[DevRun]:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         reader.join(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
     # Ctrl-C stopped the local CA too: no Pebble of this data directory is left.
     time.sleep(0.5)
     left = subprocess.run(["pgrep", "-f", str(tmp_path / "data" / "pebble")],
@@ -107,3 +112,54 @@ def test_dev_run_serves_the_dashboard_with_a_local_ca(dev_run: DevRun):
                                "browser"}]
     assert len(cas["data"]["caProviders"]) == 7  # the six real ones are still offered
     assert (dev_run.data / "casp.sqlite3").exists() or any(dev_run.data.glob("*.sqlite*"))
+
+
+LINK = re.compile(r"(http://\S+/#/verify-email\?token=\S+)")
+
+
+async def test_newcomer_gets_a_certificate_from_the_printed_url(dev_run: DevRun):
+    """Only what the terminal and the page say: the printed URL, the mail's link printed in
+    the terminal, then the dashboard to an issued certificate from the local CA."""
+    from playwright.async_api import expect
+
+    url = dev_run.wait_for(UP)[1]
+    origin = url.rstrip("/")
+    async with browser_page(origin) as (page, watch):
+        await page.goto(url)
+        await page.get_by_role("link", name="Create account").click()
+        await page.get_by_label("Email").fill("newcomer@example.com")
+        await page.get_by_label("Password").fill("Sup3r-secret")
+        await page.get_by_role("button", name="Create account").click()
+        await page.get_by_role("heading", name="Get started").wait_for()
+
+        link = dev_run.wait_for(LINK, timeout=30)[1]  # the mail's link, in the terminal
+        await page.goto(link)
+        await page.get_by_text("is confirmed").wait_for()
+        await page.get_by_role("link", name="Continue to casp").click()
+
+        await page.get_by_role("link", name="Add a domain").first.click()
+        await page.get_by_role("textbox", name="Domain name").fill("www.example.test")
+        await page.get_by_label("Verification method").select_option("HTTP_01")
+        await page.get_by_role("button", name="Add domain").click()
+        await page.get_by_role("link", name="www.example.test").wait_for()
+
+        await page.get_by_role("navigation").get_by_role("link", name="Certificates").click()
+        await page.get_by_role("link", name="Request a certificate").first.click()
+        ca = page.get_by_label("Certificate authority")
+        await expect(ca).to_have_value("local")  # the local test CA, preselected
+        await page.get_by_role("textbox", name="Names").fill("www.example.test")
+        await page.get_by_label("Challenge type").select_option("HTTP_01")
+        await page.get_by_role("button", name="Request the certificate").click()
+        await page.get_by_test_id("cert-status").get_by_text("Issued").wait_for(
+            timeout=90_000)
+        await page.get_by_text("Local test CA (Pebble)").first.wait_for()
+        # The README's picture (docs/images/dashboard.png is this one).
+        await screenshot(page, "en-dev-run-issued", full_page=False)
+        async with page.expect_download() as got:
+            await page.get_by_role("button", name="Full chain (PEM)").click()
+        path = await (await got.value).path()
+        pem = await asyncio.to_thread(Path(path).read_bytes)
+    chain = x509.load_pem_x509_certificates(pem)
+    root = x509.load_pem_x509_certificate((dev_run.data / "pebble" / "root.pem").read_bytes())
+    chain[-1].verify_directly_issued_by(root)  # issued by this run's local CA
+    assert watch.blocked == [] and watch.offsite_sockets() == [] and watch.problems == []

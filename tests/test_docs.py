@@ -27,3 +27,18 @@ def test_readme_starts_with_the_two_commands():
     assert [line.split()[0:2] for line in block] == [["./dev", "run"], ["./dev", "test"]]
     ci = (ROOT / ".ci" / "run").read_text()
     assert "./dev test" in ci
+
+
+def test_readme_links_and_pictures_are_in_the_repository():
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(((?:docs|app|web|tests|bench|tools|docker)/[^)#\s]+)", readme)
+    assert "docs/images/dashboard.png" in targets  # the dashboard's screenshot
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, missing
+
+
+def test_dev_script_settings_are_in_the_readme_table():
+    names = set(re.findall(r"CASP_DEV_[A-Z_]+", (ROOT / "dev").read_text() +
+                           (ROOT / "tools" / "dev_pebble.py").read_text()))
+    readme = (ROOT / "README.md").read_text()
+    assert names and all(f"| `{n}` |" in readme for n in names), names

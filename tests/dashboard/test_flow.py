@@ -121,8 +121,6 @@ async def test_newcomer_to_an_issued_certificate(live_settings: Settings, port: 
         assert await page.evaluate("window.__stayed") is True  # live, not reloaded
         assert f"ws://127.0.0.1:{port}/graphql" in watch.sockets
         await checked(page, lang, "7-issued")
-        # The README's picture (docs/images/dashboard.png is this one, from the English run).
-        await screenshot(page, f"{lang}-flow-readme", full_page=False)
 
         # the full chain, downloaded
         async with page.expect_download() as got:
