@@ -98,7 +98,7 @@ export function RequestCertificate() {
                       : c.custom ? t('custom', { title: c.title }) : c.title }))} />
           {ca?.eabRequired &&
             <Notice kind="warning">
-              <p>{t('eabNote')} <a href="#/settings">{t('eabLink')}</a></p>
+              <p>{t('eabNote')} <a href="#/settings/cas">{t('eabLink')}</a></p>
             </Notice>}
           <TextArea label={t('domainsLabel')} value={names} onValue={setNames} required
                     rows={3} error={fieldError(action.error, 'domains')}
