@@ -21,17 +21,21 @@ export class ApiError extends Error {
 
 const ENDPOINT = new URL('graphql', document.baseURI).pathname;
 
-function fail(error: GraphQLErrorBody, retryAfter: number | null): ApiError {
+function fail(error: GraphQLErrorBody, retryAfter: number | null,
+              sent: string | null): ApiError {
   const code = error.extensions?.code ?? 'SERVER_ERROR';
-  if (code === 'UNAUTHORIZED' && token()) signOut();
+  // The token sent was refused (regenerated, reset): forget it, here and in other tabs.
+  if (code === 'UNAUTHORIZED' && sent !== null && sent === token()) signOut();
   return new ApiError(error.message, code, error.extensions?.fields ?? {}, retryAfter);
 }
 
-/** Run one query or mutation; the data, or an ApiError. */
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+/** Run one query or mutation; the data, or an ApiError. `anonymous` sends no token (the
+ * account mutations: a wrong password typed while signed in must not sign out). */
+export async function gql<T>(query: string, variables: Record<string, unknown> = {},
+                             anonymous = false): Promise<T> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json',
                                             Accept: 'application/json' };
-  const bearer = token();
+  const bearer = anonymous ? null : token();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   let response: Response;
   try {
@@ -47,7 +51,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   } catch {
     throw new ApiError(`casp answered ${response.status}`, 'SERVER_ERROR');
   }
-  if (body.errors?.length) throw fail(body.errors[0], retry);
+  if (body.errors?.length) throw fail(body.errors[0], retry, bearer);
   if (body.data == null) throw new ApiError(`casp answered ${response.status}`, 'SERVER_ERROR');
   return body.data;
 }
@@ -66,6 +70,7 @@ function subscriptions(): Client {
     lazy: true,
     connectionParams: () => ({ Authorization: `Bearer ${token() ?? ''}` }),
     retryAttempts: 5,
+    lazyCloseTimeout: 3000, // a screen change does not close and reopen the socket
   });
   return client;
 }
@@ -74,6 +79,18 @@ onSessionChange(() => {
   void client?.dispose();
   client = null;
 });
+
+/** What a closed socket means: casp closes with 4401 for a retired token (then the user is
+ * signed out), 4403 when the connection was refused, 4429 over the sockets a user may hold. */
+function socketError(e: unknown): ApiError {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? Number(e.code) : 0;
+  if (code === 4401 || code === 4403) {
+    if (token()) signOut();
+    return new ApiError('the token was refused', 'UNAUTHORIZED');
+  }
+  if (code === 4429) return new ApiError('too many live connections', 'RATE_LIMIT_EXCEEDED');
+  return new ApiError('the live connection closed', 'NETWORK');
+}
 
 export interface Subscription<T> {
   next: (data: T) => void;
@@ -86,12 +103,15 @@ export function subscribe<T>(query: string, variables: Record<string, unknown>,
   return subscriptions().subscribe<T>({ query, variables }, {
     next: (result) => {
       if (result.errors?.length) {
-        sink.error?.(fail(result.errors[0] as GraphQLErrorBody, null));
+        sink.error?.(fail(result.errors[0] as GraphQLErrorBody, null, token()));
       } else if (result.data) {
         sink.next(result.data as T);
       }
     },
-    error: () => sink.error?.(new ApiError('the live connection closed', 'NETWORK')),
+    error: (e: unknown) => {
+      const error = socketError(e); // signs out on 4401, whether or not the sink listens
+      sink.error?.(error);
+    },
     complete: () => undefined,
   });
 }

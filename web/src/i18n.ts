@@ -61,7 +61,7 @@ export function strings<T extends Record<string, string>>(
   en: T, zh: { [K in keyof T]: string },
 ): Translate<Extract<keyof T, string>> {
   const tables: Record<Lang, Record<string, string>> = { en, zh };
-  return (key, vars) => fill(tables[current][key] ?? en[key], vars);
+  return (key, vars) => fill(tables[current][key] ?? en[key] ?? String(key), vars);
 }
 
 export function formatDate(value: string | null | undefined, withTime = true): string {

@@ -1,10 +1,10 @@
 // The frame around every signed-in screen: a skip link, the navigation (with the unread
 // notification badge), the language switch and sign-out.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, subscribe } from './api';
 import { LANG_NAMES, LANGS, lang, setLang, strings, type Lang } from './i18n';
-import { signOut } from './session';
+import { onSessionChange, signOut } from './session';
 import { onUnreadChange } from './unread';
 
 export const tNav = strings({
@@ -62,22 +62,50 @@ function active(path: string, link: string): boolean {
   return link === '/' ? path === '/' : path === link || path.startsWith(`${link}/`);
 }
 
+const ME = '{ me { email emailVerified } notifications(unreadOnly: true, perPage: 1) { unreadCount } }';
+const EVENT_DELAY_MS = 1500; // a burst of events (many renewals) costs one read
+const NAVIGATION_FRESH_MS = 15000; // a screen change reads again only after this long
+
 export function Layout({ path, children, onLang }: { path: string; children: ComponentChildren;
-                                                     onLang: () => void }) {
+                                                     onLang: () => void; lang?: number }) {
   const [me, setMe] = useState<Me | null>(null);
   const [open, setOpen] = useState(false);
   const [round, setRound] = useState(0);
+  const [session, setSession] = useState(0);
+  const lastRead = useRef(0);
+  const pending = useRef<number | null>(null);
   useEffect(() => onUnreadChange(() => setRound((r) => r + 1)), []);
+  useEffect(() => onSessionChange(() => setSession((n) => n + 1)), []);
   // A certificate's status changed (issued, failed, revoked...): its notification is
-  // committed before the event is sent, so the badge is read again now.
-  useEffect(() => subscribe<{ certificateEvents: { changed: string[] } }>(
-    'subscription Badge { certificateEvents { certificateId changed } }', {}, {
-      next: (d) => d.certificateEvents.changed.includes('STATUS') && setRound((r) => r + 1),
-    }), []);
+  // committed before the event is sent, so the badge is read again (once for a burst).
+  // Subscribed again when the token changes (the socket of the old one is closed).
   useEffect(() => {
-    gql<Me>('{ me { email emailVerified } notifications(unreadOnly: true, perPage: 1) { unreadCount } }')
-      .then(setMe, () => undefined); // the screen shows its own errors
-  }, [path, round]);
+    const stop = subscribe<{ certificateEvents: { changed: string[] } }>(
+      'subscription Badge { certificateEvents { certificateId changed } }', {}, {
+        next: (d) => {
+          if (!d.certificateEvents.changed.includes('STATUS') || pending.current) return;
+          pending.current = window.setTimeout(() => {
+            pending.current = null;
+            setRound((r) => r + 1);
+          }, EVENT_DELAY_MS);
+        },
+      });
+    return () => {
+      stop();
+      if (pending.current) window.clearTimeout(pending.current);
+      pending.current = null;
+    };
+  }, [session]);
+  useEffect(() => {
+    if (Date.now() - lastRead.current < NAVIGATION_FRESH_MS) return;
+    lastRead.current = Date.now();
+    gql<Me>(ME).then(setMe, () => undefined); // the screen shows its own errors
+  }, [path]);
+  useEffect(() => {
+    if (round === 0 && session === 0) return;
+    lastRead.current = Date.now();
+    gql<Me>(ME).then(setMe, () => undefined);
+  }, [round, session]);
   useEffect(() => setOpen(false), [path]);
   const unread = me?.notifications.unreadCount ?? 0;
   return (
@@ -97,8 +125,10 @@ export function Layout({ path, children, onLang }: { path: string; children: Com
                 <a href={`#${link}`} aria-current={active(path, link) ? 'page' : undefined}>
                   {tNav(key)}
                   {key === 'notifications' && unread > 0 &&
-                    <span class="count" aria-label={tNav('unread', { n: unread })}
-                          data-testid="unread-badge">{unread}</span>}
+                    <span class="count">
+                      <span aria-hidden="true" data-testid="unread-badge">{unread}</span>
+                      <span class="visually-hidden">{tNav('unread', { n: unread })}</span>
+                    </span>}
                 </a>
               </li>
             ))}

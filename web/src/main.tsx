@@ -39,11 +39,13 @@ function App() {
   const relang = () => setLangRound((r) => r + 1);
   if (needsLogin) return null;
   const Screen = found?.route.screen ?? NotFound;
-  const screen = <Screen key={`${where.path}|${langRound}`} params={found?.params ?? {}}
+  // A language change re-renders in place (langRound): forms keep what was typed, and
+  // nothing is fetched or subscribed again.
+  const screen = <Screen key={where.path} lang={langRound} params={found?.params ?? {}}
                          query={where.query} />;
   if (found?.route.public || !signedIn) {
     return (
-      <div class="public" key={langRound}>
+      <div class="public">
         <header class="public-head">
           <a class="brand" href="#/">casp</a>
           <LanguageSwitch onChange={relang} />
@@ -52,7 +54,7 @@ function App() {
       </div>
     );
   }
-  return <Layout key={langRound} path={where.path} onLang={relang}>{screen}</Layout>;
+  return <Layout path={where.path} lang={langRound} onLang={relang}>{screen}</Layout>;
 }
 
 applyToDocument();

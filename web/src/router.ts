@@ -46,8 +46,15 @@ export function match(pattern: string, path: string): Record<string, string> | n
   if (want.length !== got.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
-    if (want[i].startsWith(':')) params[want[i].slice(1)] = decodeURIComponent(got[i]);
-    else if (want[i] !== got[i]) return null;
+    if (want[i].startsWith(':')) {
+      try {
+        params[want[i].slice(1)] = decodeURIComponent(got[i]);
+      } catch {
+        return null; // a malformed escape (#/domains/%E0): no such page
+      }
+    } else if (want[i] !== got[i]) {
+      return null;
+    }
   }
   return params;
 }

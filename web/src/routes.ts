@@ -10,7 +10,9 @@ import { routes as settings } from './screens/settings/routes';
 
 export interface Route {
   path: string; // "/certificates/:id"
-  screen: FunctionComponent<{ params: Record<string, string>; query: URLSearchParams }>;
+  // `lang` changes when the language does: the screen re-renders with the new strings.
+  screen: FunctionComponent<{ params: Record<string, string>; query: URLSearchParams;
+                              lang?: number }>;
   public?: boolean; // shown without signing in (sign up, log in, verify, reset)
 }
 

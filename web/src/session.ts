@@ -35,6 +35,11 @@ export function signOut(): void {
   listeners.forEach((f) => f());
 }
 
+// Another tab signed in or out: this one follows.
+window.addEventListener('storage', (e) => {
+  if (e.key === KEY) listeners.forEach((f) => f());
+});
+
 export function onSessionChange(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);

@@ -2,8 +2,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql } from '../../api';
 import { useAction } from '../../hooks';
+import { setFlash } from '../../flash';
 import { navigate } from '../../router';
-import { signIn, token } from '../../session';
+import { signIn, signOut, token } from '../../session';
 import { ErrorBox, Field, Loading, Notice, Page, fieldError } from '../../ui/common';
 import { t } from './strings';
 
@@ -11,7 +12,7 @@ const LOGIN = `mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) { token } }`;
 
 async function logIn(email: string, password: string): Promise<true> {
-  const data = await gql<{ login: { token: string } }>(LOGIN, { email, password });
+  const data = await gql<{ login: { token: string } }>(LOGIN, { email, password }, true);
   signIn(data.login.token);
   return true;
 }
@@ -50,15 +51,23 @@ export function Signup() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [name, setName] = useState('');
+  // Registered already (the sign-in after it failed): a second press only signs in.
+  const [registered, setRegistered] = useState<string | null>(null);
   const action = useAction(async () => {
-    await gql(`mutation Register($email: String!, $password: String!, $name: String) {
-      register(email: $email, password: $password, name: $name) { userId } }`,
-              { email, password, name: name || null });
+    if (registered !== email) {
+      await gql(`mutation Register($email: String!, $password: String!, $name: String) {
+        register(email: $email, password: $password, name: $name) { userId } }`,
+                { email, password, name: name || null }, true);
+      setRegistered(email);
+    }
     return logIn(email, password);
   });
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (await action.run()) navigate('/', { welcome: email });
+    if (await action.run()) {
+      setFlash('welcome', email);
+      navigate('/');
+    }
   };
   return (
     <Page title={t('signupTitle')}>
@@ -98,15 +107,15 @@ export function VerifyEmail({ query }: { query: URLSearchParams }) {
     history.replaceState(null, '', '#/verify-email'); // the token leaves the address bar
     gql<{ verifyEmail: { email: string } }>(
       'mutation Verify($token: String!) { verifyEmail(token: $token) { email emailVerified } }',
-      { token: secret }).then((d) => setDone(d.verifyEmail.email),
-                              (e: ApiError) => setError(e));
+      { token: secret }, true).then((d) => setDone(d.verifyEmail.email),
+                                    (e: ApiError) => setError(e));
   }, [secret]);
   return (
     <Page title={t('verifyTitle')}>
       <div class="card narrow">
         {!secret && !done && !error && <Notice kind="warning">{t('verifyNoToken')}</Notice>}
         {secret && !done && !error && <Loading label={t('verifying')} />}
-        <ErrorBox error={error} />
+        {error?.fields.token ? <LinkRefused /> : <ErrorBox error={error} />}
         {done && <Notice kind="success">{t('verified', { email: done })}</Notice>}
         {(done || error) &&
           <p><a class="button" href={token() ? '#/' : '#/login'}>
@@ -116,11 +125,22 @@ export function VerifyEmail({ query }: { query: URLSearchParams }) {
   );
 }
 
+/** casp refused the mailed token (VALIDATION_ERROR on `token`): the link is spent. */
+function LinkRefused({ again }: { again?: boolean }) {
+  return (
+    <div class="notice error" role="alert">
+      <p>{t('linkRefused')}</p>
+      {again && <p><a href="#/forgot-password">{t('askAgain')}</a></p>}
+    </div>
+  );
+}
+
 export function ForgotPassword() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
   const action = useAction(() => gql(
-    'mutation Forgot($email: String!) { forgotPassword(email: $email) { message } }', { email }));
+    'mutation Forgot($email: String!) { forgotPassword(email: $email) { message } }', { email },
+    true));
   const submit = async (e: Event) => {
     e.preventDefault();
     if (await action.run() !== undefined) setSent(true);
@@ -148,10 +168,13 @@ export function ResetPassword({ query }: { query: URLSearchParams }) {
   }, [secret]);
   const action = useAction(() => gql(
     'mutation Reset($token: String!, $password: String!) { resetPassword(token: $token, password: $password) { userId } }',
-    { token: secret, password }));
+    { token: secret, password }, true));
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (await action.run() !== undefined) setDone(true);
+    if (await action.run() !== undefined) {
+      setDone(true);
+      signOut(); // the token this browser kept was replaced with the password
+    }
   };
   if (!secret) {
     return <Page title={t('resetTitle')}><Notice kind="warning">{t('resetNoToken')}</Notice></Page>;
@@ -162,7 +185,8 @@ export function ResetPassword({ query }: { query: URLSearchParams }) {
         ? <div class="card narrow"><Notice kind="success">{t('resetDone')}</Notice>
             <p><a class="button" href="#/login">{t('toLogin')}</a></p></div>
         : <form class="card narrow" onSubmit={submit} noValidate>
-            <ErrorBox error={action.error} />
+            {action.error?.fields.token ? <LinkRefused again />
+              : <ErrorBox error={action.error} />}
             <Field label={t('newPassword')} type="password" autoComplete="new-password" required
                    value={password} onValue={setPassword} hint={t('passwordHint')}
                    error={fieldError(action.error, 'password')} />

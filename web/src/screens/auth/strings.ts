@@ -32,6 +32,8 @@ export const t = strings({
   verifyNoToken: 'This page needs the link from the confirmation mail.',
   continue: 'Continue to casp',
   toLogin: 'Sign in',
+  linkRefused: 'This link is invalid, has expired or was already used.',
+  askAgain: 'Ask for a new link',
   welcome: 'Welcome! Your account is ready. We sent a confirmation link to {email}.',
   mailHint: 'Running casp yourself without a mail server? The mail is in data/outbox/, and casp prints its link in the terminal.',
 }, {
@@ -66,6 +68,8 @@ export const t = strings({
   verifyNoToken: '请通过验证邮件中的链接打开此页面。',
   continue: '进入 casp',
   toLogin: '登录',
+  linkRefused: '此链接无效、已过期或已被使用。',
+  askAgain: '重新获取链接',
   welcome: '欢迎！账号已创建。验证链接已发送到 {email}。',
   mailHint: '自己运行 casp 且没有配置邮件服务器？邮件保存在 data/outbox/ 中，casp 也会在终端里打印其中的链接。',
 });

@@ -77,6 +77,9 @@ function Stages({ cert }: { cert: Cert }) {
           <li key={s} class={finished ? 'done' : current ? 'current' : ''}
               aria-current={current ? 'step' : undefined}>
             {finished && <span aria-hidden="true">✓ </span>}{stageLabel(s)}
+            {/* Not by colour alone: what a screen reader says of each step. */}
+            {finished && <span class="visually-hidden"> ({t('stepDone')})</span>}
+            {!finished && !current && <span class="visually-hidden"> ({t('stepToCome')})</span>}
           </li>
         );
       })}

@@ -4,6 +4,7 @@ import './domains.css';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
+import { setFlash } from '../../flash';
 import { href, navigate } from '../../router';
 import {
   Badge, CopyValue, DateTime, ErrorBox, Loading, Notice, Page, Select,
@@ -91,7 +92,10 @@ function Loaded({ domain, onDomain, credentials }: {
   });
   const del = async () => {
     if (!window.confirm(t('confirmDelete', { name: domain.domain }))) return;
-    if (await remove.run()) navigate('/domains', { deleted: domain.domain });
+    if (await remove.run()) {
+      setFlash('deletedDomain', domain.domain);
+      navigate('/domains');
+    }
   };
   return (
     <div class="domains-screen"><Page title={domain.domain} actions={

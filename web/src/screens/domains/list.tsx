@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
 import { formatNumber } from '../../i18n';
+import { takeFlash } from '../../flash';
 import { href } from '../../router';
 import {
   DateTime, Empty, ErrorBox, Field, Loading, Notice, Page, Select, fieldError,
@@ -22,12 +23,12 @@ const LIST = `query Domains { domains { total domains {
 const ADD = `mutation AddDomain($domain: String!, $verificationMethod: ChallengeType) {
   addDomain(domain: $domain, verificationMethod: $verificationMethod) { id domain } }`;
 
-export function DomainsList({ query }: { query: URLSearchParams }) {
+export function DomainsList() {
   const list = useQuery<{ domains: { total: number; domains: Row[] } }>(LIST);
   const [name, setName] = useState('');
   const [method, setMethod] = useState<Method>('DNS_01');
   const [added, setAdded] = useState<{ id: number; domain: string } | null>(null);
-  const deleted = query.get('deleted');
+  const [deleted] = useState(() => takeFlash('deletedDomain'));
   const add = useAction(async () => {
     const data = await gql<{ addDomain: { id: number; domain: string } }>(
       ADD, { domain: name.trim(), verificationMethod: method });

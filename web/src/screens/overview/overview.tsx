@@ -1,6 +1,8 @@
 // The overview (#/): the welcome after sign-up, a get-started guide on the first run, then
 // the counts of certificates by status, the renewal figures (by CA), the soonest expiries and
 // a chart of the next 12 weeks' expiries. All of it from ONE GraphQL query (aliases).
+import { useState } from 'preact/hooks';
+import { takeFlash } from '../../flash';
 import { useQuery } from '../../hooks';
 import { formatNumber } from '../../i18n';
 import { DateTime, Empty, ErrorBox, Loading, Page } from '../../ui/common';
@@ -162,8 +164,8 @@ function Soonest({ certificates }: { certificates: Soon[] }) {
   );
 }
 
-export function Overview({ query }: { query: URLSearchParams }) {
-  const welcome = query.get('welcome');
+export function Overview() {
+  const [welcome] = useState(() => takeFlash('welcome')); // right after sign-up only
   const overview = useQuery<OverviewData>(OVERVIEW);
   const data = overview.data;
   const firstRun = data !== null && data.all.total === 0;
