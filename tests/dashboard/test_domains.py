@@ -21,6 +21,7 @@ from tests.support.browser import (
     browser_page,
     csp_violations,
     css_id,
+    open_signed_in,
     screenshot,
 )
 from tests.support.dns import BindServer
@@ -45,11 +46,8 @@ async def graphql(client: httpx.AsyncClient, token: str, query: str,
 
 
 async def signed_in(page: Page, origin: str, token: str, path: str) -> None:
-    """The browser signed in with this user's token, showing `path`."""
-    await page.goto(origin + "/#/login")
-    await page.evaluate("t => localStorage.setItem('casp.token', t)", token)
-    await page.reload()  # read at start: signed in from now on
-    await page.goto(origin + "/#" + path)
+    """The dashboard at `path`, signed in with this token (tests/support/browser.py)."""
+    await open_signed_in(page, origin, token, path)
 
 
 async def copy_value(page: Page, label: str) -> str:

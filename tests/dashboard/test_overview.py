@@ -15,7 +15,13 @@ import pytest
 from app.config import Settings
 from tests.support import require_binary
 from tests.support.acme import issue_http01, user_token
-from tests.support.browser import axe_violations, browser_page, csp_violations, screenshot
+from tests.support.browser import (
+    axe_violations,
+    browser_page,
+    csp_violations,
+    open_signed_in,
+    screenshot,
+)
 from tests.support.dns import BindServer
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
@@ -43,22 +49,9 @@ def ca(bind_server: BindServer, port: int) -> Iterator[PebbleServer]:
 
 
 async def signed_in(page: Page, origin: str, token: str, path: str = "/") -> None:
-    """Open the dashboard at `path` signed in with this API token (as the sign-in screen
-    leaves it: the token in localStorage)."""
-    await page.goto(origin + "/")
-    await hash_is(page, "#/login")  # the app has run, signed out
-    await page.evaluate("t => localStorage.setItem('casp.token', t)", token)
-    await page.goto("about:blank")  # then a whole new load, not a hash change
-    await page.goto(origin + "/#" + path)
-    await hash_is(page, "#" + path)
+    """The dashboard at `path`, signed in with this token (tests/support/browser.py)."""
+    await open_signed_in(page, origin, token, path)
 
-
-async def hash_is(page: Page, start: str) -> None:
-    for _ in range(100):
-        if (await page.evaluate("location.hash")).startswith(start):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the page is at {page.url}, not {start}")
 
 
 def utc(value: str) -> datetime:

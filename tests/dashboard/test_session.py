@@ -6,25 +6,25 @@ keeps what the screen shows, and a malformed address is no page rather than a bl
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import pytest
 
 from app.config import Settings
 from tests.support.acme import user_token
-from tests.support.browser import browser_page, dashboard_link
+from tests.support.browser import browser_page, dashboard_link, open_signed_in
 from tests.support.graphql import gql
 from tests.support.live import live_casp
 from tests.support.rest import PASSWORD, register
 
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
 pytestmark = pytest.mark.slow  # Chromium, Pebble, BIND
 
 
-async def signed_in_page(page, origin: str, token: str, path: str = "/") -> None:  # type: ignore[no-untyped-def]
-    await page.goto(origin + "/#/login")
-    await page.evaluate("t => localStorage.setItem('casp.token', t)", token)
-    await page.reload()  # the token is read at start
-    await page.get_by_role("heading", name="Sign in to casp").wait_for()
-    await page.goto(origin + "/#" + path)
+async def signed_in_page(page: Page, origin: str, token: str, path: str = "/") -> None:
+    await open_signed_in(page, origin, token, path)
 
 
 async def test_a_token_regenerated_elsewhere_signs_the_open_page_out(

@@ -23,6 +23,7 @@ from tests.support.browser import (
     css_id,
     screenshot,
 )
+from tests.support.browser import open_signed_in as browser_open_signed_in
 from tests.support.dns import BindServer
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
@@ -50,10 +51,8 @@ async def new_user(client: httpx.AsyncClient, name: str = "Settings User") -> tu
 
 
 async def open_signed_in(page: Any, origin: str, token: str, path: str) -> None:
-    """The dashboard at `path`, signed in with `token` (as the login screen leaves it)."""
-    await page.goto(origin + "/")
-    await page.evaluate("t => localStorage.setItem('casp.token', t)", token)
-    await page.goto(f"{origin}/?signed-in#{path}")  # a new document: it reads the token
+    """The dashboard at `path`, signed in with this token (tests/support/browser.py)."""
+    await browser_open_signed_in(page, origin, token, path)
 
 
 async def described_text(page: Any, field: Any) -> list[str]:

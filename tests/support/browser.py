@@ -10,6 +10,7 @@ page.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import AsyncIterator
@@ -145,6 +146,18 @@ async def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "cri
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"][:5]]}
             for v in result if v["impact"] in impacts]
+
+
+async def open_signed_in(page: Page, origin: str, token: str, path: str = "/") -> None:
+    """The dashboard at `path`, signed in with `token` as the sign-in screen leaves it (in
+    localStorage). A new document, not a hash change: the app reads the token as it starts,
+    and a hash change could race the signed-out app's redirect to #/login."""
+    await page.goto(origin + "/")
+    await page.wait_for_function("location.hash.startsWith('#/login')")  # ran, signed out
+    await page.evaluate("t => localStorage.setItem('casp.token', t)", token)
+    await page.goto(f"{origin}/?signed-in#{path}")
+    want = "#" + path.split("?")[0]
+    await page.wait_for_function(f"location.hash.startsWith({json.dumps(want)})")
 
 
 def css_id(element_id: str) -> str:

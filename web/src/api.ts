@@ -1,7 +1,7 @@
 // The dashboard's only door into casp: the public GraphQL API at /graphql (queries and
 // mutations over HTTP, the certificateEvents subscription over graphql-transport-ws).
 import { createClient, type Client } from 'graphql-ws';
-import { onSessionChange, signOut, token } from './session';
+import { onSessionChange, signIn, signOut, token } from './session';
 
 export interface GraphQLErrorBody {
   message: string;
@@ -21,11 +21,31 @@ export class ApiError extends Error {
 
 const ENDPOINT = new URL('graphql', document.baseURI).pathname;
 
+// The token this page is replacing (regenerate): its refusals, which may arrive before the
+// new token does (the old socket's 4401), do not sign the page out.
+let replacing: string | null = null;
+
+/** Run `make` (a mutation answering the new token) and sign in with what it gives. */
+export async function replaceToken(make: () => Promise<string>): Promise<string> {
+  replacing = token();
+  try {
+    const fresh = await make();
+    signIn(fresh);
+    return fresh;
+  } finally {
+    window.setTimeout(() => { replacing = null; }, 5000); // late closes of the old socket
+  }
+}
+
+function refused(sent: string | null): boolean {
+  return sent !== null && sent === token() && sent !== replacing;
+}
+
 function fail(error: GraphQLErrorBody, retryAfter: number | null,
               sent: string | null): ApiError {
   const code = error.extensions?.code ?? 'SERVER_ERROR';
   // The token sent was refused (regenerated, reset): forget it, here and in other tabs.
-  if (code === 'UNAUTHORIZED' && sent !== null && sent === token()) signOut();
+  if (code === 'UNAUTHORIZED' && refused(sent)) signOut();
   return new ApiError(error.message, code, error.extensions?.fields ?? {}, retryAfter);
 }
 
@@ -82,10 +102,12 @@ onSessionChange(() => {
 
 /** What a closed socket means: casp closes with 4401 for a retired token (then the user is
  * signed out), 4403 when the connection was refused, 4429 over the sockets a user may hold. */
-function socketError(e: unknown): ApiError {
+function socketError(e: unknown, sent: string | null): ApiError {
   const code = typeof e === 'object' && e !== null && 'code' in e ? Number(e.code) : 0;
   if (code === 4401 || code === 4403) {
-    if (token()) signOut();
+    // Only if the refused token is still the one kept: regenerating it in this page closes
+    // the old token's socket too, after the page took the new one.
+    if (refused(sent)) signOut();
     return new ApiError('the token was refused', 'UNAUTHORIZED');
   }
   if (code === 4429) return new ApiError('too many live connections', 'RATE_LIMIT_EXCEEDED');
@@ -100,16 +122,17 @@ export interface Subscription<T> {
 /** Subscribe; returns the function that ends it. */
 export function subscribe<T>(query: string, variables: Record<string, unknown>,
                              sink: Subscription<T>): () => void {
+  const sent = token(); // the socket's token: a new token gets a new client (below)
   return subscriptions().subscribe<T>({ query, variables }, {
     next: (result) => {
       if (result.errors?.length) {
-        sink.error?.(fail(result.errors[0] as GraphQLErrorBody, null, token()));
+        sink.error?.(fail(result.errors[0] as GraphQLErrorBody, null, sent));
       } else if (result.data) {
         sink.next(result.data as T);
       }
     },
     error: (e: unknown) => {
-      const error = socketError(e); // signs out on 4401, whether or not the sink listens
+      const error = socketError(e, sent); // signs out on 4401, whether or not the sink listens
       sink.error?.(error);
     },
     complete: () => undefined,

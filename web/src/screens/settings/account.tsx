@@ -1,10 +1,9 @@
 // #/settings: the account (email, name, whether the email is confirmed, since when) and its
 // API token: hidden until shown, copied, regenerated (the dashboard signs in with the new one).
 import { useState } from 'preact/hooks';
-import { gql } from '../../api';
+import { gql, replaceToken } from '../../api';
 import { useAction, useQuery } from '../../hooks';
 import { strings } from '../../i18n';
-import { signIn } from '../../session';
 import { Badge, CopyButton, DateTime, ErrorBox, Loading, Notice } from '../../ui/common';
 import { SettingsPage } from './frame';
 
@@ -57,12 +56,10 @@ export function AccountSettings() {
   const q = useQuery<Me>('{ me { email name emailVerified apiToken createdAt } }');
   const [shown, setShown] = useState(false);
   const [fresh, setFresh] = useState<string | null>(null);
-  const regenerate = useAction(async () => {
-    const data = await gql<{ regenerateApiToken: { token: string } }>(
-      'mutation { regenerateApiToken { token } }');
-    signIn(data.regenerateApiToken.token); // from now on the dashboard sends the new one
-    return data.regenerateApiToken.token;
-  });
+  // From now on the dashboard sends the new token; the old one's refusals are expected.
+  const regenerate = useAction(() => replaceToken(async () => (await gql<{
+    regenerateApiToken: { token: string } }>('mutation { regenerateApiToken { token } }'))
+    .regenerateApiToken.token));
   const onRegenerate = async () => {
     if (!window.confirm(t('confirm'))) return;
     const made = await regenerate.run();
