@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from tests.support.browser import (
     css_id,
     screenshot,
 )
+from tests.support.focus import focused, wait_said
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
@@ -172,8 +174,10 @@ async def test_request_follow_live_download_renew_revoke_delete(
         # renew: back through the stages, to issued with a new serial
         before = await activity.locator("li").count()
         await page.get_by_role("button", name="Renew now").click()
-        await page.get_by_text("Renewed.").or_(
-            page.get_by_text("The renewal is running")).wait_for(timeout=60_000)
+        renewed = page.get_by_role("status").filter(
+            has_text=re.compile(r"Renewed\.|The renewal is running"))
+        await renewed.wait_for(timeout=60_000)
+        assert (await focused(page)).startswith(("DIV:Renewed.", "DIV:The renewal is running"))
         await page.get_by_test_id("serial").filter(has_not_text=serial).wait_for(timeout=60_000)
         assert await page.get_by_text("A renewal is under way").count() == 0
         renewal = (await activity.locator("li").all_inner_texts())[before:]
@@ -188,7 +192,11 @@ async def test_request_follow_live_download_renew_revoke_delete(
         page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
         await page.get_by_role("button", name="Revoke", exact=True).click()
         await status.get_by_text("Revoked").wait_for(timeout=30_000)
-        await page.get_by_text("The certificate is revoked.").wait_for()
+        await page.get_by_role("status").filter(
+            has_text="The certificate is revoked.").wait_for()
+        # the revoke block is gone: focus went to its result, said by the live region
+        assert await focused(page) == "DIV:The certificate is revoked."
+        await wait_said(page, "The certificate is revoked.")
         done = await wait_for(client, token, cert_id, statuses=("revoked",))
         assert done["status"] == "revoked"
 

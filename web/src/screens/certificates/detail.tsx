@@ -187,6 +187,8 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
   const [password, setPassword] = useState('');
   const [reason, setReason] = useState('UNSPECIFIED');
   const [message, setMessage] = useState('');
+  // Renew (disabled while renewing) and revoke (its block goes) send focus to their result.
+  const [focusMessage, setFocusMessage] = useState(false);
   const name = cert.domains[0];
   const renewing = cert.status === 'ISSUED' && !['done', 'renewal_failed'].includes(cert.stage);
   const hasFiles = cert.serial !== null && ['ISSUED', 'EXPIRED', 'REVOKED'].includes(cert.status);
@@ -202,6 +204,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
       { id: cert.id, format, password: format === 'PFX' && password ? password : null });
     const file = d.certificateDownload;
     download(file.filename, file.contentType, file.contentBase64);
+    setFocusMessage(false);
     setMessage(t('downloaded', { file: file.filename }));
     return true;
   });
@@ -210,6 +213,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
       `mutation Verify($id: Int!) { verifyCertificate(id: $id) { ...Cert } } ${FIELDS}`,
       { id: cert.id });
     setCert(d.verifyCertificate);
+    setFocusMessage(false);
     setMessage(t('checkSent'));
     return true;
   });
@@ -219,6 +223,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
       `mutation Renew($id: Int!) { renewCertificate(id: $id) { finished certificate { ...Cert } } }
        ${FIELDS}`, { id: cert.id });
     setCert(d.renewCertificate.certificate);
+    setFocusMessage(true);
     setMessage(d.renewCertificate.finished ? t('renewDone') : t('renewStarted'));
     return true;
   });
@@ -228,6 +233,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
         revokeCertificate(id: $id, reason: $reason) { ...Cert } } ${FIELDS}`,
       { id: cert.id, reason });
     setCert(d.revokeCertificate);
+    setFocusMessage(true);
     setMessage(t('revoked'));
     return true;
   });
@@ -263,7 +269,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
             </ol>}
       </section>
 
-      {message && <Notice kind="success"><p>{message}</p></Notice>}
+      {message && <Notice kind="success" focus={focusMessage}><p>{message}</p></Notice>}
       {cert.lastError && <LastError error={cert.lastError} />}
 
       {needsDns &&

@@ -1,7 +1,7 @@
 // #/settings/deployments: deployment targets (SSH, webhook): list, create, edit, delete, check
 // the TLS service, deploy now; and the recent deployments. Keys and secrets are never shown.
 import { Fragment, type ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
 import { strings } from '../../i18n';
@@ -275,10 +275,14 @@ function TargetForm({ target, onDone, onCancel }: {
   const shown = ['name', 'kind', 'includeCertificate', ...SPECS[kind].map((s) => s.key)];
   const heading = target ? t('editTitle', { name: target.name }) : t('createTitle');
   const headingId = target ? `edit-${target.id}-h` : 'create-h';
+  const editHeading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    editHeading.current?.focus(); // Edit was pressed: the form took its place
+  }, []);
   return (
     <form class={`settings-form${target ? '' : ' card'}`} onSubmit={submit} noValidate
           aria-labelledby={headingId}>
-      {target ? <h4 id={headingId}>{heading}</h4> : <h2 id={headingId}>{heading}</h2>}
+      {target ? <h4 id={headingId} tabIndex={-1} ref={editHeading}>{heading}</h4> : <h2 id={headingId}>{heading}</h2>}
       <FormError error={action.error} shown={shown} />
       <Field label={t('name')} value={name} onValue={setName} required maxLength={100}
              error={fieldError(action.error, 'name')} />
@@ -346,6 +350,12 @@ function TargetCard({ target, onChange, onDeleted, onDeployed }: {
   const [saved, setSaved] = useState(false);
   const [checked, setChecked] = useState<CheckResult | null>(null);
   const [deployed, setDeployed] = useState<number | null>(null);
+  // After Cancel, focus goes back to Edit (the form that had it is gone).
+  const editButton = useRef<HTMLButtonElement>(null);
+  const [cancelled, setCancelled] = useState(0);
+  useEffect(() => {
+    if (cancelled) editButton.current?.focus();
+  }, [cancelled]);
   const check = useAction(async () => (await gql<{ checkDeploymentTarget: CheckResult }>(
     `mutation Check($id: Int!) { checkDeploymentTarget(targetId: $id) { host port reachable
       error serial expiresAt matchesCertificateId } }`, { id: target.id })).checkDeploymentTarget);
@@ -361,9 +371,12 @@ function TargetCard({ target, onChange, onDeleted, onDeployed }: {
         <h3 id={headingId}>{target.name}</h3>
         <Badge kind="neutral">{t(target.kind)}</Badge>
       </div>
-      {saved && <Notice kind="success">{t('savedOk', { name: target.name })}</Notice>}
+      {saved && <Notice kind="success" focus>{t('savedOk', { name: target.name })}</Notice>}
       {editing
-        ? <TargetForm target={target} onCancel={() => setEditing(false)} onDone={(next) => {
+        ? <TargetForm target={target} onCancel={() => {
+            setEditing(false);
+            setCancelled((n) => n + 1);
+          }} onDone={(next) => {
             setEditing(false);
             setSaved(true);
             onChange(next);
@@ -371,7 +384,7 @@ function TargetCard({ target, onChange, onDeleted, onDeployed }: {
         : <>
             <Facts target={target} />
             <div class="button-row">
-              <button type="button" class="secondary small" aria-expanded={false}
+              <button type="button" class="secondary small" aria-expanded={false} ref={editButton}
                       aria-label={t('editLabel', { name: target.name })}
                       onClick={() => {
                         setSaved(false);
@@ -496,7 +509,7 @@ export function DeploymentSettings() {
       {q.data && <>
         <section aria-labelledby="targets-h">
           <h2 id="targets-h">{t('listTitle')}</h2>
-          {deleted && <Notice kind="success">{t('deletedOk', { name: deleted })}</Notice>}
+          {deleted && <Notice kind="success" focus>{t('deletedOk', { name: deleted })}</Notice>}
           {list.length === 0 ? <Empty>{t('none')}</Empty>
             : list.map((target) => <TargetCard key={target.id} target={target}
                 onChange={(next) => edit((l) => l.map((x) => (x.id === next.id ? next : x)))}

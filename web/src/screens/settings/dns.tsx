@@ -213,7 +213,7 @@ export function DnsSettings() {
       {q.data && <>
         <section aria-labelledby="dns-list-h">
           <h2 id="dns-list-h">{t('listTitle')}</h2>
-          {deleted && <Notice kind="success">{t('deleted', { label: deleted })}</Notice>}
+          {deleted && <Notice kind="success" focus>{t('deleted', { label: deleted })}</Notice>}
           {credentials.length === 0 ? <Empty>{t('none')}</Empty>
             : <div class="table-wrap">
                 <table class="responsive settings-table">
