@@ -399,7 +399,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
           <ul class="plain">
             {data.deployments.map((d) => (
               <li key={d.targetId}>
-                <strong>{d.targetName}</strong> <span class="muted">({d.kind.toLowerCase()})</span>{' '}
+                <strong>{d.targetName}</strong> <span class="muted">({t(`kind_${d.kind}` as Key) ?? d.kind})</span>{' '}
                 {d.deployedAt && <DateTime value={d.deployedAt} />}{' '}
                 <span class={`badge ${d.upToDate ? 'ok' : 'pending'}`}>
                   {d.upToDate ? t('upToDate') : t('outdated')}</span>

@@ -153,6 +153,8 @@ export const t = strings({
   deployments: 'Deployed to',
   deploymentsEmpty: 'Not attached to any deployment target.',
   upToDate: 'Up to date',
+  kind_SSH: 'SSH',
+  kind_WEBHOOK: 'Webhook',
   outdated: 'Not up to date',
 }, {
   listTitle: '证书',
@@ -302,6 +304,8 @@ export const t = strings({
   deployments: '部署目标',
   deploymentsEmpty: '尚未关联任何部署目标。',
   upToDate: '已是最新',
+  kind_SSH: 'SSH',
+  kind_WEBHOOK: 'Webhook',
   outdated: '不是最新',
 });
 
