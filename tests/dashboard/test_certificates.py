@@ -326,6 +326,31 @@ async def test_list_filters_search_order_pages_and_not_found(live_settings: Sett
         await page.get_by_role("heading", name="Certificate not found").wait_for()
         await screenshot(page, "en-certificates-not-found")
         assert ids["alpha"] != theirs
+
+        # the view is kept in the address: Back from a certificate returns to the same list
+        await page.goto(f"{origin}/#/certificates")
+        await page.get_by_text("23 certificates").wait_for()
+        await page.get_by_label("Order").select_option("NEWEST")
+        await page.get_by_role("button", name="Next page").click()
+        await page.get_by_text("Page 2 of 2").wait_for()
+        await page.wait_for_function("location.hash === '#/certificates?order=NEWEST&page=2'")
+        shown = await first_names(page)
+        await page.get_by_role("link", name=shown[0]).click()
+        await page.get_by_role("heading", name=f"Certificate for {shown[0]}").wait_for()
+        await page.go_back()
+        await page.get_by_text("Page 2 of 2").wait_for()
+        assert await page.get_by_label("Order").input_value() == "NEWEST"
+        assert await first_names(page) == shown
+        # a page past the end shows the last one
+        await page.goto(f"{origin}/#/certificates?status=ISSUED&page=5")
+        await page.get_by_role("link", name="bravo.example.test").wait_for()
+        assert await first_names(page) == ["alpha.example.test", "bravo.example.test"]
+        await page.wait_for_function("location.hash === '#/certificates?status=ISSUED'")
+        assert await page.get_by_label("Status").input_value() == "ISSUED"
+        # a link to the plain list (the menu's) resets the view
+        await page.get_by_role("navigation").get_by_role("link", name="Certificates").click()
+        await page.get_by_text("23 certificates").wait_for()
+        assert await page.get_by_label("Status").input_value() == ""
         await clean(page, watch)
 
 
