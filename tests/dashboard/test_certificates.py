@@ -33,6 +33,7 @@ from tests.support.browser import (
     screenshot,
 )
 from tests.support.focus import focused, wait_said
+from tests.support.gqlws import subscriber
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
@@ -200,10 +201,16 @@ async def test_request_follow_live_download_renew_revoke_delete(
         done = await wait_for(client, token, cert_id, statuses=("revoked",))
         assert done["status"] == "revoked"
 
-        # delete: back to the list, where it is gone
+        # delete: back to the list, where it is gone (with no "not found" on the way)
+        await page.evaluate("""() => { window.__notFound = false;
+          new MutationObserver(() => { if (document.body.textContent.includes(
+            'Certificate not found')) window.__notFound = true; })
+            .observe(document.body, { subtree: true, childList: true, characterData: true });
+        }""")
         page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
         await page.get_by_role("button", name="Delete", exact=True).click()
         await page.get_by_role("heading", name="Certificates").wait_for()
+        assert await page.evaluate("window.__notFound") is False
         await page.get_by_text("You have no certificates yet.").wait_for()
         assert await page.get_by_text(name).count() == 0
         await clean(page, watch)
@@ -456,3 +463,29 @@ async def test_a_custom_ca_is_preselected_and_named_by_caname(
         await page.get_by_role("link", name="All certificates").click()
         await page.get_by_test_id("certificate-row").get_by_text("Local test CA").wait_for()
         await clean(page, watch)
+
+
+async def test_a_refused_live_connection_offers_reconnect(live_settings: Settings, port: int):
+    """Over the sockets a user may hold (4429), the page says so and offers Reconnect (not
+    "reload the page", which would make it worse); Reconnect subscribes again."""
+    origin = f"http://127.0.0.1:{port}"
+    settings = dataclasses.replace(live_settings, ws_per_user=1)
+    async with live_casp(settings, port) as client, \
+            browser_page(origin) as (page, watch):
+        email, token, uid = await account(client)
+        ids = await make_list(uid)
+        async with subscriber(origin, token):  # the one socket this user may hold
+            await sign_in(page, origin, email, f"/certificates/{ids['delta']}")
+            await page.get_by_role("heading",
+                                   name="Certificate for delta.example.test").wait_for()
+            lost = page.get_by_text("The live connection was lost")
+            await lost.wait_for()
+            assert await page.get_by_text("reload the page").count() == 0
+        await page.get_by_role("button", name="Reconnect").click()
+        await page.get_by_text("Following live").wait_for()  # casp's first event came
+        assert await lost.count() == 0
+        assert await page.get_by_role("button", name="Reconnect").count() == 0
+        assert await csp_violations(page) == []
+        assert await axe_violations(page) == []
+    assert watch.blocked == [] and watch.offsite_sockets() == []
+    assert watch.problems == []
