@@ -24,7 +24,7 @@ from tests.support.browser import (
     screenshot,
 )
 from tests.support.dns import BindServer
-from tests.support.focus import focused, wait_said
+from tests.support.focus import wait_focused, wait_said
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.rest import login, register
@@ -220,11 +220,11 @@ async def test_eab_per_ca_and_the_fallback_order(live_settings: Settings, port: 
         # focus stays with the moved CA (Up is disabled at the top) and, after a removal,
         # goes to the list's heading: never lost to the page
         await page.get_by_role("button", name="Move ZeroSSL up").click()
-        assert await focused(page) == "BUTTON:Move ZeroSSL down"
+        await wait_focused(page, "BUTTON:Move ZeroSSL down")
         await page.get_by_role("button", name="Move ZeroSSL down").click()
-        assert await focused(page) == "BUTTON:Move ZeroSSL up"
+        await wait_focused(page, "BUTTON:Move ZeroSSL up")
         await page.get_by_role("button", name="Remove ZeroSSL").click()
-        assert await focused(page) == "H2:Fallback CAs"
+        await wait_focused(page, "H2:Fallback CAs")
 
         await page.reload()
         await page.get_by_role("heading", name="Certificate authorities").wait_for()
@@ -277,7 +277,7 @@ async def test_dns_credential_added_checked_and_deleted(live_settings: Settings,
         await accept_next_dialog(page)
         await row.get_by_role("button", name="Delete my bind").click()
         await page.get_by_role("status").filter(has_text='Deleted "my bind".').wait_for()
-        assert await focused(page) == 'DIV:Deleted "my bind".'  # the row and its button went
+        await wait_focused(page, 'DIV:Deleted "my bind".')  # the row and its button went
         await wait_said(page, 'Deleted "my bind".')
         await page.get_by_text("No DNS credentials yet").wait_for()
         assert data_of(await gql(client, "{ dnsCredentials { id } }", token)) == {
@@ -324,10 +324,10 @@ async def test_webhook_deployment_target_created_updated_deleted(live_settings: 
         await card.get_by_role("button", name="Edit edge hook").click()
         edit = card.get_by_role("form", name="Edit edge hook")
         await edit.wait_for()
-        assert await focused(page) == "H4:Edit edge hook"  # the form took Edit's place
+        await wait_focused(page, "H4:Edit edge hook")  # the form took Edit's place
         await edit.get_by_role("button", name="Cancel").click()
         await card.get_by_role("button", name="Edit edge hook").wait_for()
-        assert await focused(page) == "BUTTON:Edit edge hook"
+        await wait_focused(page, "BUTTON:Edit edge hook")
         await card.get_by_role("button", name="Edit edge hook").click()
         await edit.get_by_label("Name").fill("edge hook 2")
         await edit.get_by_label("URL").fill("http://127.0.0.1:9/deploy-v2")
@@ -336,7 +336,7 @@ async def test_webhook_deployment_target_created_updated_deleted(live_settings: 
         await edit.get_by_role("button", name="Save changes").click()
         card = page.get_by_role("article", name="edge hook 2")
         await card.get_by_role("status").filter(has_text='Saved "edge hook 2".').wait_for()
-        assert await focused(page) == 'DIV:Saved "edge hook 2".'
+        await wait_focused(page, 'DIV:Saved "edge hook 2".')
         await wait_said(page, 'Saved "edge hook 2".')
         await card.get_by_text("http://127.0.0.1:9/deploy-v2").wait_for()
         await card.get_by_role("button", name="Check edge hook 2").click()
@@ -357,7 +357,7 @@ async def test_webhook_deployment_target_created_updated_deleted(live_settings: 
         await accept_next_dialog(page)
         await card.get_by_role("button", name="Delete edge hook 2").click()
         await page.get_by_role("status").filter(has_text='Deleted "edge hook 2".').wait_for()
-        assert await focused(page) == 'DIV:Deleted "edge hook 2".'
+        await wait_focused(page, 'DIV:Deleted "edge hook 2".')
         await page.get_by_text("No deployment targets yet").wait_for()
         assert data_of(await gql(client, "{ deploymentTargets { id } }", token)) == {
             "deploymentTargets": []}

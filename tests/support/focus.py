@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+FOCUSED = ("() => { const e = document.activeElement; if (!e) return '';"
+           " return e.tagName + ':' + (e.getAttribute('aria-label') ??"
+           " e.textContent.replace(/\\s+/g, ' ').trim()); }")
+
 
 async def focused(page: Any) -> str:
     """The focused element as 'TAG:text' (or 'TAG:aria-label' for labelled controls)."""
-    result: str = await page.evaluate(
-        "() => { const e = document.activeElement; if (!e) return '';"
-        " return e.tagName + ':' + (e.getAttribute('aria-label') ??"
-        " e.textContent.replace(/\\s+/g, ' ').trim()); }")
+    result: str = await page.evaluate(FOCUSED)
     return result
+
+
+async def wait_focused(page: Any, expected: str) -> None:
+    """Wait until focus is on `expected` ('TAG:text', as focused() says); say where it is
+    if it never gets there."""
+    try:
+        await page.wait_for_function(f"t => ({FOCUSED})() === t", arg=expected, timeout=5000)
+    except Exception as e:
+        raise AssertionError(f"focus is on {await focused(page)!r}, not {expected!r}") from e
 
 
 async def wait_said(page: Any, text: str) -> None:

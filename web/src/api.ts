@@ -31,8 +31,26 @@ function fail(error: GraphQLErrorBody, retryAfter: number | null,
 
 /** Run one query or mutation; the data, or an ApiError. `anonymous` sends no token (the
  * account mutations: a wrong password typed while signed in must not sign out). */
-export async function gql<T>(query: string, variables: Record<string, unknown> = {},
-                             anonymous = false): Promise<T> {
+export function gql<T>(query: string, variables: Record<string, unknown> = {},
+                       anonymous = false): Promise<T> {
+  const answer = request<T>(query, variables, anonymous);
+  const done = () => inflight.delete(answer);
+  inflight.add(answer);
+  answer.then(done, done);
+  return answer;
+}
+
+/** The requests under way: a socket closed for a retired token waits for them (the answer
+ * to regenerateApiToken may be among them, bringing the token that replaces it). */
+const inflight = new Set<Promise<unknown>>();
+
+async function settled(): Promise<void> {
+  await Promise.allSettled([...inflight]);
+  await new Promise((resolve) => window.setTimeout(resolve, 0)); // their callers' turn
+}
+
+async function request<T>(query: string, variables: Record<string, unknown>,
+                          anonymous: boolean): Promise<T> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json',
                                             Accept: 'application/json' };
   const bearer = anonymous ? null : token();
@@ -85,7 +103,11 @@ onSessionChange(() => {
 function socketError(e: unknown): ApiError {
   const code = typeof e === 'object' && e !== null && 'code' in e ? Number(e.code) : 0;
   if (code === 4401 || code === 4403) {
-    if (token()) signOut();
+    // Signed out, unless a request under way brings a new token (this page regenerated it).
+    const was = token();
+    void settled().then(() => {
+      if (was && token() === was) signOut();
+    });
     return new ApiError('the token was refused', 'UNAUTHORIZED');
   }
   if (code === 4429) return new ApiError('too many live connections', 'RATE_LIMIT_EXCEEDED');
