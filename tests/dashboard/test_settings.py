@@ -24,7 +24,7 @@ from tests.support.browser import (
     screenshot,
 )
 from tests.support.dns import BindServer
-from tests.support.focus import wait_focused, wait_said
+from tests.support.focus import notice, wait_focused, wait_said
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.rest import login, register
@@ -100,8 +100,8 @@ async def test_account_token_shown_copied_and_regenerated(live_settings: Setting
 
         await accept_next_dialog(page)
         await page.get_by_role("button", name="Regenerate token").click()
-        await page.get_by_text("A new API token was made").wait_for()
-        await page.get_by_text("Every other client still using the old token").wait_for()
+        await notice(page, "A new API token was made").wait_for()
+        await notice(page, "Every other client still using the old token").wait_for()
         new = await page.evaluate("localStorage.getItem('casp.token')")
         assert new and new != old
         refused = await gql(client, "{ me { email } }", old)
@@ -146,7 +146,7 @@ async def test_notification_settings_saved_and_a_bad_url_refused(live_settings: 
         await page.get_by_label("A certificate was renewed").uncheck()
         await page.get_by_label("A deployment failed").uncheck()
         await page.get_by_role("button", name="Save").click()
-        await page.get_by_text("Saved.").wait_for()
+        await notice(page, "Saved.").wait_for()
         stored = data_of(await gql(client, "{ notificationSettings { emailEnabled webhookUrl "
                                            "webhookSecret types } }", token))
         got = stored["notificationSettings"]
@@ -320,7 +320,7 @@ async def test_webhook_deployment_target_created_updated_deleted(live_settings: 
         await card.get_by_text(f"Set, ending in …{target['webhookSecret'][-4:]}").wait_for()
 
         await card.get_by_role("button", name="Deploy now to edge hook").click()
-        await card.get_by_text("No issued certificate is attached to this target").wait_for()
+        await notice(card, "No issued certificate is attached to this target").wait_for()
         await card.get_by_role("button", name="Edit edge hook").click()
         edit = card.get_by_role("form", name="Edit edge hook")
         await edit.wait_for()

@@ -28,3 +28,8 @@ async def wait_said(page: Any, text: str) -> None:
     """Wait until the page's one live region (#live-region) says exactly `text`."""
     await page.wait_for_function(
         "t => document.getElementById('live-region')?.textContent === t", arg=text)
+
+
+def notice(scope: Any, text: str) -> Any:
+    """A result message (a Notice, role status) with `text`: not the live region's copy."""
+    return scope.get_by_role("status").filter(has_text=text)
