@@ -15,6 +15,7 @@ from tests.support.browser import (
     dashboard_link,
     screenshot,
 )
+from tests.support.focus import notice
 from tests.support.live import live_casp
 from tests.support.rest import bearer, login, register
 
@@ -41,7 +42,7 @@ async def test_sign_up_verify_sign_out_and_in(live_settings: Settings, port: int
         await page.get_by_label("Password").fill("Sup3r-secret")
         await page.get_by_role("button", name="Create account").click()
         await page.get_by_role("heading", name="Overview").wait_for()
-        await page.get_by_text("Welcome! Your account is ready").wait_for()
+        await notice(page, "Welcome! Your account is ready").wait_for()
         banner = page.get_by_text("Confirm your email address: open the link")
         await banner.wait_for()
         await screenshot(page, "en-overview-new")
@@ -49,7 +50,7 @@ async def test_sign_up_verify_sign_out_and_in(live_settings: Settings, port: int
         link = await wait_for_link(live_settings, "verify-email")
         assert link.startswith(origin + "/#/verify-email?token=")
         await page.goto(link)
-        await page.get_by_text("Your email address newcomer@example.com is confirmed.").wait_for()
+        await notice(page, "Your email address newcomer@example.com is confirmed.").wait_for()
         assert "token" not in page.url  # the secret leaves the address bar
         await page.get_by_role("link", name="Continue to casp").click()
         await page.get_by_role("heading", name="Overview").wait_for()
@@ -81,7 +82,7 @@ async def test_forgot_and_reset_password_retires_the_old_token(live_settings: Se
         await page.get_by_role("heading", name="Reset your password").wait_for()
         await page.get_by_label("Email").fill("forgetful@example.com")
         await page.get_by_role("button", name="Send the link").click()
-        await page.get_by_text("If an account has this address").wait_for()
+        await notice(page, "If an account has this address").wait_for()
         await screenshot(page, "en-forgot-password")
 
         link = await wait_for_link(live_settings, "reset-password")
@@ -93,7 +94,7 @@ async def test_forgot_and_reset_password_retires_the_old_token(live_settings: Se
         await page.get_by_role("alert").wait_for()
         await page.get_by_label("New password").fill("N3w-secret-pass")
         await page.get_by_role("button", name="Set the new password").click()
-        await page.get_by_text("Your password is changed").wait_for()
+        await notice(page, "Your password is changed").wait_for()
         await screenshot(page, "en-reset-password-done")
 
         refused = await client.post("/graphql", headers=bearer(old),
@@ -127,11 +128,11 @@ async def test_chinese_from_accept_language_and_the_switch_sticks(live_settings:
         await page.get_by_label("密码").fill("Sup3r-secret")
         await page.get_by_role("button", name="创建账号").click()
         await page.get_by_role("heading", name="概览").wait_for()
-        await page.get_by_text("欢迎！账号已创建。").wait_for()
+        await notice(page, "欢迎！账号已创建。").wait_for()
         await screenshot(page, "zh-overview-new")
         link = await wait_for_link(live_settings, "verify-email")
         await page.goto(link)
-        await page.get_by_text("邮箱 zh@example.com 已验证。").wait_for()
+        await notice(page, "邮箱 zh@example.com 已验证。").wait_for()
         await screenshot(page, "zh-verified")
 
         await page.get_by_label("语言").select_option("en")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +32,8 @@ from tests.support.browser import (
     css_id,
     screenshot,
 )
+from tests.support.focus import wait_focused, wait_said
+from tests.support.gqlws import subscriber
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
@@ -172,8 +175,12 @@ async def test_request_follow_live_download_renew_revoke_delete(
         # renew: back through the stages, to issued with a new serial
         before = await activity.locator("li").count()
         await page.get_by_role("button", name="Renew now").click()
-        await page.get_by_text("Renewed.").or_(
-            page.get_by_text("The renewal is running")).wait_for(timeout=60_000)
+        renewed = page.get_by_role("status").filter(
+            has_text=re.compile(r"Renewed\.|The renewal is running"))
+        await renewed.wait_for(timeout=60_000)
+        await page.wait_for_function(  # Renew is disabled meanwhile: focus is on its result
+            "() => document.activeElement?.tagName === 'DIV' && /^(Renewed\\.|The renewal is "
+            "running)/.test(document.activeElement.textContent)")
         await page.get_by_test_id("serial").filter(has_not_text=serial).wait_for(timeout=60_000)
         assert await page.get_by_text("A renewal is under way").count() == 0
         renewal = (await activity.locator("li").all_inner_texts())[before:]
@@ -188,14 +195,24 @@ async def test_request_follow_live_download_renew_revoke_delete(
         page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
         await page.get_by_role("button", name="Revoke", exact=True).click()
         await status.get_by_text("Revoked").wait_for(timeout=30_000)
-        await page.get_by_text("The certificate is revoked.").wait_for()
+        await page.get_by_role("status").filter(
+            has_text="The certificate is revoked.").wait_for()
+        # the revoke block is gone: focus went to its result, said by the live region
+        await wait_focused(page, "DIV:The certificate is revoked.")
+        await wait_said(page, "The certificate is revoked.")
         done = await wait_for(client, token, cert_id, statuses=("revoked",))
         assert done["status"] == "revoked"
 
-        # delete: back to the list, where it is gone
+        # delete: back to the list, where it is gone (with no "not found" on the way)
+        await page.evaluate("""() => { window.__notFound = false;
+          new MutationObserver(() => { if (document.body.textContent.includes(
+            'Certificate not found')) window.__notFound = true; })
+            .observe(document.body, { subtree: true, childList: true, characterData: true });
+        }""")
         page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
         await page.get_by_role("button", name="Delete", exact=True).click()
         await page.get_by_role("heading", name="Certificates").wait_for()
+        assert await page.evaluate("window.__notFound") is False
         await page.get_by_text("You have no certificates yet.").wait_for()
         assert await page.get_by_text(name).count() == 0
         await clean(page, watch)
@@ -318,6 +335,31 @@ async def test_list_filters_search_order_pages_and_not_found(live_settings: Sett
         await page.get_by_role("heading", name="Certificate not found").wait_for()
         await screenshot(page, "en-certificates-not-found")
         assert ids["alpha"] != theirs
+
+        # the view is kept in the address: Back from a certificate returns to the same list
+        await page.goto(f"{origin}/#/certificates")
+        await page.get_by_text("23 certificates").wait_for()
+        await page.get_by_label("Order").select_option("NEWEST")
+        await page.get_by_role("button", name="Next page").click()
+        await page.get_by_text("Page 2 of 2").wait_for()
+        await page.wait_for_function("location.hash === '#/certificates?order=NEWEST&page=2'")
+        shown = await first_names(page)
+        await page.get_by_role("link", name=shown[0]).click()
+        await page.get_by_role("heading", name=f"Certificate for {shown[0]}").wait_for()
+        await page.go_back()
+        await page.get_by_text("Page 2 of 2").wait_for()
+        assert await page.get_by_label("Order").input_value() == "NEWEST"
+        assert await first_names(page) == shown
+        # a page past the end shows the last one
+        await page.goto(f"{origin}/#/certificates?status=ISSUED&page=5")
+        await page.get_by_role("link", name="bravo.example.test").wait_for()
+        assert await first_names(page) == ["alpha.example.test", "bravo.example.test"]
+        await page.wait_for_function("location.hash === '#/certificates?status=ISSUED'")
+        assert await page.get_by_label("Status").input_value() == "ISSUED"
+        # a link to the plain list (the menu's) resets the view
+        await page.get_by_role("navigation").get_by_role("link", name="Certificates").click()
+        await page.get_by_text("23 certificates").wait_for()
+        assert await page.get_by_label("Status").input_value() == ""
         await clean(page, watch)
 
 
@@ -423,3 +465,29 @@ async def test_a_custom_ca_is_preselected_and_named_by_caname(
         await page.get_by_role("link", name="All certificates").click()
         await page.get_by_test_id("certificate-row").get_by_text("Local test CA").wait_for()
         await clean(page, watch)
+
+
+async def test_a_refused_live_connection_offers_reconnect(live_settings: Settings, port: int):
+    """Over the sockets a user may hold (4429), the page says so and offers Reconnect (not
+    "reload the page", which would make it worse); Reconnect subscribes again."""
+    origin = f"http://127.0.0.1:{port}"
+    settings = dataclasses.replace(live_settings, ws_per_user=1)
+    async with live_casp(settings, port) as client, \
+            browser_page(origin) as (page, watch):
+        email, token, uid = await account(client)
+        ids = await make_list(uid)
+        async with subscriber(origin, token):  # the one socket this user may hold
+            await sign_in(page, origin, email, f"/certificates/{ids['delta']}")
+            await page.get_by_role("heading",
+                                   name="Certificate for delta.example.test").wait_for()
+            lost = page.get_by_text("The live connection was lost")
+            await lost.wait_for()
+            assert await page.get_by_text("reload the page").count() == 0
+        await page.get_by_role("button", name="Reconnect").click()
+        await page.get_by_text("Following live").wait_for()  # casp's first event came
+        assert await lost.count() == 0
+        assert await page.get_by_role("button", name="Reconnect").count() == 0
+        assert await csp_violations(page) == []
+        assert await axe_violations(page) == []
+    assert watch.blocked == [] and watch.offsite_sockets() == []
+    assert watch.problems == []

@@ -25,6 +25,7 @@ from tests.support.browser import (
     screenshot,
 )
 from tests.support.dns import BindServer
+from tests.support.focus import notice
 from tests.support.live import live_casp
 from tests.support.rest import bearer
 
@@ -95,12 +96,15 @@ async def test_add_check_copy_and_delete(live_settings: Settings, port: int):
         await page.get_by_label("Domain name").fill(web)
         await page.get_by_label("Verification method").select_option("HTTP_01")
         await page.get_by_role("button", name="Add domain").click()
-        await page.get_by_text(f"Added {web}.").wait_for()
+        await notice(page, f"Added {web}.").wait_for()
         assert await page.get_by_label("Domain name").input_value() == ""
+        # the table's caption counts in English's singular for one
+        await page.locator("table caption").filter(has_text=re.compile(r"^1 domain$")).wait_for(
+            state="attached")
         await page.get_by_label("Domain name").fill(dns)
         await page.get_by_label("Verification method").select_option("DNS_01")
         await page.get_by_role("button", name="Add domain").click()
-        await page.get_by_text(f"Added {dns}.").wait_for()
+        await notice(page, f"Added {dns}.").wait_for()
         rows = page.locator("table tbody tr")
         await page.get_by_role("link", name=dns).wait_for()
         assert await rows.count() == 2
@@ -126,7 +130,7 @@ async def test_add_check_copy_and_delete(live_settings: Settings, port: int):
         assert await copy_value(page, "Ownership TXT record value") == record["value"]
         await page.get_by_text("Not checked yet.").wait_for()
         await page.get_by_role("button", name="Check now").click()
-        await page.get_by_text("Everything is set up.").wait_for()
+        await notice(page, "Everything is set up.").wait_for()
         await page.get_by_text(
             f"http://{web}/.well-known/acme-challenge/ answers from casp.").wait_for()
         await page.get_by_text(f"You hold {web}.").wait_for()
@@ -148,7 +152,7 @@ async def test_add_check_copy_and_delete(live_settings: Settings, port: int):
         record = api["ownership"]["record"]
         assert await copy_value(page, "Ownership TXT record value") == record["value"]
         await page.get_by_role("button", name="Check now").click()
-        await page.get_by_text("Something is missing or wrong:").wait_for()
+        await notice(page, "Something is missing or wrong:").wait_for()
         missing = (f"The CNAME record {cname['name']} with the value {cname['value']} "
                    "was not found.")
         assert await page.get_by_text(missing).count() == 2  # the summary and the check
@@ -161,7 +165,7 @@ async def test_add_check_copy_and_delete(live_settings: Settings, port: int):
         page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
         await page.get_by_role("button", name="Delete domain").click()
         await page.get_by_role("heading", name="Domains").wait_for()
-        await page.get_by_text(f"Deleted {dns}.").wait_for()
+        await notice(page, f"Deleted {dns}.").wait_for()
         await page.get_by_role("link", name=web).wait_for()
         assert await page.get_by_role("link", name=dns).count() == 0
         left = await graphql(client, token, "{ domains { total } }")
@@ -185,10 +189,10 @@ async def test_records_found_caa_blocking_and_delete_cancelled(
         await signed_in(page, origin, token, f"/domains/{added['id']}")
         await page.get_by_role("heading", name=name, exact=True).wait_for()
         await page.get_by_role("button", name="Check now").click()
-        await page.get_by_text("Everything is set up.").wait_for()
+        await notice(page, "Everything is set up.").wait_for()
         await page.get_by_text(f"The CNAME record {cname['name']} points to casp "
                                f"({cname['value']}).").wait_for()
-        blocked = page.get_by_text(f"The CAA records at {name} stop these certificate "
+        blocked = notice(page, f"The CAA records at {name} stop these certificate "
                                    "authorities from issuing: ")
         await blocked.wait_for()
         assert "letsencrypt" in await blocked.inner_text()
@@ -243,7 +247,7 @@ async def test_another_users_domain_is_not_found(live_settings: Settings, port: 
         await page.get_by_role("link", name=theirs).click()
         await page.get_by_text(f"Another user of this casp holds {theirs}.").wait_for()
         await page.get_by_role("button", name="Check now").click()
-        await page.get_by_text("Something is missing or wrong:").wait_for()
+        await notice(page, "Something is missing or wrong:").wait_for()
         proof = f"_casp-verify.{theirs}"
         await page.get_by_text(f"Another user holds {theirs}; the ownership TXT record "
                                f"{proof} was not found.").first.wait_for()
@@ -271,13 +275,13 @@ async def test_chinese_and_phone_width(live_settings: Settings, port: int):
             await page.goto(f"{origin}/#/domains/{first['id']}")
             await page.get_by_role("heading", name=web, exact=True).wait_for()
             await page.get_by_role("button", name="立即检查").click()
-            await page.get_by_text("一切均已设置妥当。").wait_for()
+            await notice(page, "一切均已设置妥当。").wait_for()
             await no_axe(page)
             await screenshot(page, "zh-domains-detail-http01")
             await page.goto(f"{origin}/#/domains/{second['id']}")
             await page.get_by_role("heading", name=dns, exact=True).wait_for()
             await page.get_by_role("button", name="立即检查").click()
-            await page.get_by_text("有缺失或错误的设置：").wait_for()
+            await notice(page, "有缺失或错误的设置：").wait_for()
             await page.get_by_text(f"未找到 CNAME 记录 _acme-challenge.{dns}").first.wait_for()
             await no_axe(page)
             await screenshot(page, "zh-domains-detail-dns01")
@@ -294,7 +298,7 @@ async def test_chinese_and_phone_width(live_settings: Settings, port: int):
             await page.goto(f"{origin}/#/domains/{second['id']}")
             await page.get_by_role("heading", name=dns, exact=True).wait_for()
             # the last check (from the Chinese session) is shown without a new one
-            await page.get_by_text("Something is missing or wrong:").wait_for()
+            await notice(page, "Something is missing or wrong:").wait_for()
             await no_axe(page)
             await screenshot(page, "phone-domains-detail")
             width = await page.evaluate("document.documentElement.scrollWidth")
@@ -325,7 +329,7 @@ async def test_dns_credential_choice(live_settings: Settings, port: int,
         assert await choice.input_value() == ""
         await choice.select_option(str(credential))
         await page.get_by_role("button", name="Save").click()
-        await page.get_by_text("Saved.").wait_for()
+        await notice(page, "Saved.").wait_for()
         await page.get_by_text("Nothing to set up: casp writes the TXT records").wait_for()
         assert await page.get_by_role("button", name="Copy CNAME record value").count() == 0
         api = await graphql(client, token, "query($id: Int!) { domain(id: $id) { "

@@ -99,6 +99,7 @@ async def test_first_run_guide(live_settings: Settings, port: int):
             await guide.wait_for()
             assert await guide.get_by_role("link", name="添加域名").count() == 1
             assert await guide.get_by_role("link", name="申请证书").count() == 1
+            assert "归您所有" in await guide.inner_text()  # 您 throughout, as elsewhere
             assert await page.get_by_text("new@example.com").count() == 0
             assert await axe_violations(page) == []
             await screenshot(page, "zh-overview-get-started-phone")

@@ -15,6 +15,7 @@ from app.config import Settings
 from tests.support.acme import add_domain, casp_settings, unique
 from tests.support.browser import axe_violations, browser_page, csp_violations, screenshot
 from tests.support.dns import BindServer
+from tests.support.focus import notice
 from tests.support.live import live_casp
 from tests.support.pebble import PebbleServer
 from tests.support.profiles import ProfileProxy
@@ -56,7 +57,7 @@ async def test_profiles_where_the_ca_has_them(profiled: Settings, proxy: Profile
         await ca.select_option("buypass")  # no profiles there: no select
         assert await profile.count() == 0
         await ca.select_option("zerossl")  # needs EAB: the way to the settings
-        await page.get_by_text("This CA needs External Account Binding credentials.").wait_for()
+        await notice(page, "This CA needs External Account Binding credentials.").wait_for()
         link = page.get_by_role("link", name="Set them in the settings")
         assert await link.get_attribute("href") == "#/settings/cas"
         await ca.select_option("letsencrypt")

@@ -25,6 +25,7 @@ from tests.support.browser import (
 )
 from tests.support.browser import open_signed_in as browser_open_signed_in
 from tests.support.dns import BindServer
+from tests.support.focus import notice, wait_focused, wait_said
 from tests.support.graphql import data_of, gql
 from tests.support.live import live_casp
 from tests.support.rest import login, register
@@ -98,8 +99,8 @@ async def test_account_token_shown_copied_and_regenerated(live_settings: Setting
 
         await accept_next_dialog(page)
         await page.get_by_role("button", name="Regenerate token").click()
-        await page.get_by_text("A new API token was made").wait_for()
-        await page.get_by_text("Every other client still using the old token").wait_for()
+        await notice(page, "A new API token was made").wait_for()
+        await notice(page, "Every other client still using the old token").wait_for()
         new = await page.evaluate("localStorage.getItem('casp.token')")
         assert new and new != old
         refused = await gql(client, "{ me { email } }", old)
@@ -144,7 +145,7 @@ async def test_notification_settings_saved_and_a_bad_url_refused(live_settings: 
         await page.get_by_label("A certificate was renewed").uncheck()
         await page.get_by_label("A deployment failed").uncheck()
         await page.get_by_role("button", name="Save").click()
-        await page.get_by_text("Saved.").wait_for()
+        await notice(page, "Saved.").wait_for()
         stored = data_of(await gql(client, "{ notificationSettings { emailEnabled webhookUrl "
                                            "webhookSecret types } }", token))
         got = stored["notificationSettings"]
@@ -193,7 +194,10 @@ async def test_eab_per_ca_and_the_fallback_order(live_settings: Settings, port: 
                                      arg=await hmac_field.element_handle())
         await hmac_field.fill(HMAC)
         await google.get_by_role("button", name="Save EAB credentials").click()
-        await google.get_by_text("Saved for Google Trust Services: key ID kid-of-mine").wait_for()
+        await google.get_by_role("status").filter(
+            has_text="Saved for Google Trust Services: key ID kid-of-mine").wait_for()
+        await wait_said(page, "Saved for Google Trust Services: key ID kid-of-mine. "
+                              "The HMAC key is stored encrypted.")
         row = page.get_by_role("row").filter(has_text="Google Trust Services")
         await row.get_by_text("Stored (key ID kid-of-mine)").wait_for()
         assert HMAC not in await page.content()
@@ -206,11 +210,20 @@ async def test_eab_per_ca_and_the_fallback_order(live_settings: Settings, port: 
         await page.get_by_role("button", name="Add", exact=True).click()
         await page.get_by_role("button", name="Move Google Trust Services up").click()
         await page.get_by_role("button", name="Save order").click()
-        await page.get_by_text("Fallback order saved.").wait_for()
+        await page.get_by_role("status").filter(has_text="Fallback order saved.").wait_for()
+        await wait_said(page, "Fallback order saved.")
         got = data_of(await gql(client, "{ fallbackCaProviders }", token))
         assert got["fallbackCaProviders"] == ["google", "zerossl"]
         await no_axe(page)
         await screenshot(page, "en-settings-cas")
+        # focus stays with the moved CA (Up is disabled at the top) and, after a removal,
+        # goes to the list's heading: never lost to the page
+        await page.get_by_role("button", name="Move ZeroSSL up").click()
+        await wait_focused(page, "BUTTON:Move ZeroSSL down")
+        await page.get_by_role("button", name="Move ZeroSSL down").click()
+        await wait_focused(page, "BUTTON:Move ZeroSSL up")
+        await page.get_by_role("button", name="Remove ZeroSSL").click()
+        await wait_focused(page, "H2:Fallback CAs")
 
         await page.reload()
         await page.get_by_role("heading", name="Certificate authorities").wait_for()
@@ -247,7 +260,8 @@ async def test_dns_credential_added_checked_and_deleted(live_settings: Settings,
         assert await page.get_by_text("No DNS credentials yet").count() == 1
         await page.get_by_label("tsig_key").fill(key)
         await page.get_by_role("button", name="Check and add").click()
-        await page.get_by_text('Added "my bind".').wait_for()
+        await page.get_by_role("status").filter(has_text='Added "my bind".').wait_for()
+        await wait_said(page, 'Added "my bind".')
         row = page.get_by_role("row").filter(has_text="my bind")
         await row.get_by_text("rfc2136").wait_for()
         assert bind_server.tsig_secret not in await page.content()
@@ -261,7 +275,9 @@ async def test_dns_credential_added_checked_and_deleted(live_settings: Settings,
         await screenshot(page, "en-settings-dns")
         await accept_next_dialog(page)
         await row.get_by_role("button", name="Delete my bind").click()
-        await page.get_by_text('Deleted "my bind".').wait_for()
+        await page.get_by_role("status").filter(has_text='Deleted "my bind".').wait_for()
+        await wait_focused(page, 'DIV:Deleted "my bind".')  # the row and its button went
+        await wait_said(page, 'Deleted "my bind".')
         await page.get_by_text("No DNS credentials yet").wait_for()
         assert data_of(await gql(client, "{ dnsCredentials { id } }", token)) == {
             "dnsCredentials": []}
@@ -291,7 +307,8 @@ async def test_webhook_deployment_target_created_updated_deleted(live_settings: 
         await url.fill("http://127.0.0.1:9/deploy")
         await create.get_by_label("Include the full chain and the private key").check()
         await create.get_by_role("button", name="Create target").click()
-        await create.get_by_text('Created "edge hook".').wait_for()
+        await create.get_by_role("status").filter(has_text='Created "edge hook".').wait_for()
+        await wait_said(page, 'Created "edge hook".')
         card = page.get_by_role("article", name="edge hook")
         await card.get_by_text("http://127.0.0.1:9/deploy").wait_for()
         targets = data_of(await gql(client, "{ deploymentTargets { id webhookSecret "
@@ -302,16 +319,24 @@ async def test_webhook_deployment_target_created_updated_deleted(live_settings: 
         await card.get_by_text(f"Set, ending in …{target['webhookSecret'][-4:]}").wait_for()
 
         await card.get_by_role("button", name="Deploy now to edge hook").click()
-        await card.get_by_text("No issued certificate is attached to this target").wait_for()
+        await notice(card, "No issued certificate is attached to this target").wait_for()
         await card.get_by_role("button", name="Edit edge hook").click()
         edit = card.get_by_role("form", name="Edit edge hook")
+        await edit.wait_for()
+        await wait_focused(page, "H4:Edit edge hook")  # the form took Edit's place
+        await edit.get_by_role("button", name="Cancel").click()
+        await card.get_by_role("button", name="Edit edge hook").wait_for()
+        await wait_focused(page, "BUTTON:Edit edge hook")
+        await card.get_by_role("button", name="Edit edge hook").click()
         await edit.get_by_label("Name").fill("edge hook 2")
         await edit.get_by_label("URL").fill("http://127.0.0.1:9/deploy-v2")
         await edit.get_by_label("Check host").fill("127.0.0.1")
         await edit.get_by_label("Check port").fill("9")
         await edit.get_by_role("button", name="Save changes").click()
         card = page.get_by_role("article", name="edge hook 2")
-        await card.get_by_text('Saved "edge hook 2".').wait_for()
+        await card.get_by_role("status").filter(has_text='Saved "edge hook 2".').wait_for()
+        await wait_focused(page, 'DIV:Saved "edge hook 2".')
+        await wait_said(page, 'Saved "edge hook 2".')
         await card.get_by_text("http://127.0.0.1:9/deploy-v2").wait_for()
         await card.get_by_role("button", name="Check edge hook 2").click()
         await card.get_by_text("Not reachable").wait_for()
@@ -330,7 +355,8 @@ async def test_webhook_deployment_target_created_updated_deleted(live_settings: 
         await card.get_by_text("http://127.0.0.1:9/deploy-v2").wait_for()
         await accept_next_dialog(page)
         await card.get_by_role("button", name="Delete edge hook 2").click()
-        await page.get_by_text('Deleted "edge hook 2".').wait_for()
+        await page.get_by_role("status").filter(has_text='Deleted "edge hook 2".').wait_for()
+        await wait_focused(page, 'DIV:Deleted "edge hook 2".')
         await page.get_by_text("No deployment targets yet").wait_for()
         assert data_of(await gql(client, "{ deploymentTargets { id } }", token)) == {
             "deploymentTargets": []}

@@ -1,6 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, gql } from './api';
 
+/** An error as ErrorBox shows it: casp's own (ApiError, with casp's detail), or a fault of
+ * this page (a TypeError...) as SERVER_ERROR with no detail line (its words are not casp's:
+ * they go to the console for whoever debugs it). */
+function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  console.error(error);
+  return new ApiError('', 'SERVER_ERROR');
+}
+
 export interface QueryState<T> {
   data: T | null;
   error: ApiError | null;
@@ -23,7 +32,7 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> = 
       (data) => mine === latest.current && setState({ data, error: null, loading: false }),
       (error: unknown) => mine === latest.current && setState((s) => ({
         data: s.data, loading: false,
-        error: error instanceof ApiError ? error : new ApiError(String(error), 'SERVER_ERROR'),
+        error: asApiError(error),
       })),
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -49,18 +58,11 @@ export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>
     try {
       return await fn(...args);
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(String(e), 'SERVER_ERROR'));
+      setError(asApiError(e));
       return undefined;
     } finally {
       setBusy(false);
     }
   };
   return { run, busy, error, clear: () => setError(null) };
-}
-
-/** Set the page title, and move focus to the screen's heading for screen readers. */
-export function useTitle(title: string): void {
-  useEffect(() => {
-    document.title = `${title} · casp`;
-  }, [title]);
 }

@@ -72,6 +72,12 @@ export function formatDate(value: string | null | undefined, withTime = true): s
     ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' }).format(date);
 }
 
+/** The plural category of `n` in the current language, for keys such as `count_one` and
+ * `count_other` ("1 domain", "2 domains"; Chinese has only 'other'). */
+export function plural(n: number): 'one' | 'other' {
+  return new Intl.PluralRules(locale()).select(n) === 'one' ? 'one' : 'other';
+}
+
 export function formatNumber(value: number): string {
   return new Intl.NumberFormat(locale()).format(value);
 }

@@ -2,6 +2,7 @@ import './styles.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { applyToDocument, strings } from './i18n';
+import { liveRegion } from './ui/announce';
 import { Layout, LanguageSwitch } from './layout';
 import { match, navigate, useLocation } from './router';
 import { ROUTES } from './routes';
@@ -58,6 +59,7 @@ function App() {
 }
 
 applyToDocument();
+liveRegion();
 const root = document.getElementById('app');
 if (root) {
   root.textContent = '';

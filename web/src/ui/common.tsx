@@ -4,6 +4,7 @@
 import type { ComponentChildren, InputHTMLAttributes } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
+import { announce } from './announce';
 import { formatDate, relative, strings } from '../i18n';
 
 const t = strings({
@@ -67,9 +68,22 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <div class="empty">{children}</div>;
 }
 
-export function Notice({ children, kind = 'info' }: { children: ComponentChildren;
-                                                     kind?: 'info' | 'success' | 'warning' }) {
-  return <div class={`notice ${kind}`} role="status">{children}</div>;
+/** A result message, said through the page's live region when it appears or changes; with
+ * `focus`, focused too (for results of a control that disappears or becomes disabled). */
+export function Notice({ children, kind = 'info', focus = false }: {
+  children: ComponentChildren; kind?: 'info' | 'success' | 'warning'; focus?: boolean;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const said = useRef('');
+  useEffect(() => {
+    const text = box.current?.textContent ?? '';
+    if (!text || text === said.current) return;
+    said.current = text;
+    announce(text);
+    if (focus) box.current?.focus();
+  });
+  return <div class={`notice ${kind}`} role="status" ref={box}
+              tabIndex={focus ? -1 : undefined}>{children}</div>;
 }
 
 /** A screen's frame: its heading (focused on arrival, for screen readers) and actions. */

@@ -1,6 +1,6 @@
 // #/certificates/:id: one certificate, followed live stage by stage (certificateEvents),
 // with the DNS records to add, the downloads, renew, revoke, delete and its history.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, gql, subscribe } from '../../api';
 import { useAction } from '../../hooks';
 import { formatDate } from '../../i18n';
@@ -127,38 +127,45 @@ export function CertificateDetail({ params }: { params: Record<string, string> }
   const [seen, setSeen] = useState<Seen[]>([]);
   const [announce, setAnnounce] = useState('');
   const [gone, setGone] = useState(false);
+  const [connection, setConnection] = useState(0); // a new one on Reconnect
+  // Set while this page deletes the certificate: the event saying it is gone is then
+  // expected (the page goes to the list), not "not found".
+  const leaving = useRef(false);
+  const loaded = data !== null;
 
   useEffect(() => {
     if (id === null) return undefined;
-    let stop: (() => void) | null = null;
     let cancelled = false;
     setError(null);
     gql<Data>(DETAIL, { id }).then((d) => {
       if (cancelled) return;
       setData(d);
       setCert(d.certificate);
-      stop = subscribe<Event>(EVENTS, { id }, {
-        next: ({ certificateEvents: e }) => {
-          setLive('on');
-          if (!e.certificate) {
-            setGone(true);
-            return;
-          }
-          setCert(e.certificate);
-          if (e.changed.includes('STATUS') || e.changed.includes('STAGE')) {
-            setSeen((list) => [...list, { at: e.at, status: e.status, stage: e.stage }]);
-            setAnnounce(t('announceStatus', { status: t(e.status as Key) ?? e.status,
-                                               stage: stageLabel(e.stage) }));
-          }
-        },
-        error: () => setLive('lost'),
-      });
     }, (e: ApiError) => !cancelled && setError(e));
     return () => {
       cancelled = true;
-      stop?.();
     };
   }, [id, round]);
+
+  useEffect(() => { // followed live once loaded; again on Reconnect
+    if (id === null || !loaded) return undefined;
+    return subscribe<Event>(EVENTS, { id }, {
+      next: ({ certificateEvents: e }) => {
+        setLive('on');
+        if (!e.certificate) {
+          if (!leaving.current) setGone(true);
+          return;
+        }
+        setCert(e.certificate);
+        if (e.changed.includes('STATUS') || e.changed.includes('STAGE')) {
+          setSeen((list) => [...list, { at: e.at, status: e.status, stage: e.stage }]);
+          setAnnounce(t('announceStatus', { status: t(e.status as Key) ?? e.status,
+                                             stage: stageLabel(e.stage) }));
+        }
+      },
+      error: () => setLive('lost'),
+    });
+  }, [id, loaded, connection]);
 
   if (id === null || gone || error?.code === 'NOT_FOUND') {
     return (
@@ -177,16 +184,23 @@ export function CertificateDetail({ params }: { params: Record<string, string> }
     );
   }
   return <Detail cert={cert} data={data} setCert={setCert} live={live} seen={seen}
-                 announce={announce} />;
+                 announce={announce} leaving={(on) => {
+                   leaving.current = on;
+                 }} reconnect={() => {
+                   setLive('off');
+                   setConnection((n) => n + 1);
+                 }} />;
 }
 
-function Detail({ cert, data, setCert, live, seen, announce }: {
+function Detail({ cert, data, setCert, live, seen, announce, leaving, reconnect }: {
   cert: Cert; data: Data; setCert: (c: Cert) => void; live: 'off' | 'on' | 'lost';
-  seen: Seen[]; announce: string;
+  seen: Seen[]; announce: string; leaving: (on: boolean) => void; reconnect: () => void;
 }) {
   const [password, setPassword] = useState('');
   const [reason, setReason] = useState('UNSPECIFIED');
   const [message, setMessage] = useState('');
+  // Renew (disabled while renewing) and revoke (its block goes) send focus to their result.
+  const [focusMessage, setFocusMessage] = useState(false);
   const name = cert.domains[0];
   const renewing = cert.status === 'ISSUED' && !['done', 'renewal_failed'].includes(cert.stage);
   const hasFiles = cert.serial !== null && ['ISSUED', 'EXPIRED', 'REVOKED'].includes(cert.status);
@@ -202,6 +216,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
       { id: cert.id, format, password: format === 'PFX' && password ? password : null });
     const file = d.certificateDownload;
     download(file.filename, file.contentType, file.contentBase64);
+    setFocusMessage(false);
     setMessage(t('downloaded', { file: file.filename }));
     return true;
   });
@@ -210,6 +225,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
       `mutation Verify($id: Int!) { verifyCertificate(id: $id) { ...Cert } } ${FIELDS}`,
       { id: cert.id });
     setCert(d.verifyCertificate);
+    setFocusMessage(false);
     setMessage(t('checkSent'));
     return true;
   });
@@ -219,6 +235,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
       `mutation Renew($id: Int!) { renewCertificate(id: $id) { finished certificate { ...Cert } } }
        ${FIELDS}`, { id: cert.id });
     setCert(d.renewCertificate.certificate);
+    setFocusMessage(true);
     setMessage(d.renewCertificate.finished ? t('renewDone') : t('renewStarted'));
     return true;
   });
@@ -228,6 +245,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
         revokeCertificate(id: $id, reason: $reason) { ...Cert } } ${FIELDS}`,
       { id: cert.id, reason });
     setCert(d.revokeCertificate);
+    setFocusMessage(true);
     setMessage(t('revoked'));
     return true;
   });
@@ -252,7 +270,10 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
         </div>
         <Stages cert={cert} />
         {renewing && <p class="muted">{t('renewing')}</p>}
-        {live === 'lost' && <Notice kind="warning">{t('liveLost')}</Notice>}
+        {live === 'lost' && <div class="notice warning" role="status">
+          <p>{t('liveLost')}</p>
+          <button type="button" class="secondary small" onClick={reconnect}>{t('reconnect')}</button>
+        </div>}
         <h3>{t('activity')}</h3>
         {seen.length === 0 ? <p class="muted">{t('activityEmpty')}</p>
           : <ol class="activity" data-testid="activity">
@@ -263,7 +284,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
             </ol>}
       </section>
 
-      {message && <Notice kind="success"><p>{message}</p></Notice>}
+      {message && <Notice kind="success" focus={focusMessage}><p>{message}</p></Notice>}
       {cert.lastError && <LastError error={cert.lastError} />}
 
       {needsDns &&
@@ -359,7 +380,9 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
           <button type="button" class="danger" disabled={remove.busy}
                   onClick={async () => {
                     if (!window.confirm(t('deleteConfirm', { name }))) return;
+                    leaving(true);
                     if (await remove.run()) navigate('/certificates');
+                    else leaving(false);
                   }}>{remove.busy ? t('deleting') : t('delete')}</button>
         </div>
       </section>
@@ -393,7 +416,7 @@ function Detail({ cert, data, setCert, live, seen, announce }: {
           <ul class="plain">
             {data.deployments.map((d) => (
               <li key={d.targetId}>
-                <strong>{d.targetName}</strong> <span class="muted">({d.kind.toLowerCase()})</span>{' '}
+                <strong>{d.targetName}</strong> <span class="muted">({t(`kind_${d.kind}` as Key) ?? d.kind})</span>{' '}
                 {d.deployedAt && <DateTime value={d.deployedAt} />}{' '}
                 <span class={`badge ${d.upToDate ? 'ok' : 'pending'}`}>
                   {d.upToDate ? t('upToDate') : t('outdated')}</span>

@@ -84,7 +84,8 @@ export const t = strings({
   notFoundText: 'There is no certificate of yours with this number. It may have been deleted.',
   progress: 'Progress',
   live: 'Following live',
-  liveLost: 'The live connection was lost; reload the page to see the latest state.',
+  liveLost: 'The live connection was lost: what is shown may be out of date.',
+  reconnect: 'Reconnect',
   announceStatus: 'Status: {status}. Step: {stage}.',
   renewing: 'A renewal is under way; the current certificate stays valid meanwhile.',
   activity: 'Seen on this page',
@@ -153,6 +154,8 @@ export const t = strings({
   deployments: 'Deployed to',
   deploymentsEmpty: 'Not attached to any deployment target.',
   upToDate: 'Up to date',
+  kind_SSH: 'SSH',
+  kind_WEBHOOK: 'Webhook',
   outdated: 'Not up to date',
 }, {
   listTitle: '证书',
@@ -233,7 +236,8 @@ export const t = strings({
   notFoundText: '您没有这个编号的证书，它可能已被删除。',
   progress: '进度',
   live: '实时更新中',
-  liveLost: '实时连接已断开，请刷新页面查看最新状态。',
+  liveLost: '实时连接已断开，显示的内容可能不是最新的。',
+  reconnect: '重新连接',
   announceStatus: '状态：{status}。步骤：{stage}。',
   renewing: '正在续期，当前证书在此期间仍然有效。',
   activity: '本页记录的变化',
@@ -302,6 +306,8 @@ export const t = strings({
   deployments: '部署目标',
   deploymentsEmpty: '尚未关联任何部署目标。',
   upToDate: '已是最新',
+  kind_SSH: 'SSH',
+  kind_WEBHOOK: 'Webhook',
   outdated: '不是最新',
 });
 

@@ -3,7 +3,7 @@ import './domains.css';
 import { useState } from 'preact/hooks';
 import { gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
-import { formatNumber } from '../../i18n';
+import { formatNumber, plural } from '../../i18n';
 import { takeFlash } from '../../flash';
 import { href } from '../../router';
 import {
@@ -45,6 +45,7 @@ export function DomainsList() {
     }
   };
   const rows = list.data?.domains.domains ?? [];
+  const total = list.data?.domains.total ?? rows.length;
   const nameError = fieldError(add.error, 'domain');
   const methodError = fieldError(add.error, 'verificationMethod');
   return (
@@ -59,7 +60,7 @@ export function DomainsList() {
         <div class="table-wrap">
           <table class="responsive">
             <caption class="visually-hidden">
-              {t('count', { n: formatNumber(list.data?.domains.total ?? rows.length) })}
+              {t(`count_${plural(total)}`, { n: formatNumber(total) })}
             </caption>
             <thead>
               <tr>

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
-import { formatNumber } from '../../i18n';
+import { formatNumber, plural } from '../../i18n';
 import { Badge, Checkbox, DateTime, Empty, ErrorBox, Loading, Page } from '../../ui/common';
 import { unreadChanged } from '../../unread';
 import { t } from './strings';
@@ -118,7 +118,7 @@ export function NotificationsList() {
     if (done) {
       list.current?.focus(); // the button is disabled now that nothing is unread
       const n = done.markAllNotificationsRead.updated;
-      changed(n ? t('markedAll', { n: formatNumber(n) }) : t('markedNone'));
+      changed(n ? t(`markedAll_${plural(n)}`, { n: formatNumber(n) }) : t('markedNone'));
     }
   };
   const refresh = () => {

@@ -1,6 +1,6 @@
 // #/settings/cas: External Account Binding per CA (which CAs have it stored, by key id; the
 // HMAC key is never shown) and the default order of fallback CAs.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
 import { strings } from '../../i18n';
@@ -128,6 +128,21 @@ function Fallback({ cas, initial }: { cas: Ca[]; initial: string[] }) {
   const [order, setOrder] = useState(initial);
   const [adding, setAdding] = useState('');
   const [saved, setSaved] = useState(false);
+  // Where focus goes after a move or a removal (the pressed button may be disabled or gone).
+  const [focusTo, setFocusTo] = useState<{ name: string; dir: 'up' | 'down' } | 'heading' | null>(null);
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (!focusTo || !section.current) return;
+    if (focusTo === 'heading') {
+      section.current.querySelector<HTMLElement>('#fallback-h')?.focus();
+    } else {
+      const button = (dir: string) => section.current?.querySelector<HTMLButtonElement>(
+        `button[data-move="${dir}"][data-ca="${CSS.escape(focusTo.name)}"]`);
+      const same = button(focusTo.dir);
+      (same && !same.disabled ? same : button(focusTo.dir === 'up' ? 'down' : 'up'))?.focus();
+    }
+    setFocusTo(null);
+  }, [focusTo]);
   const titles = new Map(cas.map((c) => [c.caName, c.title]));
   const title = (name: string) => titles.get(name) ?? name;
   const left = cas.filter((c) => c.available && !order.includes(c.caName));
@@ -143,6 +158,7 @@ function Fallback({ cas, initial }: { cas: Ca[]; initial: string[] }) {
     const next = [...order];
     [next[i], next[i + by]] = [next[i + by], next[i]];
     change(next);
+    setFocusTo({ name: next[i + by], dir: by < 0 ? 'up' : 'down' });
   };
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -153,8 +169,8 @@ function Fallback({ cas, initial }: { cas: Ca[]; initial: string[] }) {
     }
   };
   return (
-    <section class="card" aria-labelledby="fallback-h">
-      <h2 id="fallback-h">{t('fallbackTitle')}</h2>
+    <section class="card" aria-labelledby="fallback-h" ref={section}>
+      <h2 id="fallback-h" tabIndex={-1}>{t('fallbackTitle')}</h2>
       <p class="hint">{t('fallbackIntro')}</p>
       {order.length === 0 ? <p class="muted">{t('fallbackEmpty')}</p>
         : <ol class="order-list" aria-labelledby="fallback-h">
@@ -163,14 +179,19 @@ function Fallback({ cas, initial }: { cas: Ca[]; initial: string[] }) {
                 <div class="row">
                   <span>{title(name)}</span>
                   <button type="button" class="secondary small" disabled={i === 0}
+                          data-move="up" data-ca={name}
                           aria-label={t('moveUp', { ca: title(name) })}
                           onClick={() => move(i, -1)}>{t('up')}</button>
                   <button type="button" class="secondary small" disabled={i === order.length - 1}
+                          data-move="down" data-ca={name}
                           aria-label={t('moveDown', { ca: title(name) })}
                           onClick={() => move(i, 1)}>{t('down')}</button>
                   <button type="button" class="secondary small"
                           aria-label={t('remove', { ca: title(name) })}
-                          onClick={() => change(order.filter((n) => n !== name))}>
+                          onClick={() => {
+                            change(order.filter((n) => n !== name));
+                            setFocusTo('heading');
+                          }}>
                     {t('removeShort')}</button>
                 </div>
               </li>

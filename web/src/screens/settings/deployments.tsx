@@ -1,10 +1,10 @@
 // #/settings/deployments: deployment targets (SSH, webhook): list, create, edit, delete, check
 // the TLS service, deploy now; and the recent deployments. Keys and secrets are never shown.
 import { Fragment, type ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql } from '../../api';
 import { useAction, useQuery } from '../../hooks';
-import { strings } from '../../i18n';
+import { formatNumber, plural, strings } from '../../i18n';
 import { Badge, Checkbox, CopyButton, DateTime, Empty, ErrorBox, Field, Loading, Notice, Select,
          fieldError } from '../../ui/common';
 import { FormError, MaskedSecret, SettingsPage, TextArea } from './frame';
@@ -65,7 +65,8 @@ const t = strings({
   deploy: 'Deploy now',
   deployLabel: 'Deploy now to {name}',
   deploying: 'Starting…',
-  deployStarted: 'Deploying {n} certificate(s) in the background. See the recent deployments below.',
+  deployStarted_one: 'Deploying {n} certificate in the background. See the recent deployments below.',
+  deployStarted_other: 'Deploying {n} certificates in the background. See the recent deployments below.',
   deployNothing: 'No issued certificate is attached to this target: attach one on a certificate\'s page.',
   reachable: 'Reachable',
   unreachable: 'Not reachable',
@@ -119,32 +120,33 @@ const t = strings({
   webhookSecretHint: '16 到 200 个字符。留空则由 casp 生成（或保留当前密钥）。',
   checkHost: '检查主机',
   checkPort: '检查端口',
-  checkHint: '"检查"时连接的 TLS 服务（默认端口 443）。',
+  checkHint: '“检查”时连接的 TLS 服务（默认端口 443）。',
   certificates: '已关联证书',
   created: '创建时间',
   updated: '更新时间',
   createTitle: '创建目标',
   create: '创建目标',
   creating: '正在创建…',
-  createdOk: '已创建"{name}"。',
+  createdOk: '已创建“{name}”。',
   edit: '编辑',
   editLabel: '编辑 {name}',
   editTitle: '编辑 {name}',
   save: '保存更改',
   saving: '正在保存…',
   cancel: '取消',
-  savedOk: '已保存"{name}"。',
+  savedOk: '已保存“{name}”。',
   remove: '删除',
   removeLabel: '删除 {name}',
-  confirmDelete: '要删除部署目标"{name}"吗？已部署的文件会保留在原处。',
-  deletedOk: '已删除"{name}"。',
+  confirmDelete: '要删除部署目标“{name}”吗？已部署的文件会保留在原处。',
+  deletedOk: '已删除“{name}”。',
   check: '检查',
   checkLabel: '检查 {name}',
   checking: '正在检查…',
   deploy: '立即部署',
   deployLabel: '立即部署到 {name}',
   deploying: '正在启动…',
-  deployStarted: '正在后台部署 {n} 个证书，请查看下方的最近部署。',
+  deployStarted_one: '正在后台部署 {n} 个证书，请查看下方的最近部署。',
+  deployStarted_other: '正在后台部署 {n} 个证书，请查看下方的最近部署。',
   deployNothing: '此目标没有关联已签发的证书：请在证书页面关联。',
   reachable: '可连接',
   unreachable: '无法连接',
@@ -275,10 +277,14 @@ function TargetForm({ target, onDone, onCancel }: {
   const shown = ['name', 'kind', 'includeCertificate', ...SPECS[kind].map((s) => s.key)];
   const heading = target ? t('editTitle', { name: target.name }) : t('createTitle');
   const headingId = target ? `edit-${target.id}-h` : 'create-h';
+  const editHeading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    editHeading.current?.focus(); // Edit was pressed: the form took its place
+  }, []);
   return (
     <form class={`settings-form${target ? '' : ' card'}`} onSubmit={submit} noValidate
           aria-labelledby={headingId}>
-      {target ? <h4 id={headingId}>{heading}</h4> : <h2 id={headingId}>{heading}</h2>}
+      {target ? <h4 id={headingId} tabIndex={-1} ref={editHeading}>{heading}</h4> : <h2 id={headingId}>{heading}</h2>}
       <FormError error={action.error} shown={shown} />
       <Field label={t('name')} value={name} onValue={setName} required maxLength={100}
              error={fieldError(action.error, 'name')} />
@@ -346,6 +352,12 @@ function TargetCard({ target, onChange, onDeleted, onDeployed }: {
   const [saved, setSaved] = useState(false);
   const [checked, setChecked] = useState<CheckResult | null>(null);
   const [deployed, setDeployed] = useState<number | null>(null);
+  // After Cancel, focus goes back to Edit (the form that had it is gone).
+  const editButton = useRef<HTMLButtonElement>(null);
+  const [cancelled, setCancelled] = useState(0);
+  useEffect(() => {
+    if (cancelled) editButton.current?.focus();
+  }, [cancelled]);
   const check = useAction(async () => (await gql<{ checkDeploymentTarget: CheckResult }>(
     `mutation Check($id: Int!) { checkDeploymentTarget(targetId: $id) { host port reachable
       error serial expiresAt matchesCertificateId } }`, { id: target.id })).checkDeploymentTarget);
@@ -361,9 +373,12 @@ function TargetCard({ target, onChange, onDeleted, onDeployed }: {
         <h3 id={headingId}>{target.name}</h3>
         <Badge kind="neutral">{t(target.kind)}</Badge>
       </div>
-      {saved && <Notice kind="success">{t('savedOk', { name: target.name })}</Notice>}
+      {saved && <Notice kind="success" focus>{t('savedOk', { name: target.name })}</Notice>}
       {editing
-        ? <TargetForm target={target} onCancel={() => setEditing(false)} onDone={(next) => {
+        ? <TargetForm target={target} onCancel={() => {
+            setEditing(false);
+            setCancelled((n) => n + 1);
+          }} onDone={(next) => {
             setEditing(false);
             setSaved(true);
             onChange(next);
@@ -371,7 +386,7 @@ function TargetCard({ target, onChange, onDeleted, onDeployed }: {
         : <>
             <Facts target={target} />
             <div class="button-row">
-              <button type="button" class="secondary small" aria-expanded={false}
+              <button type="button" class="secondary small" aria-expanded={false} ref={editButton}
                       aria-label={t('editLabel', { name: target.name })}
                       onClick={() => {
                         setSaved(false);
@@ -400,7 +415,7 @@ function TargetCard({ target, onChange, onDeleted, onDeployed }: {
           </>}
       <div class="result" aria-live="polite">
         {deployed !== null && <Notice kind={deployed ? 'success' : 'info'}>
-          {deployed ? t('deployStarted', { n: deployed }) : t('deployNothing')}</Notice>}
+          {deployed ? t(`deployStarted_${plural(deployed)}`, { n: formatNumber(deployed) }) : t('deployNothing')}</Notice>}
         {checked && <div class={`notice ${checked.reachable ? 'success' : 'error'}`}>
           <p><Badge kind={checked.reachable ? 'ok' : 'failed'}>
             {checked.reachable ? t('reachable') : t('unreachable')}</Badge>{' '}
@@ -496,7 +511,7 @@ export function DeploymentSettings() {
       {q.data && <>
         <section aria-labelledby="targets-h">
           <h2 id="targets-h">{t('listTitle')}</h2>
-          {deleted && <Notice kind="success">{t('deletedOk', { name: deleted })}</Notice>}
+          {deleted && <Notice kind="success" focus>{t('deletedOk', { name: deleted })}</Notice>}
           {list.length === 0 ? <Empty>{t('none')}</Empty>
             : list.map((target) => <TargetCard key={target.id} target={target}
                 onChange={(next) => edit((l) => l.map((x) => (x.id === next.id ? next : x)))}

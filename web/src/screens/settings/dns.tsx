@@ -55,8 +55,8 @@ const t = strings({
   checkLabel: '检查 {label}',
   remove: '删除',
   removeLabel: '删除 {label}',
-  confirmDelete: '要删除 DNS 凭据"{label}"吗？用它写入且仍存在的记录会先被删除；使用它的域名将改回委派或手动记录。',
-  deleted: '已删除"{label}"。',
+  confirmDelete: '要删除 DNS 凭据“{label}”吗？用它写入且仍存在的记录会先被删除；使用它的域名将改回委派或手动记录。',
+  deleted: '已删除“{label}”。',
   checkOk: '{label}：服务商接受了该凭据。',
   checkBad: '{label}：服务商拒绝了该凭据。',
   addTitle: '添加凭据',
@@ -68,7 +68,7 @@ const t = strings({
   noFields: '此服务商不需要填写字段。',
   add: '检查并添加',
   adding: '正在检查并添加…',
-  added: '已添加"{label}"。',
+  added: '已添加“{label}”。',
 });
 
 interface ProviderField { name: string; description: string; secret: boolean }
@@ -213,7 +213,7 @@ export function DnsSettings() {
       {q.data && <>
         <section aria-labelledby="dns-list-h">
           <h2 id="dns-list-h">{t('listTitle')}</h2>
-          {deleted && <Notice kind="success">{t('deleted', { label: deleted })}</Notice>}
+          {deleted && <Notice kind="success" focus>{t('deleted', { label: deleted })}</Notice>}
           {credentials.length === 0 ? <Empty>{t('none')}</Empty>
             : <div class="table-wrap">
                 <table class="responsive settings-table">
