@@ -90,7 +90,7 @@ def content_security_policy(request: Request) -> str:
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self'",
         "font-src 'self'",
         f"connect-src {connect}",
         "base-uri 'none'",

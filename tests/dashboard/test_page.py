@@ -31,6 +31,7 @@ async def test_page_is_html_with_a_strict_policy(client: httpx.AsyncClient):
     assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
     assert csp["connect-src"] == "'self' ws://testserver wss://testserver"
     assert csp["frame-ancestors"] == "'none'" and csp["base-uri"] == "'none'"
+    assert csp["img-src"] == "'self'" and csp["form-action"] == "'none'"
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["x-frame-options"] == "DENY"
     assert "<style" not in r.text and " style=" not in r.text
