@@ -100,7 +100,7 @@ async def browser_page(origin: str, *, accept_language: str = "en-US,en;q=0.9",
             page.on("console", lambda m: m.type == "error"
                     and watch.problems.append(f"console: {m.text}"))
             page.on("websocket", lambda ws: watch.sockets.append(ws.url))
-            page.set_default_timeout(20_000)
+            page.set_default_timeout(30_000)  # CI's second pass runs on a busy machine
             try:
                 yield page, watch
             except BaseException:

@@ -43,7 +43,12 @@ async def live_casp(settings: Settings, port: int, clock: Clock | None = None,
     finally:
         for server in servers:
             server.should_exit = True
-        for task in reversed(tasks):
+        for server, task in reversed(list(zip(servers, tasks, strict=False))):
+            # A connection that does not close (a browser's socket of a failed test) must not
+            # keep the port from the next test: after 10 s, uvicorn's forced exit.
+            done, _ = await asyncio.wait({task}, timeout=10)
+            if not done:
+                server.force_exit = True
             await asyncio.wait_for(task, 30)
 
 
