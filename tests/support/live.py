@@ -34,7 +34,12 @@ async def live_casp(settings: Settings, port: int, clock: Clock | None = None,
             tasks.append(asyncio.create_task(server.serve()))
             while not server.started:
                 if tasks[-1].done():
-                    tasks[-1].result()
+                    try:
+                        tasks[-1].result()
+                    except SystemExit as exc:  # uvicorn's "could not start": a plain failure
+                        # of this test (its log says why), not the end of the whole run
+                        raise RuntimeError(f"uvicorn could not start on port {port} "
+                                           f"(exit {exc.code}); see the captured log") from None
                     raise RuntimeError("uvicorn stopped before starting")
                 await asyncio.sleep(0.02)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
