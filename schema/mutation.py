@@ -66,6 +66,10 @@ class EabCredentials:
     eab_kid: str = strawberry.field(
         description="The key id; the HMAC key is stored encrypted and never shown")
 
+    @classmethod
+    def of(cls, ca_name: str, kid: str) -> EabCredentials:
+        return cls(ca_provider=ca_enum(ca_name), ca_name=ca_name, eab_kid=kid)
+
 
 @strawberry.type
 class AccountMutations:
@@ -129,8 +133,7 @@ class AccountMutations:
         row = await acme_accounts.set_eab(user=await info.context.user(),
                                           ca_provider=value(ca_provider), eab_kid=eab_kid,
                                           eab_hmac_key=eab_hmac_key, ca_name=ca_name)
-        return EabCredentials(ca_provider=ca_enum(row.ca_provider), ca_name=row.ca_provider,
-                              eab_kid=row.kid)
+        return EabCredentials.of(row.ca_provider, row.kid)
 
     @strawberry.mutation(description="Set your default order of fallback CAs: when a "
                                      "request's CA fails for reasons of its own (unreachable, "

@@ -27,7 +27,6 @@ from schema.types.enums import (
     CertificateOrder,
     CertificateStatus,
     DownloadFormat,
-    ca_enum,
     value,
 )
 from schema.types.notification import Notification, NotificationPage, NotificationSettings
@@ -138,8 +137,7 @@ class Query(DnsProviderQueries, DeploymentQueries):
                                   "for (setEabCredentials), by name; never the HMAC key")
     async def eab_credentials(self, info: Info) -> list[EabCredentials]:
         rows = await acme_accounts.list_eab(await info.context.user())
-        return [EabCredentials(ca_provider=ca_enum(row.ca_provider), ca_name=row.ca_provider,
-                               eab_kid=row.kid) for row in rows]
+        return [EabCredentials.of(row.ca_provider, row.kid) for row in rows]
 
     @strawberry.field(description="The CAs casp can issue from (no token needed)")
     def ca_providers(self) -> list[CaProviderInfo]:

@@ -30,13 +30,9 @@ def port() -> int:
 
 @pytest.fixture(scope="module")
 def ca(bind_server: BindServer, port: int) -> Iterator[PebbleServer]:
-    server = PebbleServer(bind_server.address, http_port=port,
-                          pebble=require_binary("pebble", "pebble"))
-    server.start()
-    try:
+    with PebbleServer(bind_server.address, http_port=port,
+                      pebble=require_binary("pebble", "pebble")) as server:
         yield server
-    finally:
-        server.cleanup()
 
 
 @pytest.fixture
